@@ -1,0 +1,217 @@
+"""Find the plans and docs behind the given paths, run every rule, and turn hits into findings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planlint.config import Config
+from planlint.finding import Finding, Severity
+from planlint.load import Hit, YMap, load_plan
+from planlint.plan import Plan
+from planlint.rules import RULES, all_checks
+
+_SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"}
+
+
+class UsageError(Exception):
+    """A mistake in how planlint was called (exit 2)."""
+
+
+@dataclass
+class Options:
+    """What `check` was asked to do beyond the configuration."""
+
+    layout: bool = True
+    base: str | None = None
+    logs: list[str] = field(default_factory=list)
+    docs: bool = True
+
+
+@dataclass
+class Result:
+    """Findings and what was checked."""
+
+    findings: list[Finding] = field(default_factory=list)
+    plans: list[Path] = field(default_factory=list)
+    docs: list[Path] = field(default_factory=list)
+    plan_objects: list[Plan] = field(default_factory=list)
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """POSIX path relative to the working folder when it lies below it."""
+    cwd = cwd or Path.cwd()
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        rel = os.path.relpath(path.resolve(), cwd.resolve())
+        return Path(rel).as_posix() if not rel.startswith("..") else path.resolve().as_posix()
+
+
+def git_files(cwd: Path) -> list[Path] | None:
+    """Tracked and untracked-but-not-ignored files of the repository around `cwd`, or None."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=cwd,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return [cwd / p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def walk_files(folder: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def discover(paths: Sequence[str | Path], config: Config) -> tuple[list[Path], list[Path]]:
+    """Plans and markdown docs named by `paths` (files or folders); none = the git repository."""
+    plans: dict[Path, None] = {}
+    docs: dict[Path, None] = {}
+
+    def consider(p: Path, explicit: bool) -> None:
+        if config.is_plan_name(p.name) or (explicit and p.suffix in (".yaml", ".yml")):
+            plans[p] = None
+        elif p.suffix.lower() in (".md", ".markdown"):
+            docs[p] = None
+
+    if not paths:
+        cwd = Path.cwd()
+        listed = git_files(cwd)
+        for p in listed if listed is not None else walk_files(cwd):
+            consider(p, explicit=False)
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists() and not p.is_symlink():
+            raise UsageError(f"{raw}: no such file or folder")
+        if p.is_dir():
+            for f in walk_files(p):
+                consider(f, explicit=False)
+        else:
+            consider(p, explicit=True)
+    return list(plans), list(docs)
+
+
+class Collector:
+    """Turns a file's hits into findings: selection, severity, suppressions, per-file ignores."""
+
+    def __init__(self, config: Config, display: str) -> None:
+        self.config = config
+        self.display = display
+        self.findings: list[Finding] = []
+        self._seen: set[tuple[str, int, int, str]] = set()
+
+    def add(
+        self,
+        hits: Iterable[Hit],
+        suppressions: dict[int, set[str]] | None = None,
+        spans: list[tuple[int, int, int]] | None = None,
+    ) -> None:
+        used: set[tuple[int, str]] = set()
+        suppressions = suppressions or {}
+        for h in hits:
+            rule = RULES.get(h.rule)
+            if rule is None:  # pragma: no cover - programming error
+                raise KeyError(f"unregistered rule {h.rule}")
+            if not self.config.enabled(h.rule, rule.enabled):
+                continue
+            if self.config.ignored_for(h.rule, self.display):
+                continue
+            sup_line = _suppressed_by(h, suppressions, spans or [])
+            if sup_line is not None:
+                used.add((sup_line, h.rule))
+                continue
+            key = (h.rule, h.line, h.column, h.message)
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            self.findings.append(
+                Finding(
+                    rule=h.rule,
+                    severity=self.config.severity_of(h.rule, rule.severity),
+                    message=h.message,
+                    path=self.display,
+                    line=max(1, h.line),
+                    column=max(1, h.column),
+                    end_line=h.end_line,
+                    end_column=h.end_column,
+                    hint=h.hint,
+                    diff=h.diff,
+                )
+            )
+        for line, ids in sorted(suppressions.items()):
+            for rid in sorted(ids):
+                if (line, rid) not in used and rid != "PL020":
+                    msg = f"suppression of {rid} on this line silenced nothing"
+                    self.add([Hit("PL020", line, 1, msg, "remove the comment")])
+
+
+def _suppressed_by(h: Hit, sup: dict[int, set[str]], spans: list[tuple[int, int, int]]) -> int | None:
+    ids = sup.get(h.line)
+    if ids and h.rule in ids:
+        return h.line
+    for name_line, first, last in spans:
+        if first <= h.line <= last and h.rule in sup.get(name_line, ()):
+            return name_line
+    return None
+
+
+def run_spans(plan: Plan) -> list[tuple[int, int, int]]:
+    """(line of `- name:`, first line, last line) of every run, for run-wide suppressions."""
+    out = []
+    for _, run in plan.runs():
+        name_line = run.kpos.get("name", (run.line, 0))[0]
+        out.append((name_line, run.line, max(run.line, run.end_line)))
+    return out
+
+
+def check_plan(path: Path, config: Config) -> tuple[Plan, list[Hit]]:
+    """Load and check one plan file; return the plan and all its hits."""
+    loaded = load_plan(path, max_bytes=config.max_bytes)
+    plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config)
+    hits = list(loaded.hits)
+    if loaded.fatal:
+        plan.schema_ok = False
+        return plan, hits
+    from planlint.schema import validate
+
+    schema_hits = validate(loaded.data)
+    hits.extend(schema_hits)
+    plan.schema_ok = not any(h.rule in ("PL101", "PL102", "PL103", "PL106", "PL107") for h in schema_hits)
+    for check in all_checks():
+        try:
+            hits.extend(check(plan))
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            # A malformed plan can trip a semantic check; its schema findings already explain it.
+            if plan.schema_ok:
+                raise
+    return plan, hits
+
+
+def run(paths: Sequence[str | Path], config: Config, options: Options | None = None) -> Result:
+    """Check everything `paths` names; the one code path behind the CLI and `planlint.lint`."""
+    options = options or Options()
+    plans, docs = discover(paths, config)
+    result = Result(plans=plans, docs=docs)
+    for path in plans:
+        plan, hits = check_plan(path, config)
+        result.plan_objects.append(plan)
+        collector = Collector(config, plan.display)
+        collector.add(hits, plan.loaded.suppressions, run_spans(plan) if isinstance(plan.loaded.data, YMap) else [])
+        result.findings.extend(collector.findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def failing(findings: Iterable[Finding], strict: bool) -> bool:
+    threshold = Severity.WARNING if strict else Severity.ERROR
+    return any(f.severity.rank >= threshold.rank for f in findings)

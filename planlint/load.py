@@ -1,0 +1,447 @@
+"""Load plan.yaml into JSON-typed values that remember their line, column and source text (PL0xx)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Bounds on hostile input. A real plan is a few KB and six levels deep.
+MAX_DEPTH = 100  # nesting levels accepted by the walker
+PRESCAN_DEPTH = 500  # conservative bound checked on the raw text before the C composer sees it
+ALIAS_EXPANSION_BUDGET = 100_000  # extra nodes that aliases may add once expanded
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+_CORE = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_CORE + t for t in ("str", "int", "float", "bool", "null"))
+_TIMESTAMP, _MAP, _SEQ, _MERGE = (_CORE + t for t in ("timestamp", "map", "seq", "merge"))
+_BINARY = _CORE + "binary"
+_ACCEPTED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ, _MERGE, _BINARY}
+
+# What PyYAML (YAML 1.1) reads differently from YAML 1.2.
+_YAML11_BOOL = {
+    "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+}  # fmt: skip
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_OCTAL_11 = re.compile(r"^[-+]?0[0-9_]+$")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_SUPPRESS = re.compile(r"#\s*planlint:\s*disable=([A-Za-z0-9_, ]+)")
+
+
+Pos = tuple[int, int]  # 1-based (line, column)
+
+
+class YMap(dict):  # type: ignore[type-arg]
+    """A mapping that knows where it, each key and each value sit, and each scalar's source text."""
+
+    __slots__ = ("end_line", "kpos", "line", "col", "raw", "vpos")
+
+    def __init__(self, line: int, col: int, end_line: int) -> None:
+        super().__init__()
+        self.line, self.col, self.end_line = line, col, end_line
+        self.kpos: dict[str, Pos] = {}
+        self.vpos: dict[str, Pos] = {}
+        self.raw: dict[str, str] = {}
+
+
+class YSeq(list):  # type: ignore[type-arg]
+    """A sequence that knows where it and each item sit, and each scalar item's source text."""
+
+    __slots__ = ("end_line", "ipos", "line", "col", "raw")
+
+    def __init__(self, line: int, col: int, end_line: int) -> None:
+        super().__init__()
+        self.line, self.col, self.end_line = line, col, end_line
+        self.ipos: list[Pos] = []
+        self.raw: dict[int, str] = {}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule firing at a position, before configuration decides its severity."""
+
+    rule: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = None
+    diff: str | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+@dataclass
+class Loaded:
+    """The outcome of loading one YAML file."""
+
+    path: Path
+    text: str = ""
+    data: Any = None
+    hits: list[Hit] = field(default_factory=list)
+    bom: bool = False
+    #: line -> rule ids silenced on that line by `# planlint: disable=...`
+    suppressions: dict[int, set[str]] = field(default_factory=dict)
+
+    @property
+    def fatal(self) -> bool:
+        """True when the file could not be read into data at all."""
+        return self.data is None
+
+
+def line_col_of_offset(data: bytes, offset: int) -> Pos:
+    """1-based line and column of a byte offset."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def decode(path: Path, raw: bytes, hits: list[Hit]) -> tuple[str | None, bool]:
+    """Decode UTF-8 text (BOM allowed); report binary and other encodings as PL003."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        hits.append(Hit("PL003", 1, 1, "file is UTF-16 or UTF-32 encoded", "save it as UTF-8"))
+        return None, False
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line, col = line_col_of_offset(raw, nul)
+        msg = "file holds a NUL byte: it looks binary, not YAML text"
+        hits.append(Hit("PL003", line, col, msg, "save it as UTF-8 text"))
+        return None, False
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    try:
+        text = raw[3:].decode("utf-8") if bom else raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = line_col_of_offset(raw, exc.start)
+        msg = f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+        hits.append(Hit("PL003", line, col, msg, "re-save the file as UTF-8 (e.g. iconv -f latin1)"))
+        return None, False
+    return text, bom
+
+
+def read_text(path: Path, hits: list[Hit], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, bool]:
+    """Read a file as text within the size bound, reporting problems as PL003/PL004 hits."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            msg = f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit"
+            hits.append(Hit("PL004", 1, 1, msg, "raise max-file-size-mb in the configuration"))
+            return None, False
+        raw = path.read_bytes()
+    except OSError as exc:
+        hits.append(Hit("PL003", 1, 1, f"cannot read file: {exc.strerror or exc}"))
+        return None, False
+    return decode(path, raw, hits)
+
+
+def prescan_depth(text: str) -> tuple[int, int]:
+    """Upper bound of the nesting depth and the line where it is reached, without parsing.
+
+    Block depth on a line is at most the column where its content starts (after `- ` items);
+    flow depth is the count of open brackets. Quotes are ignored, so this over-estimates.
+    """
+    worst, worst_line, flow = 0, 1, 0
+    for n, line in enumerate(text.split("\n"), 1):
+        stripped = line.lstrip(" -")
+        indent = len(line) - len(stripped)
+        for ch in stripped:
+            if ch in "[{":
+                flow += 1
+            elif ch in "]}":
+                flow = max(0, flow - 1)
+            elif ch == "#":
+                break
+        depth = indent + flow
+        if depth > worst:
+            worst, worst_line = depth, n
+    return worst, worst_line
+
+
+def scan_suppressions(text: str) -> dict[int, set[str]]:
+    """Lines carrying `# planlint: disable=ID[,ID]` and the ids they name."""
+    out: dict[int, set[str]] = {}
+    if "planlint:" not in text:
+        return out
+    for n, line in enumerate(text.split("\n"), 1):
+        if "planlint:" in line:
+            m = _SUPPRESS.search(line)
+            if m:
+                ids = {p.strip().upper() for p in m.group(1).split(",") if p.strip()}
+                out[n] = ids
+    return out
+
+
+def load_plan(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None = None) -> Loaded:
+    """Read, decode, compose and walk a plan; every problem becomes a PL0 hit, never an exception."""
+    out = Loaded(path)
+    if text is None:
+        got, out.bom = read_text(path, out.hits, max_bytes)
+        if got is None:
+            return out
+        text = got
+    out.text = text
+    if not text.strip():
+        out.hits.append(Hit("PL009", 1, 1, "plan is empty", "start from `planlint init`"))
+        return out
+    depth, dline = prescan_depth(text)
+    if depth > PRESCAN_DEPTH:
+        msg = f"nesting is too deep (more than {PRESCAN_DEPTH} levels by line {dline})"
+        out.hits.append(Hit("PL006", dline, 1, msg, "a plan needs only a few levels"))
+        return out
+    node = _compose(text, out.hits)
+    if node is None:
+        if not out.hits:
+            out.hits.append(Hit("PL009", 1, 1, "plan is empty", "start from `planlint init`"))
+        return out
+    walker = _Walker(out.hits)
+    try:
+        data = walker.build(node, 0)
+    except _Abort:
+        return out
+    if not isinstance(data, YMap):
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        kind = "a list" if isinstance(data, list) else "a single value"
+        msg = f"plan must be a mapping of sections (experiment, runs, ...), not {kind}"
+        out.hits.append(Hit("PL101", line, col, msg))
+        return out
+    out.data = data
+    out.suppressions = scan_suppressions(text)
+    return out
+
+
+def _compose(text: str, hits: list[Hit]) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        yaml = YAML(typ="safe", pure=False)
+    except Exception:  # pragma: no cover - no C extension
+        yaml = YAML(typ="safe", pure=True)
+    try:
+        return yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
+        if "expected a single document" in problem:
+            problem = "the file holds more than one YAML document"
+        hits.append(Hit("PL001", line, col, f"YAML syntax error: {problem}", _syntax_hint(problem)))
+    except (YAMLError, ValueError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
+        line = getattr(mark, "line", 0) + 1
+        col = getattr(mark, "column", 0) + 1
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        hits.append(Hit("PL001", line, col, f"YAML error: {first}"))
+    return None
+
+
+def _syntax_hint(problem: str) -> str | None:
+    if "'\\t'" in problem or "\\t" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return "quote values that contain ': ' (e.g. prompts)"
+    if "found character '%'" in problem or "found character '@'" in problem:
+        return "quote the value"
+    return None
+
+
+class _Abort(Exception):
+    """Stop walking: a hit explains why."""
+
+
+class _Walker:
+    """Turns composed nodes into YMap/YSeq/scalars, checking tags, keys, aliases and YAML 1.1 traps."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+        self.seen: dict[int, Any] = {}
+        self.sizes: dict[int, int] = {}
+        self.building: set[int] = set()
+        self.total = 0  # nodes visited, aliases expanded
+        self.distinct = 0  # nodes in the file
+
+    def hit(self, rule: str, node: Any, message: str, hint: str | None = None) -> None:
+        self.hits.append(
+            Hit(rule, node.start_mark.line + 1, node.start_mark.column + 1, message, hint)
+        )
+
+    def build(self, node: Any, depth: int) -> Any:
+        key = id(node)
+        if key in self.seen:
+            # An alias: share the built value, but count the nodes it stands for.
+            self.total += self.sizes[key]
+            if self.total - self.distinct > ALIAS_EXPANSION_BUDGET:
+                msg = "aliases expand to too many nodes (a 'billion laughs' alias bomb?)"
+                self.hit("PL005", node, msg, "write the values out instead of nesting aliases")
+                raise _Abort
+            return self.seen[key]
+        if key in self.building:
+            self.hit("PL005", node, "an alias refers to a node that contains it (a cycle)")
+            raise _Abort
+        if depth > MAX_DEPTH:
+            self.hit("PL006", node, f"nesting is deeper than {MAX_DEPTH} levels")
+            raise _Abort
+        before = self.total
+        self.total += 1
+        self.distinct += 1
+        tag = node.tag
+        if tag not in _ACCEPTED_TAGS:
+            shown = tag.replace(_CORE, "!!")
+            msg = f"tag {shown} is not allowed in a plan"
+            self.hit("PL007", node, msg, "remove the tag: plans hold plain data only")
+            value: Any = None
+        elif tag == _MAP or tag == _SEQ:
+            self.building.add(key)
+            value = self._mapping(node, depth) if tag == _MAP else self._sequence(node, depth)
+            self.building.discard(key)
+        else:
+            value = self._scalar(node)
+        self.seen[key] = value
+        self.sizes[key] = self.total - before
+        return value
+
+    def _mapping(self, node: Any, depth: int) -> YMap:
+        sm, em = node.start_mark, node.end_mark
+        m = YMap(sm.line + 1, sm.column + 1, em.line + 1 if em.column else em.line)
+        merges: list[Any] = []
+        for knode, vnode in node.value:
+            if knode.tag == _MERGE:
+                merges.append(vnode)
+                continue
+            if knode.tag in (_MAP, _SEQ):
+                self.hit("PL001", knode, "a key must be a plain value, not a mapping or list")
+                continue
+            k = knode.value if isinstance(knode.value, str) else str(knode.value)
+            kpos = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+            if k in m:
+                first = m.kpos[k]
+                msg = f"duplicate key '{k}' (first at line {first[0]})"
+                self.hits.append(Hit("PL002", *kpos, msg, "keep one of them: YAML readers disagree on which wins"))
+                continue
+            m[k] = self.build(vnode, depth + 1)
+            m.kpos[k] = kpos
+            m.vpos[k] = (vnode.start_mark.line + 1, vnode.start_mark.column + 1)
+            if vnode.tag not in (_MAP, _SEQ):
+                m.raw[k] = vnode.value if isinstance(vnode.value, str) else ""
+        for mnode in merges:
+            for src in mnode.value if mnode.tag == _SEQ else [mnode]:
+                merged = self.build(src, depth + 1)
+                if not isinstance(merged, YMap):
+                    self.hit("PL001", src, "a merge key (<<) must refer to a mapping")
+                    continue
+                for k, v in merged.items():
+                    if k not in m:
+                        m[k] = v
+                        m.kpos[k] = merged.kpos[k]
+                        m.vpos[k] = merged.vpos[k]
+                        if k in merged.raw:
+                            m.raw[k] = merged.raw[k]
+        return m
+
+    def _sequence(self, node: Any, depth: int) -> YSeq:
+        sm, em = node.start_mark, node.end_mark
+        s = YSeq(sm.line + 1, sm.column + 1, em.line + 1 if em.column else em.line)
+        for i, item in enumerate(node.value):
+            s.append(self.build(item, depth + 1))
+            s.ipos.append((item.start_mark.line + 1, item.start_mark.column + 1))
+            if item.tag not in (_MAP, _SEQ):
+                s.raw[i] = item.value if isinstance(item.value, str) else ""
+        return s
+
+    def _scalar(self, node: Any) -> Any:
+        tag, text = node.tag, node.value
+        plain = not node.style
+        if tag == _STR:
+            if plain:
+                if text in _YAML11_BOOL:
+                    msg = f"'{text}' is a string here but a boolean to YAML 1.1 readers (PyYAML)"
+                    self.hit("PL010", node, msg, f'quote it ("{text}") or write true/false')
+                elif _SEXAGESIMAL.match(text):
+                    msg = f"'{text}' is a string here but a base-60 number to YAML 1.1 readers"
+                    self.hit("PL011", node, msg, f'quote it: "{text}"')
+            return text
+        if tag == _INT:
+            t = text.replace("_", "")
+            try:
+                if t.lower().lstrip("+-").startswith("0o"):
+                    sign = -1 if t.startswith("-") else 1
+                    return sign * int(t.lstrip("+-")[2:], 8)
+                if t.lower().lstrip("+-").startswith("0x"):
+                    return int(t, 16)
+                value = int(t, 10)
+            except ValueError:
+                return text
+            if plain and _OCTAL_11.match(text):
+                msg = f"{text} is {value} here but an octal number to YAML 1.1 readers"
+                self.hit("PL013", node, msg, f'drop the leading zero or quote it: "{text}"')
+            return value
+        if tag == _FLOAT:
+            t = text.replace("_", "").lower()
+            if t in (".inf", "+.inf", "-.inf", ".nan"):
+                return float(t.replace(".", ""))
+            try:
+                value_f = float(t)
+            except ValueError:
+                return text
+            if plain and "." not in text and "e" in t:
+                msg = f"{text} is a number here but a string to YAML 1.1 readers (no dot)"
+                mant, _, exp = text.lower().partition("e")
+                self.hit("PL014", node, msg, f"write {mant}.0e{exp} or quote it")
+            return value_f
+        if tag == _BOOL:
+            return text.lower() == "true"
+        if tag == _NULL:
+            return None
+        if tag == _TIMESTAMP:
+            m = _DATE.match(text)
+            if m:
+                try:
+                    _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError as exc:
+                    self.hit("PL008", node, f"'{text}' is not a real date ({exc})", "use YYYY-MM-DD")
+                    return text
+            if plain:
+                msg = f"unquoted date {text}: YAML 1.1 readers load a date object, not text"
+                self.hit("PL012", node, msg, f'quote it: "{text}"')
+            return text
+        return text  # !!binary and anything else accepted stays text
+
+
+def walk_positions(data: Any, path: tuple[Any, ...]) -> Iterator[tuple[Any, Any]]:
+    """Yield (container, step) pairs along a path, stopping where the data ends."""
+    cur = data
+    for step in path:
+        yield cur, step
+        try:
+            cur = cur[step]
+        except (KeyError, IndexError, TypeError):
+            return
+
+
+def position(data: Any, path: tuple[Any, ...], key: bool = False) -> Pos:
+    """Position of the value (or, with key=True, the key) at ``path``; the nearest known one."""
+    pos: Pos = (getattr(data, "line", 1), getattr(data, "col", 1))
+    for container, step in walk_positions(data, path):
+        if isinstance(container, YMap) and isinstance(step, str):
+            table = container.kpos if key else container.vpos
+            got = table.get(step) or container.kpos.get(step)
+            if got is None:
+                return pos
+            pos = got
+        elif isinstance(container, YSeq) and isinstance(step, int) and 0 <= step < len(container):
+            pos = container.ipos[step]
+        else:
+            return pos
+    return pos
+
+
+def source_text(container: Any, step: Any) -> str | None:
+    """The scalar's text as written in the file (`1e-5` stays `1e-5`)."""
+    raw = getattr(container, "raw", None)
+    if raw is None:
+        return None
+    return raw.get(step)
+
+
+RuleCheck = Callable[..., Iterator[Hit]]

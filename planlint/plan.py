@@ -1,0 +1,153 @@
+"""A loaded plan and the domain words rules use: runs, models, variables, controls, naming."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planlint.load import Hit, Loaded, Pos, YMap, YSeq, position, source_text
+
+if TYPE_CHECKING:
+    from planlint.config import Config
+
+RUN_TYPES = ("fine-tuned", "control", "eval-only")
+#: Keys a run's `parameters` may hold besides variables and controls (cruijff_kit documents them).
+RUN_PARAMETER_KEYS = ("checkpoint_path", "prompt", "eval_dataset_path")
+DEFAULT_TEMPLATE = "{model}_{vars}"
+DEFAULT_CONTROL = "{model}_base"
+DEFAULT_ABBREV = {"lora_rank": "rank", "lr": "lr", "batch_size": "bs", "epochs": "ep"}
+
+_EMPTY_MAP = YMap(1, 1, 1)
+_EMPTY_SEQ = YSeq(1, 1, 1)
+
+
+@dataclass
+class Plan:
+    """One plan file, loaded with positions, as the rules see it."""
+
+    path: Path
+    display: str
+    loaded: Loaded
+    config: Config
+    schema_ok: bool = True
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data(self) -> YMap:
+        return self.loaded.data if isinstance(self.loaded.data, YMap) else _EMPTY_MAP
+
+    # -- positions -------------------------------------------------------------------------
+    def pos(self, *path: Any, key: bool = False) -> Pos:
+        return position(self.data, path, key=key)
+
+    def hit(
+        self,
+        rule: str,
+        path: tuple[Any, ...],
+        message: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        diff: str | None = None,
+    ) -> Hit:
+        line, col = self.pos(*path, key=key)
+        return Hit(rule, line, col, message, hint, diff)
+
+    # -- sections --------------------------------------------------------------------------
+    def section(self, *path: str) -> YMap:
+        cur: Any = self.data
+        for step in path:
+            cur = cur.get(step) if isinstance(cur, dict) else None
+        return cur if isinstance(cur, YMap) else _EMPTY_MAP
+
+    def seq(self, *path: str) -> YSeq:
+        cur: Any = self.data
+        for step in path:
+            cur = cur.get(step) if isinstance(cur, dict) else None
+        return cur if isinstance(cur, YSeq) else _EMPTY_SEQ
+
+    @property
+    def controls(self) -> YMap:
+        return self.section("controls")
+
+    @property
+    def variables(self) -> YMap:
+        """Swept axes in declared order; only those whose value is a list."""
+        out = YMap(1, 1, 1)
+        for name, values in self.section("variables").items():
+            if isinstance(values, YSeq):
+                out[name] = values
+        return out
+
+    def runs(self) -> list[tuple[int, YMap]]:
+        return [(i, r) for i, r in enumerate(self.seq("runs")) if isinstance(r, YMap)]
+
+    def models(self) -> list[tuple[int, YMap]]:
+        return [(i, m) for i, m in enumerate(self.seq("models", "base")) if isinstance(m, YMap)]
+
+    def model_names(self) -> dict[str, int]:
+        """Model name -> index in models.base (first one wins)."""
+        out: dict[str, int] = {}
+        for i, m in self.models():
+            name = m.get("name")
+            if isinstance(name, str) and name not in out:
+                out[name] = i
+        return out
+
+    @property
+    def base_controls(self) -> bool | None:
+        value = self.section("experiment").get("base_controls")
+        return value if isinstance(value, bool) else None
+
+    # -- naming ----------------------------------------------------------------------------
+    @property
+    def naming(self) -> YMap:
+        return self.section("naming")
+
+    def template(self) -> str:
+        t = self.naming.get("template")
+        return t if isinstance(t, str) else self.config.naming.get("template", DEFAULT_TEMPLATE)
+
+    def control_template(self) -> str:
+        t = self.naming.get("control")
+        return t if isinstance(t, str) else self.config.naming.get("control", DEFAULT_CONTROL)
+
+    def abbrev(self, variable: str) -> str:
+        plan_abbrev = self.naming.get("abbrev")
+        if isinstance(plan_abbrev, dict) and isinstance(plan_abbrev.get(variable), str):
+            return str(plan_abbrev[variable])
+        conf = self.config.naming.get("abbrev", {})
+        if isinstance(conf, dict) and variable in conf:
+            return str(conf[variable])
+        return DEFAULT_ABBREV.get(variable, variable)
+
+    def model_label(self, model_name: str) -> str:
+        """What `{model}` stands for in run names: the model's `short`, else its `name`."""
+        idx = self.model_names().get(model_name)
+        if idx is not None:
+            short = self.seq("models", "base")[idx].get("short")
+            if isinstance(short, str) and short:
+                return short
+        return model_name
+
+
+def text_of(container: Any, step: Any) -> str:
+    """A scalar as written in plan.yaml (source text), falling back to a YAML-ish rendering."""
+    raw = source_text(container, step)
+    value = container[step]
+    if raw is not None and not isinstance(value, (dict, list)):
+        if isinstance(value, str):
+            return value
+        return raw
+    return render_value(value)
+
+
+def render_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return repr(value)
+    return str(value)

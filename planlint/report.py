@@ -1,0 +1,154 @@
+"""Reporters: findings as text, JSON, GitHub workflow commands or SARIF, looked up by name."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from planlint import __version__
+from planlint.finding import Finding
+
+_COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
+_RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
+
+
+def summary_line(findings: Sequence[Finding], files: int, gpu_hours: float | None = None) -> str:
+    counts = Counter(f.severity.value for f in findings)
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info")]
+    checked = f"{files} file{'s' if files != 1 else ''} checked"
+    text = f"{checked}: {', '.join(parts)}"
+    if gpu_hours is not None:
+        text += f"; estimated {gpu_hours:.1f} GPU hours"
+    return text
+
+
+def text(findings: Sequence[Finding], *, color: bool = False, files: int = 0, gpu_hours: float | None = None) -> str:
+    """One grep-able line per finding, hint and diff indented below, then a count line."""
+    lines: list[str] = []
+    for f in findings:
+        sev = f.severity.value
+        loc = f"{f.path}:{f.line}:{f.column}:"
+        if color:
+            head = f"{_BOLD}{loc}{_RESET} {_BOLD}{f.rule}{_RESET} {_COLORS[sev]}{sev}{_RESET}: {f.message}"
+        else:
+            head = f"{loc} {f.rule} {sev}: {f.message}"
+        lines.append(head)
+        if f.hint:
+            for i, h in enumerate(f.hint.splitlines()):
+                lines.append(("    hint: " if i == 0 else "          ") + h)
+        if f.diff:
+            for d in f.diff.rstrip("\n").splitlines():
+                if color and d.startswith("+") and not d.startswith("+++"):
+                    d = f"\x1b[32m{d}{_RESET}"
+                elif color and d.startswith("-") and not d.startswith("---"):
+                    d = f"\x1b[31m{d}{_RESET}"
+                lines.append("    " + d)
+    summary = summary_line(findings, files, gpu_hours)
+    lines.append(f"{_DIM}{summary}{_RESET}" if color else summary)
+    return "\n".join(lines) + "\n"
+
+
+def json_report(findings: Sequence[Finding], **_: object) -> str:
+    return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
+
+
+def _gh_escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_escape_prop(value: str) -> str:
+    return _gh_escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(findings: Sequence[Finding], *, files: int = 0, gpu_hours: float | None = None, **_: object) -> str:
+    """GitHub Actions workflow commands, one per finding (info becomes a notice)."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    lines = []
+    for f in findings:
+        props = f"file={_gh_escape_prop(f.path)},line={f.line},col={f.column}"
+        if f.end_line:
+            props += f",endLine={f.end_line}"
+        if f.end_column:
+            props += f",endColumn={f.end_column}"
+        props += f",title={_gh_escape_prop(f.rule)}"
+        body = f.message + (f"\nhint: {f.hint}" if f.hint else "") + (f"\n{f.diff}" if f.diff else "")
+        lines.append(f"::{level[f.severity.value]} {props}::{_gh_escape_data(body)}")
+    lines.append(summary_line(findings, files, gpu_hours))
+    return "\n".join(lines) + "\n"
+
+
+def markdown_summary(findings: Sequence[Finding], *, files: int = 0, gpu_hours: float | None = None) -> str:
+    """A job-summary table (GitHub-flavoured markdown), capped well under GitHub's 1 MiB."""
+    out = ["## planlint", "", summary_line(findings, files, gpu_hours), ""]
+    if findings:
+        out += ["| Location | Rule | Severity | Message |", "|---|---|---|---|"]
+        for f in findings[:500]:
+            msg = f.message.replace("|", "\\|").replace("\n", " ")
+            out.append(f"| `{f.path}:{f.line}:{f.column}` | {f.rule} | {f.severity.value} | {msg} |")
+        if len(findings) > 500:
+            out.append(f"\n… and {len(findings) - 500} more (see the job log).")
+    return "\n".join(out) + "\n"
+
+
+def sarif(findings: Sequence[Finding], **_: object) -> str:
+    """SARIF 2.1.0 for code scanning: the tool's rules and one result per finding."""
+    from planlint.rules import RULES
+
+    used = sorted({f.rule for f in findings} | set(RULES))
+    index = {rid: i for i, rid in enumerate(used)}
+    level = {"error": "error", "warning": "warning", "info": "note"}
+    rules = [
+        {
+            "id": rid,
+            "name": RULES[rid].name if rid in RULES else rid,
+            "shortDescription": {"text": RULES[rid].summary if rid in RULES else rid},
+            "defaultConfiguration": {"level": level[RULES[rid].severity.value] if rid in RULES else "warning"},
+        }
+        for rid in used
+    ]
+    results = []
+    for f in findings:
+        region: dict[str, int] = {"startLine": f.line, "startColumn": f.column}
+        if f.end_line:
+            region["endLine"] = f.end_line
+        if f.end_column:
+            region["endColumn"] = f.end_column
+        message = f.message + (f"\nhint: {f.hint}" if f.hint else "")
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": index[f.rule],
+                "level": level[f.severity.value],
+                "message": {"text": message},
+                "locations": [
+                    {"physicalLocation": {"artifactLocation": {"uri": f.path}, "region": region}}
+                ],
+            }
+        )
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "planlint",
+                        "version": __version__,
+                        "informationUri": "https://github.com/planlint/planlint",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+REPORTERS: dict[str, Callable[..., str]] = {
+    "text": text,
+    "json": json_report,
+    "github": github,
+    "sarif": sarif,
+}

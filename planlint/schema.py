@@ -1,0 +1,197 @@
+"""JSON Schema validation of a plan, every error mapped to the line and column of its node (PL1xx)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import json
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from planlint.load import Hit, YMap, position
+
+#: Keys cruijff_kit renamed: (parent path, old key) -> new key.
+LEGACY_KEYS: dict[tuple[tuple[str, ...], str], str] = {
+    (("experiment",), "directory"): "dir",
+    (("data", "training"), "label"): "dataset_label",
+    (("evaluation",), "scorer"): "scorers",
+}
+#: Common spellings of torchtune/cruijff hyper-parameters, for did-you-mean in `controls`.
+CONTROL_ALIASES = {
+    "learning_rate": "lr",
+    "grad_accum": "gradient_accumulation_steps",
+    "gradient_accumulation": "gradient_accumulation_steps",
+    "warmup_steps": "num_warmup_steps",
+    "num_epochs": "epochs",
+    "n_epochs": "epochs",
+    "rank": "lora_rank",
+    "alpha": "lora_alpha",
+    "seq_len": "max_seq_len",
+    "max_seq_length": "max_seq_len",
+    "system": "system_prompt",
+    "pack": "packed",
+    "packing": "packed",
+    "num_gpus": "gpus",
+    "validation": "validation_during_training",
+}
+_TIME_PATH = re.compile(r"^(runs\[\d+\]|evaluation)\.compute\.time$")
+
+
+def schema_path() -> Path:
+    """The one schema file: inside the installed wheel, else at the repository root."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "schemas" / "plan.schema.json", here.parent / "schemas" / "plan.schema.json"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("plan.schema.json is missing from this installation")
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    return json.loads(schema_path().read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema())
+
+
+def dotted(path: Any) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "(top level)"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate(data: YMap) -> list[Hit]:
+    """Every schema error of the plan, as hits with positions."""
+    hits: list[Hit] = []
+    for error in _validator().iter_errors(data):
+        hits.extend(_to_hits(data, error))
+    hits.extend(_semantic_schema_checks(data))
+    return hits
+
+
+def _to_hits(root: YMap, error: Any) -> Iterator[Hit]:
+    path = tuple(error.absolute_path)
+    where = dotted(path)
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted((error.schema.get("properties") or {}).keys())
+        parent = tuple(s for s in path if isinstance(s, str))
+        for key in error.instance:
+            if key in known or _pattern_ok(error.schema, key):
+                continue
+            line, col = position(root, (*path, key), key=True)
+            new = LEGACY_KEYS.get((parent, key))
+            if new is not None:
+                msg = f"'{key}' in {where} was renamed to '{new}' by cruijff_kit"
+                yield Hit("PL103", line, col, msg, f"rename it: {new}: ... (or run `planlint fix --migrate`)")
+                continue
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+            yield Hit("PL102", line, col, f"unknown key '{key}' in {where}", hint)
+        return
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        line, col = position(root, path, key=True) if path else (1, 1)
+        for key in missing:
+            section = f" in {where}" if path else ""
+            yield Hit("PL107", line, col, f"required key '{key}' is missing{section}", _required_hint(path, key))
+        return
+    line, col = position(root, path)
+    if kind == "pattern" and _TIME_PATH.match(where):
+        msg = f"{where} {_short(error.instance)} is not a SLURM time"
+        yield Hit("PL106", line, col, msg, 'write H:MM:SS, e.g. "0:30:00", or D-HH:MM:SS; quote it')
+        return
+    yield Hit("PL101", line, col, f"{where}: {_message(error)}", _hint(error))
+
+
+def _pattern_ok(schema: dict[str, Any], key: str) -> bool:
+    return any(re.search(p, key) for p in (schema.get("patternProperties") or {}))
+
+
+def _message(error: Any) -> str:
+    kind, value, inst = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        names = value if isinstance(value, list) else [value]
+        got = "a list" if isinstance(inst, list) else "a mapping" if isinstance(inst, dict) else _short(inst)
+        return f"{got} is not of type {' or '.join(names)}"
+    if kind == "enum":
+        return f"{_short(inst)} is not one of {', '.join(map(str, value))}"
+    if kind == "pattern":
+        return f"{_short(inst)} does not match {value}"
+    if kind == "minItems" and value == 1:
+        return "must not be empty"
+    msg: str = error.message
+    return msg if len(msg) <= 200 else msg[:197] + "..."
+
+
+def _hint(error: Any) -> str | None:
+    if error.validator == "type" and "number" in (error.validator_value or ()) and isinstance(error.instance, str):
+        try:
+            float(error.instance)
+        except ValueError:
+            return None
+        return "write the number unquoted (e.g. 1e-5)"
+    if error.validator == "type" and "string" in (error.validator_value or ()):
+        return "quote the value"
+    return None
+
+
+def _required_hint(path: tuple[Any, ...], key: str) -> str | None:
+    hints = {
+        "base_controls": None,
+        "system_prompt": 'system_prompt: ""  (use "" for a deliberately blank prompt)',
+        "dataset_type": "dataset_type: chat_completion  (or text_completion for base models)",
+        "parameters": "parameters: {}  (for a control run)",
+    }
+    return hints.get(key)
+
+
+def _semantic_schema_checks(data: YMap) -> Iterator[Hit]:
+    """Checks of the schema family that JSON Schema cannot express."""
+    evaluation = data.get("evaluation")
+    if isinstance(evaluation, YMap) and "system_prompt" in evaluation:
+        line, col = evaluation.kpos["system_prompt"]
+        msg = "evaluation.system_prompt is no longer read: the eval uses controls.system_prompt"
+        yield Hit("PL104", line, col, msg, "move it to controls.system_prompt and delete this key")
+    controls = data.get("controls")
+    if isinstance(controls, YMap):
+        known = sorted(_controls_known())
+        for key in controls:
+            if key in known:
+                continue
+            target = CONTROL_ALIASES.get(key) or next(
+                iter(difflib.get_close_matches(key, known, n=1, cutoff=0.8)), None
+            )
+            if target:
+                line, col = controls.kpos[key]
+                msg = f"controls.{key} is not a hyper-parameter torchtune knows"
+                yield Hit("PL105", line, col, msg, f"did you mean '{target}'?")
+    experiment = data.get("experiment")
+    if isinstance(experiment, YMap) and isinstance(experiment.get("date"), str):
+        m = re.match(r"^(\d{4})-(\d{2})-(\d{2})$", experiment["date"])
+        if m:
+            try:
+                _dt.date(*(int(g) for g in m.groups()))
+            except ValueError as exc:
+                line, col = experiment.vpos["date"]
+                msg = f"'{experiment['date']}' is not a real date ({exc})"
+                yield Hit("PL008", line, col, msg, "use YYYY-MM-DD")
+
+
+@lru_cache(maxsize=1)
+def _controls_known() -> frozenset[str]:
+    props = load_schema().get("properties", {}).get("controls", {}).get("properties", {})
+    return frozenset(props)

@@ -1,0 +1,354 @@
+"""All Runs table text: render (seed / aligned), parse back, compare cell by cell, Est. Time."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from markdown_it import MarkdownIt
+
+__all__ = [
+    "STYLES",
+    "ParsedTable",
+    "cells_equal",
+    "display_width",
+    "escape_cell",
+    "explain_drift",
+    "format_est_time",
+    "format_table",
+    "normalize_cell",
+    "normalize_rows",
+    "parse_table",
+    "parse_time",
+]
+
+#: Table styles ``format_table`` knows; ``seed`` is the default.
+STYLES: tuple[str, ...] = ("seed", "aligned")
+
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+_WS_RE = re.compile(r"\s+")
+# A CommonMark backslash escape: a backslash before any ASCII punctuation character.
+_ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def escape_cell(text: str) -> str:
+    """Return ``text`` as one table cell's markdown: newlines become a space, ``|`` becomes ``\\|``.
+
+    Leading and trailing whitespace is dropped (markdown would drop it anyway).
+    """
+    return _NEWLINE_RE.sub(" ", text).strip().replace("|", "\\|")
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide/fullwidth count 2, combining marks 0."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def format_table(header: list[str], rows: list[list[str]], style: str = "seed") -> list[str]:
+    """Render a pipe table as lines without line endings.
+
+    ``seed``: one space each side of every cell, columns not aligned, the separator cell has as
+    many dashes as its header cell is wide including the two spaces (``| Run Name |`` ->
+    ``|----------|``). ``aligned``: every column padded to max(3, widest cell) display columns and
+    left-aligned, delimiter cells ``---`` padded with dashes, as mdformat-tables writes them.
+
+    Raises ``ValueError`` for an unknown style, an empty header, or a row whose cell count differs
+    from the header's.
+    """
+    if style not in STYLES:
+        raise ValueError(f"unknown table style {style!r}; expected one of {', '.join(STYLES)}")
+    if not header:
+        raise ValueError("a table needs at least one column")
+    ncols = len(header)
+    for index, row in enumerate(rows):
+        if len(row) != ncols:
+            raise ValueError(f"row {index + 1} has {len(row)} cells, the header has {ncols}")
+    head = [escape_cell(cell) for cell in header]
+    body = [[escape_cell(cell) for cell in row] for row in rows]
+
+    if style == "seed":
+        lines = ["| " + " | ".join(head) + " |"]
+        lines.append("|" + "|".join("-" * (display_width(cell) + 2) for cell in head) + "|")
+        lines.extend("| " + " | ".join(row) + " |" for row in body)
+        return lines
+
+    widths = [max(3, display_width(cell)) for cell in head]
+    for row in body:
+        for col, cell in enumerate(row):
+            widths[col] = max(widths[col], display_width(cell))
+    lines = ["| " + " | ".join(_pad(cell, widths[c]) for c, cell in enumerate(head)) + " |"]
+    lines.append("| " + " | ".join("-" * width for width in widths) + " |")
+    lines.extend(
+        "| " + " | ".join(_pad(cell, widths[c]) for c, cell in enumerate(row)) + " |"
+        for row in body
+    )
+    return lines
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class ParsedTable:
+    """The cells of one markdown pipe table, as markdown-it-py read them.
+
+    Cells are stripped and ``\\|`` is unescaped (markdown-it-py 4 already does this; 3.x does
+    not). Lines are 1-based lines of the document the table was read from.
+    """
+
+    header: list[str]
+    rows: list[list[str]]
+    header_line: int
+    row_lines: list[int] = field(default_factory=list)
+    end_line: int = 0  # last line of the table (1-based, inclusive)
+    aligns: list[str] = field(default_factory=list)  # "", "left", "right" or "center" per column
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
+def _cell_text(content: str) -> str:
+    return content.replace("\\|", "|").strip()
+
+
+def parse_table(text: str, first_line: int = 1) -> ParsedTable | None:
+    """Read the first pipe table in markdown ``text`` with markdown-it-py, or None if there is none.
+
+    ``first_line`` is the 1-based document line of ``text``'s first line, so that the line numbers
+    in the result are the document's.
+    """
+    if "|" not in text:
+        return None
+    tokens = _parser().parse(text.lstrip("\ufeff"))
+    start = next((i for i, tok in enumerate(tokens) if tok.type == "table_open"), None)
+    if start is None:
+        return None
+    table_map = tokens[start].map or [0, 0]
+    header: list[str] = []
+    aligns: list[str] = []
+    rows: list[list[str]] = []
+    row_lines: list[int] = []
+    header_line = table_map[0] + first_line
+    in_head = False
+    current: list[str] | None = None
+    for tok in tokens[start + 1 :]:
+        if tok.type == "table_close":
+            break
+        if tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            current = []
+            if in_head:
+                header_line = (tok.map[0] if tok.map else table_map[0]) + first_line
+            else:
+                rows.append(current)
+                row_lines.append((tok.map[0] if tok.map else table_map[0]) + first_line)
+        elif tok.type == "th_open":
+            style = str(tok.attrGet("style") or "")
+            aligns.append(style.partition("text-align:")[2].strip())
+        elif tok.type == "inline" and current is not None:
+            current.append(_cell_text(tok.content))
+            if in_head:
+                header = current
+    return ParsedTable(
+        header=header,
+        rows=rows,
+        header_line=header_line,
+        row_lines=row_lines,
+        end_line=table_map[1] - 1 + first_line,
+        aligns=aligns,
+    )
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def normalize_cell(text: str) -> str:
+    """The cell as a reader sees it: whitespace runs collapsed, stripped, backslash escapes removed.
+
+    Applied to both sides of a comparison, so ``\\|`` vs ``|``, padding added by a formatter and a
+    formatter's extra escapes (``\\~``) are not differences.
+    """
+    return _ESCAPE_RE.sub(r"\1", _WS_RE.sub(" ", text).strip())
+
+
+def normalize_rows(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """``normalize_cell`` applied to every cell."""
+    return [[normalize_cell(cell) for cell in row] for row in rows]
+
+
+def cells_equal(doc_rows: Sequence[Sequence[str]], plan_rows: Sequence[Sequence[str]]) -> bool:
+    """True when both tables hold the same cells in the same order (see ``normalize_cell``).
+
+    Pass the header as the first row on both sides to compare it too. Trailing empty cells are
+    not ignored: a row with a missing cell differs.
+    """
+    return normalize_rows(doc_rows) == normalize_rows(plan_rows)
+
+
+def _shown(value: str) -> str:
+    return value if value else "empty"
+
+
+def _get(row: Sequence[str], index: int) -> str:
+    return normalize_cell(row[index]) if 0 <= index < len(row) else ""
+
+
+def _keyed(rows: Sequence[Sequence[str]], key: int) -> list[tuple[str, int]]:
+    """Each row's key as (key text, occurrence number) so duplicate keys still pair up."""
+    seen: dict[str, int] = {}
+    keys = []
+    for row in rows:
+        text = _get(row, key)
+        seen[text] = seen.get(text, 0) + 1
+        keys.append((text, seen[text]))
+    return keys
+
+
+def _label(key: tuple[str, int], position: int) -> str:
+    text, occurrence = key
+    if not text:
+        return f"row {position + 1}"
+    return f"row {text}" if occurrence == 1 else f"row {text} (#{occurrence})"
+
+
+def explain_drift(
+    header: list[str],
+    doc_rows: Sequence[Sequence[str]],
+    plan_rows: Sequence[Sequence[str]],
+    key_col: int = 0,
+    doc_header: list[str] | None = None,
+) -> list[str]:
+    """Explain in plan terms how the doc's table differs from the plan's; [] when it does not.
+
+    ``header`` is the plan's header; ``doc_header`` the doc's (defaults to ``header``). Rows are
+    matched on the ``key_col`` column (the run name), and cells are compared by column name, so
+    a changed column set is reported once and the shared columns are still compared.
+    """
+    plan_head = [normalize_cell(cell) for cell in header]
+    doc_head = plan_head if doc_header is None else [normalize_cell(cell) for cell in doc_header]
+    messages: list[str] = []
+    if doc_head != plan_head:
+        messages.append(
+            f"columns differ: doc has [{', '.join(doc_head)}], plan has [{', '.join(plan_head)}]"
+        )
+
+    key_name = plan_head[key_col] if 0 <= key_col < len(plan_head) else None
+    doc_key = doc_head.index(key_name) if key_name in doc_head else key_col
+    doc_index = {name: i for i, name in reversed(list(enumerate(doc_head)))}
+    shared = [(name, p, doc_index[name]) for p, name in enumerate(plan_head) if name in doc_index]
+
+    plan_keys = _keyed(plan_rows, key_col)
+    doc_keys = _keyed(doc_rows, doc_key)
+    doc_by_key = {key: i for i, key in enumerate(doc_keys)}
+    plan_key_set = set(plan_keys)
+
+    for p_index, key in enumerate(plan_keys):
+        d_index = doc_by_key.get(key)
+        if d_index is None:
+            messages.append(f"{_label(key, p_index)} is in the plan but not in the doc")
+            continue
+        plan_row, doc_row = plan_rows[p_index], doc_rows[d_index]
+        for name, p_col, d_col in shared:
+            plan_value, doc_value = _get(plan_row, p_col), _get(doc_row, d_col)
+            if plan_value != doc_value:
+                messages.append(
+                    f"{_label(key, p_index)}: {name} is {_shown(doc_value)} in the doc, "
+                    f"{_shown(plan_value)} in the plan"
+                )
+    for d_index, key in enumerate(doc_keys):
+        if key not in plan_key_set:
+            messages.append(f"{_label(key, d_index)} is in the doc but not in the plan")
+
+    common_doc_order = [key for key in doc_keys if key in plan_key_set]
+    doc_key_set = set(doc_keys)
+    common_plan_order = [key for key in plan_keys if key in doc_key_set]
+    if common_doc_order != common_plan_order:
+        messages.append("rows are in a different order than in the plan")
+    return messages
+
+
+# --------------------------------------------------------------------------- Est. Time
+
+_TIME_RE = re.compile(
+    r"""\A\s*(?:
+        (?P<days>\d+)-(?P<dh>\d+)(?::(?P<dm>\d+)(?::(?P<ds>\d+))?)?   # D-H, D-H:M, D-H:M:S
+      | (?P<a>\d+)(?::(?P<b>\d+)(?::(?P<c>\d+))?)?                    # M, M:S, H:M:S
+    )\s*\Z""",
+    re.VERBOSE,
+)
+
+
+def parse_time(text: str | int) -> int | None:
+    """Seconds in a SLURM time limit, or None when it is not one.
+
+    Forms: ``M`` (a plain integer is minutes), ``M:S``, ``H:M:S``, ``D-H``, ``D-H:M``,
+    ``D-H:M:S``. The first field may be any size (``90:00`` is 90 minutes); the fields after it
+    must be in range (hours below 24 after days, minutes and seconds below 60).
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text * 60 if text >= 0 else None
+    if not isinstance(text, str):
+        return None
+    match = _TIME_RE.match(text)
+    if match is None:
+        return None
+    if match["days"] is not None:
+        days, hours = int(match["days"]), int(match["dh"])
+        minutes = int(match["dm"] or 0)
+        seconds = int(match["ds"] or 0)
+        if hours >= 24 or minutes >= 60 or seconds >= 60:
+            return None
+        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    first, second, third = match["a"], match["b"], match["c"]
+    if second is None:  # M
+        return int(first) * 60
+    if third is None:  # M:S
+        if int(second) >= 60:
+            return None
+        return int(first) * 60 + int(second)
+    if int(second) >= 60 or int(third) >= 60:  # H:M:S
+        return None
+    return (int(first) * 60 + int(second)) * 60 + int(third)
+
+
+def format_est_time(seconds: int) -> str:
+    """The Est. Time cell for a duration: ``~40s`` under a minute, else rounded UP to whole
+    minutes: ``~10min`` under an hour, ``~2h`` on whole hours, ``~1h50min``, days as hours.
+    """
+    if seconds < 0:
+        raise ValueError(f"a duration cannot be negative: {seconds}")
+    whole = math.ceil(seconds)
+    if whole < 60:
+        return f"~{whole}s"
+    minutes = -(-whole // 60)
+    if minutes < 60:
+        return f"~{minutes}min"
+    hours, rest = divmod(minutes, 60)
+    return f"~{hours}h" if rest == 0 else f"~{hours}h{rest}min"
