@@ -156,7 +156,8 @@ def test_closed_objects_are_closed_and_open_ones_are_open() -> None:
     def visit(node: Any, where: str) -> None:
         if not isinstance(node, dict):
             return
-        if node.get("type") == "object":
+        types = node.get("type")
+        if types == "object" or (isinstance(types, list) and "object" in types):
             seen.add(where)
             if where in open_objects:
                 assert node.get("additionalProperties") is not False, where
