@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -200,6 +201,18 @@ def check_plan(path: Path, config: Config) -> tuple[Plan, list[Hit]]:
 def run(paths: Sequence[str | Path], config: Config, options: Options | None = None) -> Result:
     """Check everything `paths` names; the one code path behind the CLI and `planlint.lint`."""
     options = options or Options()
+    # Composing a big plan makes a few hundred thousand objects and no cycles worth collecting:
+    # the cyclic GC would re-scan them all, tripling the time of a 10,000-run check.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(paths, config, options)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Result:
     plans, docs = discover(paths, config)
     result = Result(plans=plans, docs=docs)
     for path in plans:

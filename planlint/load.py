@@ -29,6 +29,40 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _OCTAL_11 = re.compile(r"^[-+]?0[0-9_]+$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SUPPRESS = re.compile(r"#\s*planlint:\s*disable=([A-Za-z0-9_, ]+)")
+# YAML 1.2 core schema resolution of plain scalars (as ruamel.yaml's 1.2 resolver does it).
+_INT12 = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$")
+_FLOAT12 = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+    r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_TIMESTAMP12 = re.compile(
+    r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}"
+    r":[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$"
+)
+_BOOLS = {"true", "True", "TRUE", "false", "False", "FALSE"}
+_NULLS = {"~", "null", "Null", "NULL"}
+
+
+def resolve_plain(value: str) -> str:
+    """The YAML 1.2 core tag of a plain scalar."""
+    if not value:
+        return _NULL
+    first = value[0]
+    if first in "-+0123456789.":
+        if _FLOAT12.match(value):
+            return _FLOAT
+        if _INT12.match(value):
+            return _INT
+        if first.isdigit() and _TIMESTAMP12.match(value):
+            return _TIMESTAMP
+        return _STR
+    if value in _BOOLS:
+        return _BOOL
+    if value in _NULLS:
+        return _NULL
+    if value == "<<":
+        return _MERGE
+    return _STR
 
 
 Pos = tuple[int, int]  # 1-based (line, column)
@@ -145,16 +179,20 @@ def prescan_depth(text: str) -> tuple[int, int]:
     for n, line in enumerate(text.split("\n"), 1):
         stripped = line.lstrip(" -")
         indent = len(line) - len(stripped)
-        for ch in stripped:
-            if ch in "[{":
-                flow += 1
-            elif ch in "]}":
-                flow = max(0, flow - 1)
-            elif ch == "#":
-                break
-        depth = indent + flow
-        if depth > worst:
-            worst, worst_line = depth, n
+        opens = stripped.count("[") + stripped.count("{")
+        if opens > 8:
+            peak = flow
+            for ch in stripped:
+                if ch in "[{":
+                    flow += 1
+                    peak = max(peak, flow)
+                elif ch in "]}":
+                    flow = max(0, flow - 1)
+        else:
+            peak = flow + opens
+            flow = max(0, flow + opens - stripped.count("]") - stripped.count("}"))
+        if indent + peak > worst:
+            worst, worst_line = indent + peak, n
     return worst, worst_line
 
 
@@ -210,6 +248,41 @@ def load_plan(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None =
     return out
 
 
+_FAST: dict[str, Any] = {}
+
+
+def _fast_resolver() -> Any:
+    """A resolver that only marks plain scalars; the walker resolves them (ruamel's is slow)."""
+    if "cls" not in _FAST:
+        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+        from ruamel.yaml.resolver import BaseResolver
+        from ruamel.yaml.tag import Tag
+
+        plain, quoted = Tag(suffix="tag:planlint,2026:plain"), Tag(suffix=_STR)
+        seq, mapping = Tag(suffix=_SEQ), Tag(suffix=_MAP)
+
+        class FastResolver(BaseResolver):  # type: ignore[misc]
+            def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
+                super().__init__(loadumper=loadumper or loader)
+                self._loader_version = None
+
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                if kind is ScalarNode:
+                    return plain if implicit[0] else quoted
+                if kind is SequenceNode:
+                    return seq
+                if kind is MappingNode:
+                    return mapping
+                return quoted  # pragma: no cover
+
+            @property
+            def processing_version(self) -> Any:
+                return (1, 2)
+
+        _FAST.update(cls=FastResolver, plain=plain, quoted=quoted, seq=seq, map=mapping)
+    return _FAST["cls"]
+
+
 def _compose(text: str, hits: list[Hit]) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -218,6 +291,7 @@ def _compose(text: str, hits: list[Hit]) -> Any:
         yaml = YAML(typ="safe", pure=False)
     except Exception:  # pragma: no cover - no C extension
         yaml = YAML(typ="safe", pure=True)
+    yaml.Resolver = _fast_resolver()
     try:
         return yaml.compose(text)
     except MarkedYAMLError as exc:
@@ -234,6 +308,20 @@ def _compose(text: str, hits: list[Hit]) -> Any:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         hits.append(Hit("PL001", line, col, f"YAML error: {first}"))
     return None
+
+
+def _tag(node: Any) -> str:
+    """The resolved tag of a node composed with the fast resolver."""
+    ctag = node.ctag
+    if ctag is _FAST["plain"]:
+        return resolve_plain(node.value)
+    if ctag is _FAST["quoted"]:
+        return _STR
+    if ctag is _FAST["map"]:
+        return _MAP
+    if ctag is _FAST["seq"]:
+        return _SEQ
+    return str(ctag)
 
 
 def _syntax_hint(problem: str) -> str | None:
@@ -267,6 +355,13 @@ class _Walker:
         )
 
     def build(self, node: Any, depth: int) -> Any:
+        tag = _tag(node)
+        if tag != _MAP and tag != _SEQ:
+            self.total += 1
+            self.distinct += 1
+            if tag in _ACCEPTED_TAGS:
+                return self._scalar(node, tag)
+            return self._forbidden(node, tag)
         key = id(node)
         if key in self.seen:
             # An alias: share the built value, but count the nodes it stands for.
@@ -285,47 +380,44 @@ class _Walker:
         before = self.total
         self.total += 1
         self.distinct += 1
-        tag = node.tag
-        if tag not in _ACCEPTED_TAGS:
-            shown = tag.replace(_CORE, "!!")
-            msg = f"tag {shown} is not allowed in a plan"
-            self.hit("PL007", node, msg, "remove the tag: plans hold plain data only")
-            value: Any = None
-        elif tag == _MAP or tag == _SEQ:
-            self.building.add(key)
-            value = self._mapping(node, depth) if tag == _MAP else self._sequence(node, depth)
-            self.building.discard(key)
-        else:
-            value = self._scalar(node)
+        self.building.add(key)
+        value = self._mapping(node, depth) if tag == _MAP else self._sequence(node, depth)
+        self.building.discard(key)
         self.seen[key] = value
         self.sizes[key] = self.total - before
         return value
+
+    def _forbidden(self, node: Any, tag: str) -> None:
+        shown = tag.replace(_CORE, "!!")
+        self.hit("PL007", node, f"tag {shown} is not allowed in a plan", "remove the tag: plans hold plain data only")
+        return None
 
     def _mapping(self, node: Any, depth: int) -> YMap:
         sm, em = node.start_mark, node.end_mark
         m = YMap(sm.line + 1, sm.column + 1, em.line + 1 if em.column else em.line)
         merges: list[Any] = []
+        kpos, vpos, raw = m.kpos, m.vpos, m.raw
         for knode, vnode in node.value:
-            if knode.tag == _MERGE:
-                merges.append(vnode)
-                continue
-            if knode.tag in (_MAP, _SEQ):
+            if not isinstance(knode.value, str):
                 self.hit("PL001", knode, "a key must be a plain value, not a mapping or list")
                 continue
-            k = knode.value if isinstance(knode.value, str) else str(knode.value)
-            kpos = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+            k = knode.value
+            if k == "<<" and _tag(knode) == _MERGE:
+                merges.append(vnode)
+                continue
+            kp = (knode.start_mark.line + 1, knode.start_mark.column + 1)
             if k in m:
-                first = m.kpos[k]
-                msg = f"duplicate key '{k}' (first at line {first[0]})"
-                self.hits.append(Hit("PL002", *kpos, msg, "keep one of them: YAML readers disagree on which wins"))
+                msg = f"duplicate key '{k}' (first at line {kpos[k][0]})"
+                self.hits.append(Hit("PL002", *kp, msg, "keep one of them: YAML readers disagree on which wins"))
                 continue
             m[k] = self.build(vnode, depth + 1)
-            m.kpos[k] = kpos
-            m.vpos[k] = (vnode.start_mark.line + 1, vnode.start_mark.column + 1)
-            if vnode.tag not in (_MAP, _SEQ):
-                m.raw[k] = vnode.value if isinstance(vnode.value, str) else ""
+            kpos[k] = kp
+            vpos[k] = (vnode.start_mark.line + 1, vnode.start_mark.column + 1)
+            if isinstance(vnode.value, str):
+                raw[k] = vnode.value
         for mnode in merges:
-            for src in mnode.value if mnode.tag == _SEQ else [mnode]:
+            sources = mnode.value if isinstance(mnode.value, list) and _tag(mnode) == _SEQ else [mnode]
+            for src in sources:
                 merged = self.build(src, depth + 1)
                 if not isinstance(merged, YMap):
                     self.hit("PL001", src, "a merge key (<<) must refer to a mapping")
@@ -333,10 +425,10 @@ class _Walker:
                 for k, v in merged.items():
                     if k not in m:
                         m[k] = v
-                        m.kpos[k] = merged.kpos[k]
-                        m.vpos[k] = merged.vpos[k]
+                        kpos[k] = merged.kpos[k]
+                        vpos[k] = merged.vpos[k]
                         if k in merged.raw:
-                            m.raw[k] = merged.raw[k]
+                            raw[k] = merged.raw[k]
         return m
 
     def _sequence(self, node: Any, depth: int) -> YSeq:
@@ -345,12 +437,12 @@ class _Walker:
         for i, item in enumerate(node.value):
             s.append(self.build(item, depth + 1))
             s.ipos.append((item.start_mark.line + 1, item.start_mark.column + 1))
-            if item.tag not in (_MAP, _SEQ):
-                s.raw[i] = item.value if isinstance(item.value, str) else ""
+            if isinstance(item.value, str):
+                s.raw[i] = item.value
         return s
 
-    def _scalar(self, node: Any) -> Any:
-        tag, text = node.tag, node.value
+    def _scalar(self, node: Any, tag: str) -> Any:
+        text = node.value
         plain = not node.style
         if tag == _STR:
             if plain:
@@ -369,6 +461,8 @@ class _Walker:
                     return sign * int(t.lstrip("+-")[2:], 8)
                 if t.lower().lstrip("+-").startswith("0x"):
                     return int(t, 16)
+                if t.lower().lstrip("+-").startswith("0b"):
+                    return int(t, 2)
                 value = int(t, 10)
             except ValueError:
                 return text

@@ -51,10 +51,15 @@ def name_slots(plan: Plan, model: str, params: dict[str, tuple[Any, str]], contr
 
     `params` maps a variable to (value, text as written in plan.yaml).
     """
-    template = plan.control_template() if control else plan.template()
+    key = "control_pieces" if control else "template_pieces"
+    if key not in plan.cache:
+        template = plan.control_template() if control else plan.template()
+        plan.cache[key] = [p for p in re.split(r"(\{[^{}]*\})", template) if p]
+        plan.cache["abbrevs"] = {var: plan.abbrev(var) for var in plan.variables}
+    abbrevs: dict[str, str] = plan.cache["abbrevs"]
     variables = list(plan.variables)
     slots: list[Slot] = []
-    for piece in re.split(r"(\{[^{}]*\})", template):
+    for piece in plan.cache[key]:
         if not piece:
             continue
         if piece == "{model}":
@@ -68,7 +73,7 @@ def name_slots(plan: Plan, model: str, params: dict[str, tuple[Any, str]], contr
                 if i:
                     slots.append(Slot("_"))
                 value, written = params[var]
-                slots.extend(_value_slots(plan.abbrev(var), value, written))
+                slots.extend(_value_slots(abbrevs[var], value, written))
         elif piece.startswith("{") and piece[1:-1] in variables:
             var = piece[1:-1]
             if control:

@@ -74,11 +74,13 @@ class Plan:
     @property
     def variables(self) -> YMap:
         """Swept axes in declared order; only those whose value is a list."""
-        out = YMap(1, 1, 1)
-        for name, values in self.section("variables").items():
-            if isinstance(values, YSeq):
-                out[name] = values
-        return out
+        if "variables" not in self.cache:
+            out = YMap(1, 1, 1)
+            for name, values in self.section("variables").items():
+                if isinstance(values, YSeq):
+                    out[name] = values
+            self.cache["variables"] = out
+        return self.cache["variables"]  # type: ignore[no-any-return]
 
     def runs(self) -> list[tuple[int, YMap]]:
         return [(i, r) for i, r in enumerate(self.seq("runs")) if isinstance(r, YMap)]
@@ -88,12 +90,14 @@ class Plan:
 
     def model_names(self) -> dict[str, int]:
         """Model name -> index in models.base (first one wins)."""
-        out: dict[str, int] = {}
-        for i, m in self.models():
-            name = m.get("name")
-            if isinstance(name, str) and name not in out:
-                out[name] = i
-        return out
+        if "model_names" not in self.cache:
+            out: dict[str, int] = {}
+            for i, m in self.models():
+                name = m.get("name")
+                if isinstance(name, str) and name not in out:
+                    out[name] = i
+            self.cache["model_names"] = out
+        return self.cache["model_names"]  # type: ignore[no-any-return]
 
     @property
     def base_controls(self) -> bool | None:

@@ -76,10 +76,134 @@ def _short(value: Any) -> str:
 def validate(data: YMap) -> list[Hit]:
     """Every schema error of the plan, as hits with positions."""
     hits: list[Hit] = []
-    for error in _validator().iter_errors(data):
+    for error in _iter_errors(data):
         hits.extend(_to_hits(data, error))
     hits.extend(_semantic_schema_checks(data))
     return hits
+
+
+_VALUE_KEYWORDS = frozenset(
+    "enum const pattern minLength maxLength minimum maximum exclusiveMinimum exclusiveMaximum "
+    "multipleOf format".split()
+)
+_LENGTH_KEYWORDS = frozenset({"minLength", "maxLength"})
+_OPAQUE_KEYWORDS = frozenset(
+    "oneOf anyOf allOf not if then else dependentSchemas dependentRequired patternProperties "
+    "unevaluatedProperties unevaluatedItems propertyNames contains prefixItems uniqueItems "
+    "minProperties maxProperties".split()
+)
+_SIMPLE_RUNS_KEYS = frozenset({"title", "description", "type", "items", "minItems", "$comment"})
+
+
+def _resolve(schema: Any) -> Any:
+    while isinstance(schema, dict) and "$ref" in schema and schema["$ref"].startswith("#/$defs/"):
+        schema = load_schema()["$defs"].get(schema["$ref"][len("#/$defs/") :], {})
+    return schema
+
+
+def signature(value: Any, schema: Any) -> Any:
+    """What of `value` the schema can see: two values with one signature validate alike.
+
+    Scalars under no value constraint reduce to their type; anything the schema inspects in
+    ways this function does not model keeps its whole value.
+    """
+    how, a, b = _how(schema)
+    if how == "opaque":
+        return ("v", json.dumps(value, sort_keys=True, default=str))
+    if isinstance(value, dict):
+        if how != "node":
+            return ("v", json.dumps(value, sort_keys=True, default=str))
+        return tuple(sorted((k, signature(v, a.get(k, b))) for k, v in value.items()))
+    if isinstance(value, list):
+        if how != "node":
+            return ("v", json.dumps(value, sort_keys=True, default=str))
+        return ("list", tuple(signature(v, b) for v in value))
+    if how == "len" and isinstance(value, str):
+        return ("len", min(len(value), a))
+    if how in ("value", "len"):
+        return ("v", _kind(value), value)
+    return ("t", _kind(value))
+
+
+_HOW: dict[int, tuple[str, Any, Any]] = {}
+
+
+def _how(schema: Any) -> tuple[str, Any, Any]:
+    """How `signature` treats values under this schema node (memoised per node)."""
+    key = id(schema)
+    got = _HOW.get(key)
+    if got is not None:
+        return got
+    node = _resolve(schema)
+    if node is True or node is None:
+        got = ("any", None, None)
+    elif not isinstance(node, dict) or _OPAQUE_KEYWORDS & node.keys():
+        got = ("opaque", None, None)
+    else:
+        constrained = _VALUE_KEYWORDS & node.keys()
+        props = node.get("properties", {})
+        extra = node.get("additionalProperties", True)
+        items = node.get("items", True)
+        if constrained and constrained <= _LENGTH_KEYWORDS:
+            got = ("len", max(int(node[k]) for k in constrained) + 1, None)
+        elif constrained:
+            got = ("value", None, None)
+        else:
+            got = ("node", props, items if "items" in node else extra)
+    if got[0] == "node" and "items" in node and ("properties" in node or "additionalProperties" in node):
+        got = ("opaque", None, None)  # pragma: no cover - mixed schemas are not modelled
+    _HOW[key] = got
+    return got
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, float):
+        return "int-float" if value.is_integer() else "float"
+    if isinstance(value, (dict, list)):
+        return "collection"
+    return type(value).__name__
+
+
+def _iter_errors(data: YMap) -> Iterator[Any]:
+    """jsonschema errors; runs that the schema sees alike are validated once, then per run on error.
+
+    A 10,000-run sweep has a handful of run shapes, so this keeps validation linear and cheap.
+    """
+    validator = _validator()
+    runs = data.get("runs")
+    runs_schema = load_schema().get("properties", {}).get("runs", {})
+    if not isinstance(runs, list) or len(runs) < 64 or set(runs_schema) - _SIMPLE_RUNS_KEYS:
+        yield from validator.iter_errors(data)
+        return
+    items = runs_schema.get("items", True)
+    groups: dict[Any, list[int]] = {}
+    for i, run in enumerate(runs):
+        groups.setdefault(signature(run, items), []).append(i)
+    members = list(groups.values())
+    shadow = dict(data)
+    shadow["runs"] = [runs[idx[0]] for idx in members]
+    failing: set[int] = set()
+    for error in validator.iter_errors(shadow):
+        path = list(error.absolute_path)
+        if len(path) >= 2 and path[0] == "runs" and isinstance(path[1], int):
+            failing.add(path[1])
+        else:
+            yield error
+    for group in sorted(failing):
+        for i in members[group]:
+            for error in validator.descend(runs[i], items, path=i):
+                yield _Rooted(error, ("runs",))
+
+
+class _Rooted:
+    """A jsonschema error seen from the plan's root (descend() reports paths from the run)."""
+
+    def __init__(self, error: Any, prefix: tuple[Any, ...]) -> None:
+        self._error = error
+        self.absolute_path = (*prefix, *error.absolute_path)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._error, name)
 
 
 def _to_hits(root: YMap, error: Any) -> Iterator[Hit]:

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 __all__ = [
     "STYLES",
     "ParsedTable",
+    "block_tokens",
     "cells_equal",
     "display_width",
     "escape_cell",
@@ -26,6 +28,7 @@ __all__ = [
     "normalize_rows",
     "parse_table",
     "parse_time",
+    "table_from_tokens",
 ]
 
 #: Table styles ``format_table`` knows; ``seed`` is the default.
@@ -50,6 +53,8 @@ def escape_cell(text: str) -> str:
 
 def display_width(text: str) -> int:
     """Terminal columns ``text`` takes: East Asian wide/fullwidth count 2, combining marks 0."""
+    if text.isascii():
+        return len(text)
     width = 0
     for char in text:
         if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
@@ -123,14 +128,72 @@ class ParsedTable:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+def _block_parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable("table")
+    # Cells are the table rule's inline ``.content``; the inline pass is not needed (and is the
+    # slow half of parsing a 10,000-row table).
+    return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+
+
+def block_tokens(text: str) -> list[Token]:
+    """Block-level markdown-it-py tokens of ``text`` (CommonMark + tables, HTML on, no inline
+    pass: ``inline`` tokens carry ``.content`` but no children)."""
+    return _block_parser().parse(text)
 
 
 def _cell_text(content: str) -> str:
     return content.replace("\\|", "|").strip()
+
+
+def table_from_tokens(
+    tokens: Sequence[Token], start: int = 0, first_line: int = 1
+) -> ParsedTable | None:
+    """The table whose ``table_open`` is the first one at or after ``tokens[start]``, or None.
+
+    ``first_line`` is the 1-based document line of the parsed text's first line.
+    """
+    begin = next((i for i in range(start, len(tokens)) if tokens[i].type == "table_open"), None)
+    if begin is None:
+        return None
+    table_map = tokens[begin].map or [0, 0]
+    header: list[str] = []
+    aligns: list[str] = []
+    rows: list[list[str]] = []
+    row_lines: list[int] = []
+    header_line = table_map[0] + first_line
+    in_head = False
+    current: list[str] | None = None
+    for tok in tokens[begin + 1 :]:
+        kind = tok.type
+        if kind == "inline":
+            if current is not None:
+                current.append(_cell_text(tok.content))
+        elif kind == "tr_open":
+            current = header if in_head else []
+            line = (tok.map[0] if tok.map else table_map[0]) + first_line
+            if in_head:
+                header_line = line
+            else:
+                rows.append(current)
+                row_lines.append(line)
+        elif kind == "th_open":
+            style = str(tok.attrGet("style") or "")
+            aligns.append(style.partition("text-align:")[2].strip())
+        elif kind == "thead_open":
+            in_head = True
+        elif kind == "thead_close":
+            in_head = False
+        elif kind == "table_close":
+            break
+    return ParsedTable(
+        header=header,
+        rows=rows,
+        header_line=header_line,
+        row_lines=row_lines,
+        end_line=table_map[1] - 1 + first_line,
+        aligns=aligns,
+    )
 
 
 def parse_table(text: str, first_line: int = 1) -> ParsedTable | None:
@@ -141,47 +204,7 @@ def parse_table(text: str, first_line: int = 1) -> ParsedTable | None:
     """
     if "|" not in text:
         return None
-    tokens = _parser().parse(text.lstrip("\ufeff"))
-    start = next((i for i, tok in enumerate(tokens) if tok.type == "table_open"), None)
-    if start is None:
-        return None
-    table_map = tokens[start].map or [0, 0]
-    header: list[str] = []
-    aligns: list[str] = []
-    rows: list[list[str]] = []
-    row_lines: list[int] = []
-    header_line = table_map[0] + first_line
-    in_head = False
-    current: list[str] | None = None
-    for tok in tokens[start + 1 :]:
-        if tok.type == "table_close":
-            break
-        if tok.type == "thead_open":
-            in_head = True
-        elif tok.type == "thead_close":
-            in_head = False
-        elif tok.type == "tr_open":
-            current = []
-            if in_head:
-                header_line = (tok.map[0] if tok.map else table_map[0]) + first_line
-            else:
-                rows.append(current)
-                row_lines.append((tok.map[0] if tok.map else table_map[0]) + first_line)
-        elif tok.type == "th_open":
-            style = str(tok.attrGet("style") or "")
-            aligns.append(style.partition("text-align:")[2].strip())
-        elif tok.type == "inline" and current is not None:
-            current.append(_cell_text(tok.content))
-            if in_head:
-                header = current
-    return ParsedTable(
-        header=header,
-        rows=rows,
-        header_line=header_line,
-        row_lines=row_lines,
-        end_line=table_map[1] - 1 + first_line,
-        aligns=aligns,
-    )
+    return table_from_tokens(block_tokens(text.removeprefix("\ufeff")), 0, first_line)
 
 
 # --------------------------------------------------------------------------- comparing

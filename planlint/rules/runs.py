@@ -21,6 +21,9 @@ from planlint.naming import (
 from planlint.plan import RUN_PARAMETER_KEYS, Plan, text_of
 from planlint.rules import E, I, W, Rule, declare, plan_check
 
+#: How many missing combinations a finding spells out before summarising.
+MAX_LISTED = 8
+
 declare(
     Rule("PL201", "duplicate-run-name", E, "two runs share a name (their folders would collide)"),
     Rule("PL202", "run-name-characters", E, "a run name uses characters outside [A-Za-z0-9._-]"),
@@ -51,6 +54,7 @@ def check_runs(plan: Plan) -> Iterator[Hit]:
     controls = plan.controls
     names: dict[str, int] = {}
     used_models: set[str] = set()
+    domains = {var: {norm(v) for v in values} for var, values in variables.items()}
     for i, run in plan.runs():
         name = run.get("name")
         if isinstance(name, str):
@@ -97,7 +101,7 @@ def check_runs(plan: Plan) -> Iterator[Hit]:
                 yield plan.hit("PL212", ("runs", i, "parameters"), f"fine-tuned run '{name}' does not set variable '{var}'", f"add {var}: <one of {', '.join(text_of(values, j) for j in range(len(values)))}>")
                 continue
             got = params[var]
-            if norm(got) not in {norm(v) for v in values}:
+            if norm(got) not in domains[var]:
                 allowed = ", ".join(text_of(values, j) for j in range(len(values)))
                 shown = text_of(params, var) if not isinstance(got, (dict, list)) else "a collection"
                 yield plan.hit("PL211", ("runs", i, "parameters", var), f"{var} {shown} of run '{name}' is not in variables.{var} [{allowed}]", f"use one of [{allowed}] or add it to variables.{var}")
@@ -205,9 +209,13 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
         if r.key not in trained.get(r.model, {}):
             missing.setdefault(r.model, []).append(r)
     for model, runs in missing.items():
-        listed = "; ".join(f"{' '.join(f'{v}={t}' for v, _, t in r.params)} ({r.name})" for r in runs)
-        msg = f"model '{model}' is missing {len(runs)} of {total[model]} sweep combinations: {listed}"
-        paste = "\n".join(run_yaml(r) for r in runs)
+        shown = runs[:MAX_LISTED]
+        listed = "; ".join(f"{' '.join(f'{v}={t}' for v, _, t in r.params)} ({r.name})" for r in shown)
+        more = f"; and {len(runs) - len(shown)} more" if len(runs) > len(shown) else ""
+        msg = f"model '{model}' is missing {len(runs)} of {total[model]} sweep combinations: {listed}{more}"
+        paste = "\n".join(run_yaml(r) for r in shown)
+        if more:
+            paste += f"\n  # ... {len(runs) - len(shown)} more: run `planlint fix --runs`"
         hint = f"add these runs (`planlint fix --runs` does it), or list intended gaps in sweep.exclude with a reason:\n{paste}"
         yield plan.hit("PL213", ("models", "base", models[model], "name"), msg, hint)
 

@@ -1,0 +1,238 @@
+"""Typed records of what a prior run's log states; a field is None when the log does not say."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class LogKind(str, enum.Enum):
+    """What a log file is, judged by its content."""
+
+    TORCHTUNE = "torchtune"
+    TORCHTUNE_DISTRIBUTED = "torchtune-distributed"
+    INSPECT = "inspect"
+    SEFF = "seff"
+    NVIDIA_SMI = "nvidia-smi"
+    OTHER = "other"
+
+
+@dataclass
+class MemoryStats:
+    """Peak GPU memory in GiB (2**30 bytes), whatever unit the log printed."""
+
+    active: float | None = None
+    alloc: float | None = None
+    reserved: float | None = None
+    source: str = ""
+
+    def best(self) -> float | None:
+        """Reserved if known, else the larger of alloc/active (a lower bound of reserved)."""
+        if self.reserved is not None:
+            return self.reserved
+        known = [v for v in (self.alloc, self.active) if v is not None]
+        return max(known) if known else None
+
+
+@dataclass
+class EpochProgress:
+    """The last real position of one epoch's tqdm bar (re-renders after a checkpoint ignored)."""
+
+    epoch: int
+    position: int
+    total: int | None
+    elapsed_text: str
+    seconds: float
+    optimizer_steps: int
+    complete: bool
+    rate: str | None = None
+    rerender_seconds: float | None = None
+
+
+@dataclass
+class TrainingRecord:
+    """Facts from one torchtune training log (stdout/stderr of `tune run`, e.g. slurm-<id>.out)."""
+
+    path: str
+    kind: LogKind = LogKind.TORCHTUNE
+    job_id: str | None = None
+    size_bytes: int = 0
+    recipe: str | None = None
+    distributed: bool = False
+    world_size: int | None = None
+    version_hint: str | None = None
+    logger_name: str | None = None
+    # from the resolved-config dump
+    batch_size: int | None = None
+    epochs: int | None = None
+    gradient_accumulation_steps: int | None = None
+    max_steps_per_epoch: int | None = None
+    max_seq_len: int | None = None
+    packed: bool | None = None
+    model_component: str | None = None
+    lora_rank: int | None = None
+    lr: float | None = None
+    dataset_component: str | None = None
+    dataset_source: str | None = None
+    checkpoint_dir: str | None = None
+    output_dir: str | None = None
+    device: str | None = None
+    dtype: str | None = None
+    compile: bool | None = None
+    config: dict[str, str] = field(default_factory=dict)
+    # memory, GiB
+    memory_after_init: MemoryStats | None = None
+    peak_memory: MemoryStats | None = None
+    gpu_total_gib: float | None = None
+    gpu_total_source: str | None = None
+    # progress
+    epochs_progress: list[EpochProgress] = field(default_factory=list)
+    bar_counts_batches: bool = False
+    last_step: int | None = None
+    final_loss: float | None = None
+    tokens_per_second_per_gpu: float | None = None
+    checkpoint_seconds: list[float] = field(default_factory=list)
+    checkpoint_seen: bool = False
+    wandb_summary: dict[str, float | str] = field(default_factory=dict)
+    # failures
+    oom: bool = False
+    oom_kind: str | None = None
+    oom_message: str | None = None
+    traceback: bool = False
+    error: str | None = None
+    timed_out: bool = False
+    killed: bool = False
+    # wall clock
+    first_timestamp: float | None = None
+    last_timestamp: float | None = None
+    startup_seconds: float | None = None
+    startup_source: str | None = None
+    total_seconds: float | None = None
+    total_source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def training_seconds(self) -> float | None:
+        """Seconds inside the training bars (sum over epochs), or None without progress."""
+        used = [e for e in self.epochs_progress if e.optimizer_steps > 0]
+        return sum(e.seconds for e in used) if used else None
+
+    @property
+    def optimizer_steps(self) -> int:
+        """Optimizer steps done over all epochs, as the bars show them."""
+        return sum(e.optimizer_steps for e in self.epochs_progress)
+
+    @property
+    def seconds_per_step(self) -> float | None:
+        """Measured seconds per optimizer step over every epoch (first-step warm-up included)."""
+        secs = self.training_seconds
+        steps = self.optimizer_steps
+        return secs / steps if secs is not None and steps > 0 else None
+
+    @property
+    def completed(self) -> bool:
+        """Every configured epoch reached the end of its bar."""
+        if not self.epochs_progress:
+            return False
+        done = {e.epoch for e in self.epochs_progress if e.complete}
+        want = self.epochs or max(done, default=0)
+        return want > 0 and all(n in done for n in range(1, want + 1))
+
+    @property
+    def crashed(self) -> bool:
+        """The run failed before finishing its epochs (traceback, OOM, kill or time limit)."""
+        failed = self.traceback or self.oom or self.timed_out or self.killed or bool(self.error)
+        return failed and not self.completed
+
+    def why_no_estimate(self) -> str | None:
+        """Why this log cannot time a run, or None when it can."""
+        if not self.epochs_progress or self.optimizer_steps == 0:
+            return "no tqdm training progress in the log"
+        if self.batch_size is None:
+            return "no batch_size in the log (no resolved-config dump)"
+        return None
+
+
+@dataclass
+class EvalRecord:
+    """The end-of-eval panel of an inspect-ai run."""
+
+    path: str
+    kind: LogKind = LogKind.INSPECT
+    job_id: str | None = None
+    size_bytes: int = 0
+    task: str | None = None
+    samples: int | None = None
+    model: str | None = None
+    total_seconds: float | None = None
+    total_tokens: int | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    tokens: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    interrupted: bool = False
+    errors: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """End-to-end tokens per second (all tokens over total time)."""
+        if self.total_tokens and self.total_seconds:
+            return self.total_tokens / self.total_seconds
+        return None
+
+
+@dataclass
+class SeffRecord:
+    """The text printed by SLURM's `seff <jobid>`."""
+
+    path: str
+    kind: LogKind = LogKind.SEFF
+    job_id: str | None = None
+    size_bytes: int = 0
+    array_job_id: str | None = None
+    cluster: str | None = None
+    state: str | None = None
+    exit_code: int | None = None
+    nodes: int | None = None
+    cores: int | None = None
+    cpu_utilized_seconds: float | None = None
+    cpu_efficiency_percent: float | None = None
+    wall_seconds: float | None = None
+    time_limit_seconds: float | None = None
+    memory_used_gb: float | None = None
+    memory_requested_gb: float | None = None
+    memory_efficiency_percent: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GpuMetricsRecord:
+    """Samples from `nvidia-smi --query-gpu=... --format=csv` written during a job."""
+
+    path: str
+    kind: LogKind = LogKind.NVIDIA_SMI
+    job_id: str | None = None
+    size_bytes: int = 0
+    columns: list[str] = field(default_factory=list)
+    samples: int = 0
+    skipped_rows: int = 0
+    gpu_total_gib: float | None = None
+    peak_used_gib: float | None = None
+    mean_utilization_percent: float | None = None
+    duration_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OtherRecord:
+    """A file that is none of the known log formats."""
+
+    path: str
+    kind: LogKind = LogKind.OTHER
+    job_id: str | None = None
+    size_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+LogRecord = TrainingRecord | EvalRecord | SeffRecord | GpuMetricsRecord | OtherRecord
