@@ -20,6 +20,7 @@ from planlint.naming import (
 )
 from planlint.plan import RUN_PARAMETER_KEYS, Plan, text_of
 from planlint.rules import E, I, W, Rule, declare, plan_check
+from planlint.schema import CONTROL_ALIASES
 
 #: How many missing combinations a finding spells out before summarising.
 MAX_LISTED = 8
@@ -115,6 +116,9 @@ def check_runs(plan: Plan) -> Iterator[Hit]:
 
 
 def _did_you_mean(word: str, options: list[str]) -> str | None:
+    alias = CONTROL_ALIASES.get(word)
+    if alias in options:
+        return f"did you mean '{alias}'?"
     lowered = {o.lower(): o for o in options}
     if word.lower() in lowered:
         return f"did you mean '{lowered[word.lower()]}'? (names are case-sensitive)"

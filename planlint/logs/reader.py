@@ -1,0 +1,177 @@
+"""Constant-memory reading of log files: blocks of whole lines, head and tail, timestamps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import BinaryIO
+
+CHUNK = 1 << 20
+MAX_LINE = 64 * 1024
+HEAD = 64 * 1024
+TAIL = 64 * 1024
+
+_BREAKS = re.compile(rb"[\r\n]")
+
+
+def last_break(data: bytes, end: int | None = None) -> int:
+    """Index of the last b"\\n" or b"\\r" before ``end``, or -1."""
+    if end is None:
+        end = len(data)
+    return max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end))
+
+
+def next_break(data: bytes, start: int) -> int:
+    """Index of the first b"\\n" or b"\\r" at or after ``start``, or len(data)."""
+    m = _BREAKS.search(data, start)
+    return m.start() if m else len(data)
+
+
+def line_at(data: bytes, pos: int, limit: int = 4096) -> bytes:
+    """The logical line (split on both \\n and \\r) holding ``pos``, cut to ``limit`` bytes."""
+    start = last_break(data, pos) + 1
+    start = max(start, pos - limit)
+    end = min(next_break(data, pos), pos + limit)
+    return data[start:end]
+
+
+def line_from(data: bytes, pos: int, limit: int = 4096) -> bytes:
+    """From ``pos`` to the end of its logical line, cut to ``limit`` bytes."""
+    end = min(next_break(data, pos), pos + limit)
+    return data[pos:end]
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Logical lines of a block, split on both b"\\n" and b"\\r"."""
+    return _BREAKS.split(data)
+
+
+def iter_blocks(fh: BinaryIO, chunk: int = CHUNK, max_line: int = MAX_LINE) -> Iterator[bytes]:
+    """Yield blocks of whole logical lines, each ending with a line break.
+
+    A partial line is carried to the next chunk; a line longer than ``max_line`` bytes is cut
+    there and the rest of it dropped, so a file without any newline is read in constant memory.
+    """
+    carry = b""
+    dropping = False
+    while True:
+        data = fh.read(chunk)
+        if not data:
+            break
+        if dropping:
+            m = _BREAKS.search(data)
+            if m is None:
+                continue
+            data = data[m.end() :]
+            dropping = False
+        buf = carry + data if carry else data
+        cut = last_break(buf)
+        if cut < 0:
+            if len(buf) > max_line:
+                yield buf[:max_line] + b"\n"
+                carry = b""
+                dropping = True
+            else:
+                carry = buf
+            continue
+        carry = buf[cut + 1 :]
+        yield buf[: cut + 1]
+        if len(carry) > max_line:
+            yield carry[:max_line] + b"\n"
+            carry = b""
+            dropping = True
+    if carry:
+        yield carry + b"\n"
+
+
+def read_head_tail(fh: BinaryIO, size: int, head: int = HEAD, tail: int = TAIL) -> tuple[bytes, bytes]:
+    """The first ``head`` and last ``tail`` bytes (the tail is empty when the head covers all)."""
+    fh.seek(0)
+    first = fh.read(head)
+    if size <= head:
+        return first, b""
+    fh.seek(max(head, size - tail))
+    last = fh.read(tail)
+    fh.seek(0)
+    return first, last
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text; invalid UTF-8 (a cut multi-byte sequence, binary) becomes U+FFFD."""
+    return data.decode("utf-8", errors="replace")
+
+
+# --- timestamps ---------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov")
+        + (b"Dec",)
+    )
+}
+
+# 2024-02-27 00:45:23,759 | 2024-04-14:14:29:36,160 | 2026-01-01T12:00:00.5 | 2026/02/17 10:00:00
+_ISO = re.compile(
+    rb"(?<!\d)(20\d\d)[-/](\d\d)[-/](\d\d)[ T:](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,6}))?(?!\d)"
+)
+# `date` in the C locale: Mon Nov 24 05:41:00 UTC 2025
+_DATE = re.compile(
+    rb"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +"
+    rb"(\d{1,2}) (\d\d):(\d\d):(\d\d)(?: [A-Z]{2,5})? (20\d\d)\b"
+)
+
+
+def _epoch(y: int, mo: int, d: int, h: int, mi: int, s: int, frac: bytes | None = None) -> float | None:
+    try:
+        t = datetime(y, mo, d, h, mi, s).timestamp()
+    except (ValueError, OverflowError, OSError):
+        return None
+    if frac:
+        t += int(frac) / 10 ** len(frac)
+    return t
+
+
+def find_timestamps(data: bytes) -> list[float]:
+    """Every wall-clock timestamp written in ``data`` (local time, seconds since the epoch)."""
+    found: list[tuple[int, float]] = []
+    for m in _ISO.finditer(data):
+        y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
+        t = _epoch(y, mo, d, h, mi, s, m.group(7))
+        if t is not None:
+            found.append((m.start(), t))
+    for m in _DATE.finditer(data):
+        mon, d, h, mi, s, y = m.groups()
+        t = _epoch(int(y), _MONTHS[mon], int(d), int(h), int(mi), int(s))
+        if t is not None:
+            found.append((m.start(), t))
+    found.sort()
+    return [t for _, t in found]
+
+
+def parse_duration(text: str) -> float | None:
+    """``[D-]HH:MM:SS``, ``H:MM:SS``, ``MM:SS`` or ``D days, H:MM:SS[.ffffff]`` to seconds."""
+    text = text.strip()
+    days = 0
+    m = re.match(r"^(\d+) days?, (.*)$", text)
+    if m:
+        days, text = int(m.group(1)), m.group(2)
+    elif "-" in text:
+        d, _, text = text.partition("-")
+        if not d.isdigit():
+            return None
+        days = int(d)
+    parts = text.split(":")
+    if not 1 <= len(parts) <= 3:
+        return None
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if any(n < 0 for n in nums):
+        return None
+    secs = 0.0
+    for n in nums:
+        secs = secs * 60 + n
+    return days * 86400 + secs

@@ -1,0 +1,720 @@
+"""Incremental parser of torchtune training output, versions 0.1 to main, fed blocks of lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from planlint.logs.reader import (
+    TAIL,
+    decode,
+    find_timestamps,
+    last_break,
+    line_at,
+    line_from,
+    parse_duration,
+    split_lines,
+)
+from planlint.logs.records import EpochProgress, LogKind, MemoryStats, TrainingRecord
+
+HEAD_LIMIT = 2 << 20  # lines before the first training step are read one by one, up to this
+GB_TO_GIB = 1e9 / 2**30
+
+_PREFIX = re.compile(rb"^(?:\s*\[(?:rank\d+|trainer\d+\|\d+|default\d+)\]:)+ ?")
+_BANNER = re.compile(rb"Running (\w+) with resolved config")
+_LOGGER = re.compile(rb"\b(?:INFO|DEBUG|WARNING):(torchtune\.[\w.]+):")
+_MEM_LINE = re.compile(rb"\b(\w+ )?peak memory (active|alloc|allocation|reserved): *([\d.]+) *(GiB|GB)")
+_MEM_DICT = re.compile(rb"'peak_memory_(active|alloc|reserved)': *([\d.eE+-]+)")
+_RANK = re.compile(rb"\[rank(\d+)\]|\[trainer\d+\|(\d+)\]|Local seed is seed \+ rank = \d+ \+ (\d+)")
+_NPROC = re.compile(rb"nproc[_-]per[_-]node[= :]+(\d+)")
+_NNODES = re.compile(rb"--nnodes[= ](\d+)")
+_RENDER = re.compile(
+    rb"(?:(\d+)\|(\d+)\|Loss: ?([^\s:|]*):\s*)?(\d+)%\|[^|\r\n]*\|\s*(\d+)/(\d+) "
+    rb"\[(\d+(?::\d\d)+)<([\d:?]+),\s*((?:[\d.]+|\?) ?(?:it/s|s/it))\]"
+)
+_DESC = re.compile(
+    rb"(\d+)\|(\d+)\|Loss: ?([^\s:|]*):\s*\d+%\|[^|\r\n]*\|\s*(\d+)/(\d+) \[(\d+(?::\d\d)+)<"
+)
+_STEP = re.compile(rb"Step (\d+) \| ((?:\w+:\S+ ?)+)")
+_PAIR = re.compile(rb"(\w+):(\S+)")
+_CKPT_TIME = re.compile(rb"(?:Checkpoint saved in|Saving checkpoint took) ([\d.]+) s")
+_CKPT_EVENT = re.compile(
+    rb"Starting checkpoint save|(?:Model|Adapter|Recipe) checkpoint (?:of size|saved)|"
+    rb"[Cc]heckpoint saved"
+)
+_EXC = re.compile(
+    rb"^\s*(?:\[[\w|]+\]:\s*)*((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception))(?::\s*(.*))?\s*$"
+)
+_CAPACITY = re.compile(
+    rb"(?:([\d.]+) (GiB|MiB) total capacity|total capac\w* of ([\d.]+) (GiB|MiB))"
+)
+_WANDB_KV = re.compile(rb"wandb:\s+(\S+)\s+(\S.*?)\s*$")
+
+
+def _int(v: str | None) -> int | None:
+    try:
+        return int(v) if v is not None else None
+    except ValueError:
+        try:
+            f = float(v)  # type: ignore[arg-type]
+        except ValueError:
+            return None
+        return int(f) if f.is_integer() else None
+
+
+def _float(v: str | None) -> float | None:
+    if v is None:
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        return None
+
+
+def _bool(v: str | None) -> bool | None:
+    if v is None:
+        return None
+    low = v.strip().lower()
+    if low in ("true", "yes", "on", "1"):
+        return True
+    if low in ("false", "no", "off", "0"):
+        return False
+    return None
+
+
+def _num(v: bytes) -> float | str:
+    s = decode(v)
+    try:
+        return float(s)
+    except ValueError:
+        return s
+
+
+@dataclass
+class _Render:
+    epoch: int | None
+    gstep: int | None
+    loss: bytes | None
+    pos: int
+    total: int
+    elapsed: bytes
+    rate: bytes | None
+
+
+def _parse_render(line: bytes) -> _Render | None:
+    m = _RENDER.search(line)
+    if m is None:
+        return None
+    ep, gs, loss, _pct, i, n, el, _left, rate = m.groups()
+    return _Render(
+        int(ep) if ep is not None else None,
+        int(gs) if gs is not None else None,
+        loss,
+        int(i),
+        int(n),
+        el,
+        rate,
+    )
+
+
+class _Bar:
+    """One tqdm bar: where it got to first, and any later re-render at the same position."""
+
+    __slots__ = ("epoch", "total", "pos", "el", "el_text", "trans", "rate", "rerender", "loss")
+
+    def __init__(self, epoch: int, total: int) -> None:
+        self.epoch = epoch
+        self.total = total
+        self.pos = -1
+        self.el = 0.0
+        self.el_text = b""
+        self.trans: int | None = None  # first position whose elapsed shows ``el``
+        self.rate: bytes | None = None
+        self.rerender: float | None = None
+        self.loss: bytes | None = None
+
+    def seconds(self) -> float:
+        """Elapsed at the last position, refined below tqdm's whole-second resolution."""
+        whole = self.el
+        if self.trans is None or self.trans <= 0 or self.pos <= 0:
+            return whole + 0.5 if whole < 600 else whole
+        per_step = max(whole, 0.5) / self.trans
+        extra = per_step / 2 + (self.pos - self.trans) * per_step
+        return whole + min(max(extra, 0.0), 0.999)
+
+
+class _ConfigDump:
+    """The YAML after `Running X with resolved config:` (keys sorted, ends at the first non-YAML)."""
+
+    _KEY = re.compile(r"^( *)(- )?([^\s:#'\"][^:]*?):(?: (.*))?$")
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.stack: list[tuple[int, str]] = []
+        self.started = False
+        self.done = False
+        self.pending_blank = False
+        self.last_top = ""
+
+    def feed(self, raw: bytes) -> None:
+        line = decode(raw).rstrip()
+        if not line.strip():
+            if self.started:
+                self.pending_blank = True
+            return
+        m = self._KEY.match(line)
+        indent = len(line) - len(line.lstrip(" "))
+        if self.pending_blank:
+            self.pending_blank = False
+            # a blank line ends the dump unless YAML clearly goes on (keys are sorted)
+            if indent == 0 and not (m and re.fullmatch(r"[a-z_][a-z0-9_]*", m.group(3))):
+                self.done = True
+                return
+            if indent == 0 and m and m.group(3) <= self.last_top:
+                self.done = True
+                return
+        if m is None:
+            if indent == 0 and not line.lstrip().startswith("- "):
+                if self.started:
+                    self.done = True
+                return
+            return  # list item or continuation line
+        self.started = True
+        ind, dash, key, value = len(m.group(1)), m.group(2), m.group(3).strip(), m.group(4)
+        if dash:
+            ind += 2
+        if ind == 0 and not re.fullmatch(r"[A-Za-z_][\w.-]*", key):
+            self.done = True
+            return
+        while self.stack and self.stack[-1][0] >= ind:
+            self.stack.pop()
+        path = ".".join([k for _, k in self.stack] + [key])
+        if ind == 0:
+            self.last_top = key
+        if value is None or value == "":
+            self.stack.append((ind, key))
+        else:
+            v = value.strip()
+            if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+                v = v[1:-1]
+            self.values.setdefault(path, v)
+
+
+class TorchtuneParser:
+    """Feed blocks of whole lines (see reader.iter_blocks), then call finish()."""
+
+    def __init__(self, path: str, job_id: str | None = None, size: int = 0) -> None:
+        self.rec = TrainingRecord(path=path, job_id=job_id, size_bytes=size)
+        self.offset = 0
+        self.head_done = False
+        self.config: _ConfigDump | None = None
+        self.mem_init_pending = False
+        self.bars: dict[int, _Bar] = {}
+        self.plain: list[_Bar] = []
+        self.max_rank = -1
+        self.nproc: int | None = None
+        self.nnodes: int | None = None
+        self.wandb_open = False
+        self.tail = b""
+        self.pre_train_ts: float | None = None
+        self.mem_gb_label: bool | None = None  # True: "GB" (1e9), False: "GiB"
+        self.peak_raw: dict[str, float] = {}
+        self.step_zero = False
+        self.gpu_resources = False
+        self.exception_at = -1
+        self.advance_at = -1
+
+    # --- feeding --------------------------------------------------------------------------
+
+    def feed(self, block: bytes) -> None:
+        """Parse one block of whole lines (it must end at a line break)."""
+        if not self.head_done:
+            first = block.find(b"|Loss")
+            region = block if first < 0 else block[: last_break(block, first) + 1]
+            self._head(region)
+            if first >= 0 or self.offset + len(block) > HEAD_LIMIT:
+                self.head_done = True
+        if self.wandb_open:
+            self._wandb_lines(block, 0)
+        bounds = self._markers(block)
+        self._progress(block, bounds)
+        self._last_step_line(block)
+        self.tail = block[-TAIL:] if len(block) >= TAIL else (self.tail + block)[-TAIL:]
+        self.offset += len(block)
+
+    def _head(self, region: bytes) -> None:
+        if not region:
+            return
+        for m in _RANK.finditer(region):
+            self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
+        if b"nproc" in region:
+            m2 = _NPROC.search(region)
+            if m2:
+                self.nproc = int(m2.group(1))
+            m3 = _NNODES.search(region)
+            if m3:
+                self.nnodes = int(m3.group(1))
+        stamps = find_timestamps(region)
+        if stamps:
+            if self.rec.first_timestamp is None:
+                self.rec.first_timestamp = stamps[0]
+            self.pre_train_ts = stamps[-1]
+        for raw in split_lines(region):
+            if not raw:
+                if self.config is not None and not self.config.done:
+                    self.config.feed(raw)
+                continue
+            line = _PREFIX.sub(b"", raw) if raw[:1] == b"[" or raw[:2] == b" [" else raw
+            if self.config is not None and not self.config.done:
+                self.config.feed(line)
+                if not self.config.done:
+                    continue
+                self._apply_config()
+            if b"resolved config" in line:
+                m = _BANNER.search(line)
+                if m:
+                    self.rec.recipe = decode(m.group(1))
+                    lg = _LOGGER.search(line)
+                    if lg:
+                        self.rec.logger_name = decode(lg.group(1))
+                    self.config = _ConfigDump()
+                continue
+            if b"emory" in line:
+                self._memory_line(line)
+            elif self.rec.logger_name is None and b":torchtune." in line:
+                lg = _LOGGER.search(line)
+                if lg:
+                    self.rec.logger_name = decode(lg.group(1))
+
+    def _memory_line(self, line: bytes) -> None:
+        if b"after model init" in line:
+            self.mem_init_pending = True
+            if self.rec.memory_after_init is None:
+                self.rec.memory_after_init = MemoryStats(source="memory stats after model init")
+        if b"'peak_memory_" in line:
+            stats = self.rec.memory_after_init or MemoryStats(source="memory stats after model init")
+            for key, val in _MEM_DICT.findall(line):
+                setattr(stats, decode(key), float(val) * GB_TO_GIB)
+            self.rec.memory_after_init = stats
+            self.mem_gb_label = True
+            self.rec.version_hint = "0.1"
+            return
+        m = _MEM_LINE.search(line)
+        if m is None:
+            return
+        _dev, key, val, unit = m.groups()
+        gb = unit == b"GB"
+        self.mem_gb_label = gb
+        name = {b"allocation": "alloc"}.get(key, decode(key))
+        stats = self.rec.memory_after_init or MemoryStats(source="memory stats after model init")
+        setattr(stats, name, float(val) * (GB_TO_GIB if gb else 1.0))
+        self.rec.memory_after_init = stats
+        if self.rec.version_hint is None:
+            if gb:
+                self.rec.version_hint = "0.1-0.2"
+            elif key == b"alloc":
+                self.rec.version_hint = "main (2025+)"
+            else:
+                self.rec.version_hint = "0.3-0.6"
+
+    def _apply_config(self) -> None:
+        assert self.config is not None
+        c = self.config.values
+        r = self.rec
+        r.config = dict(c)
+        r.batch_size = _int(c.get("batch_size"))
+        r.epochs = _int(c.get("epochs"))
+        r.gradient_accumulation_steps = _int(c.get("gradient_accumulation_steps"))
+        r.max_steps_per_epoch = _int(c.get("max_steps_per_epoch"))
+        r.max_seq_len = _int(
+            c.get("tokenizer.max_seq_len") or c.get("max_seq_len") or c.get("dataset.max_seq_len")
+        )
+        r.packed = _bool(c.get("dataset.packed") or c.get("packed"))
+        r.model_component = c.get("model._component_")
+        r.lora_rank = _int(c.get("model.lora_rank") or c.get("lora_rank"))
+        r.lr = _float(c.get("optimizer.lr") or c.get("lr"))
+        r.dataset_component = c.get("dataset._component_")
+        r.dataset_source = c.get("dataset.source") or c.get("dataset.data_files")
+        r.checkpoint_dir = c.get("checkpointer.checkpoint_dir")
+        r.output_dir = c.get("output_dir") or c.get("checkpointer.output_dir")
+        r.device = c.get("device")
+        r.dtype = c.get("dtype")
+        r.compile = _bool(c.get("compile"))
+
+    def _markers(self, block: bytes) -> list[int]:
+        """Handle the rare lines of the body; return the line starts that split progress."""
+        bounds: list[int] = []
+        for marker in (b"heckpoint", b"rror", b"Run summary:"):
+            p = block.find(marker)
+            while p >= 0:
+                start = last_break(block, p) + 1
+                line = line_at(block, p)
+                bounds.append(start)
+                if marker == b"heckpoint":
+                    self._checkpoint_line(line)
+                elif marker == b"rror":
+                    self._error_line(line, self.offset + start)
+                else:
+                    self.wandb_open = True
+                    self._wandb_lines(block, start + len(line) + 1)
+                nxt = block.find(b"\n", p)
+                p = block.find(marker, nxt) if nxt >= 0 else -1
+        bounds.sort()
+        return bounds
+
+    def _checkpoint_line(self, line: bytes) -> None:
+        m = _CKPT_TIME.search(line)
+        if m:
+            self.rec.checkpoint_seconds.append(float(m.group(1)))
+            self.rec.checkpoint_seen = True
+        elif _CKPT_EVENT.search(line):
+            self.rec.checkpoint_seen = True
+
+    def _error_line(self, line: bytes, at: int) -> None:
+        r = self.rec
+        if b"slurmstepd" in line:
+            if b"oom-kill" in line or b"OUT_OF_MEMORY" in line:
+                r.oom, r.oom_kind = True, r.oom_kind or "host"
+                r.oom_message = r.oom_message or decode(line.strip())[:300]
+            if b"TIME LIMIT" in line:
+                r.timed_out = True
+            elif b"CANCELLED" in line:
+                r.killed = True
+            stamps = find_timestamps(line)
+            if stamps:
+                r.last_timestamp = max(r.last_timestamp or 0.0, stamps[-1])
+            return
+        low = line.lower()
+        if b"out of memory" in low or b"outofmemoryerror" in low:
+            r.oom = True
+            r.oom_kind = "mps" if b"mps" in low else "cuda"
+            r.oom_message = decode(_PREFIX.sub(b"", line.strip()))[:400]
+            m = _CAPACITY.search(line)
+            if m:
+                val, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+                gib = float(val) / (1024.0 if unit == b"MiB" else 1.0)
+                if gib > 0:
+                    r.gpu_total_gib, r.gpu_total_source = gib, "CUDA OOM message"
+        m2 = _EXC.match(line)
+        if m2:
+            r.error = decode(_PREFIX.sub(b"", line.strip()))[:400]
+            self.exception_at = at
+
+    def _wandb_lines(self, block: bytes, start: int) -> None:
+        pos = start
+        n = len(block)
+        count = 0
+        while pos < n and count < 400:
+            end = block.find(b"\n", pos)
+            if end < 0:
+                end = n
+            raw = block[pos:end].rstrip(b"\r")
+            pos = end + 1
+            count += 1
+            line = _PREFIX.sub(b"", raw) if raw[:1] == b"[" else raw
+            if not line.startswith(b"wandb:"):
+                self.wandb_open = False
+                return
+            m = _WANDB_KV.match(line)
+            if m is None:
+                if line.strip() == b"wandb:" and self.rec.wandb_summary:
+                    self.wandb_open = False
+                    return
+                continue
+            self.rec.wandb_summary[decode(m.group(1))] = _num(m.group(2))
+        if count >= 400:
+            self.wandb_open = False
+
+    # --- progress bars ----------------------------------------------------------------------
+
+    def _progress(self, block: bytes, bounds: list[int]) -> None:
+        if block.find(b"it/s]") < 0 and block.find(b"s/it]") < 0:
+            return
+        edges = [0, *bounds, len(block)]
+        for a, b in zip(edges, edges[1:]):
+            if b > a:
+                self._segment(block, a, b)
+
+    def _segment(self, block: bytes, a: int, b: int) -> None:
+        last = block.rfind(b"|Loss", a, b)
+        if last < 0:
+            p = max(block.rfind(b"it/s]", a, b), block.rfind(b"s/it]", a, b))
+            if p >= 0 and not self.bars:
+                r = _parse_render(line_at(block, p))
+                if r is not None:
+                    self._apply_plain(r)
+            return
+        lr = _parse_render(line_at(block, last))
+        first = block.find(b"|Loss", a, b)
+        if lr is None or lr.epoch is None:
+            self._slow(block, a, b)
+            return
+        # leading re-renders of an older bar (tqdm closes a bar after the next one opened)
+        p = first
+        for _ in range(4):
+            if p < 0 or p >= last:
+                break
+            fr = _parse_render(line_at(block, p))
+            if fr is None or fr.epoch is None:
+                self._slow(block, a, b)
+                return
+            if fr.epoch == lr.epoch:
+                if fr.pos > lr.pos:
+                    self._slow(block, a, b)
+                    return
+                self._apply(fr, block, p, b)
+                break
+            self._apply(fr, block, p, b)
+            p = block.find(b"|Loss", block.find(b"|Loss", p) + 5, b)
+        self._apply(lr, block, p if 0 <= p <= last else last, b, final=True)
+        self.advance_at = self.offset + last
+
+    def _slow(self, block: bytes, a: int, b: int) -> None:
+        for m in _DESC.finditer(block, a, b):
+            line = line_at(block, m.start() + len(m.group(1)) + len(m.group(2)) + 2)
+            r = _parse_render(line)
+            if r is not None and r.epoch is not None:
+                self._apply(r, block, m.start(), b, final=False, exact=True)
+                self.advance_at = self.offset + m.start()
+
+    def _apply(
+        self,
+        r: _Render,
+        block: bytes,
+        seg_start: int,
+        seg_end: int,
+        final: bool = False,
+        exact: bool = False,
+    ) -> None:
+        assert r.epoch is not None
+        bar = self.bars.get(r.epoch)
+        if bar is None or bar.total != r.total and r.pos < bar.pos:
+            bar = self.bars[r.epoch] = _Bar(r.epoch, r.total)
+        secs = parse_duration(decode(r.elapsed))
+        if secs is None:
+            return
+        if r.pos > bar.pos:
+            bar.pos = r.pos
+            bar.total = r.total
+            bar.rate = r.rate
+            bar.loss = r.loss
+            if r.elapsed != bar.el_text:
+                bar.el, bar.el_text = secs, r.elapsed
+                bar.trans = r.pos if exact else None
+                if final and not exact:
+                    self._find_transition(bar, block, seg_start, seg_end)
+            if r.gstep is not None:
+                self.rec.last_step = max(self.rec.last_step or 0, r.gstep)
+        elif r.pos == bar.pos and secs > bar.el:
+            bar.rerender = max(bar.rerender or 0.0, secs)
+
+    def _find_transition(self, bar: _Bar, block: bytes, a: int, b: int) -> None:
+        p = block.find(b"[" + bar.el_text + b"<", a, b)
+        if p < 0:
+            return
+        r = _parse_render(line_at(block, p))
+        if r is not None and r.epoch == bar.epoch and r.pos <= bar.pos:
+            bar.trans = r.pos
+
+    def _apply_plain(self, r: _Render) -> None:
+        secs = parse_duration(decode(r.elapsed))
+        if secs is None:
+            return
+        if not self.plain or r.pos < self.plain[-1].pos or r.total != self.plain[-1].total:
+            if r.pos == 0:
+                return
+            self.plain.append(_Bar(len(self.plain) + 1, r.total))
+        bar = self.plain[-1]
+        if r.pos > bar.pos:
+            bar.pos, bar.el, bar.el_text, bar.rate = r.pos, secs, r.elapsed, r.rate
+        elif r.pos == bar.pos and secs > bar.el:
+            bar.rerender = max(bar.rerender or 0.0, secs)
+
+    def _last_step_line(self, block: bytes) -> None:
+        p = block.rfind(b"Step ")
+        tries = 0
+        while p >= 0 and tries < 8:
+            m = _STEP.match(line_from(block, p))
+            if m:
+                step = int(m.group(1))
+                if step == 0:
+                    self.step_zero = True
+                metrics = {decode(k): decode(v) for k, v in _PAIR.findall(m.group(2))}
+                if "gpu_resources" in metrics:
+                    self.gpu_resources = True
+                if self.rec.last_step is None or step >= self.rec.last_step:
+                    self.rec.last_step = step
+                    loss = _float(metrics.get("loss"))
+                    if loss is not None:
+                        self.rec.final_loss = loss
+                    tps = _float(metrics.get("tokens_per_second_per_gpu"))
+                    if tps is not None:
+                        self.rec.tokens_per_second_per_gpu = tps
+                for key in ("peak_memory_active", "peak_memory_alloc", "peak_memory_reserved"):
+                    v = _float(metrics.get(key))
+                    if v is not None:
+                        self.peak_raw[key] = max(self.peak_raw.get(key, 0.0), v)
+                return
+            p = block.rfind(b"Step ", 0, p)
+            tries += 1
+
+    # --- the end --------------------------------------------------------------------------
+
+    def _tail(self) -> None:
+        tail = self.tail
+        r = self.rec
+        if not tail:
+            return
+        for m in _RANK.finditer(tail):
+            self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
+        if b"Traceback (most recent call last)" in tail:
+            r.traceback = True
+        for mark in (b"Killed", b"Segmentation fault", b"core dumped"):
+            if mark in tail:
+                p = tail.rfind(mark)
+                line = line_at(tail, p)
+                if mark != b"Killed" or re.search(rb"(?:^|\s|: )Killed\b", line):
+                    r.killed = True
+                    r.error = r.error or decode(line.strip())[:300]
+        if r.oom_kind is None and b"out of memory" in tail.lower():
+            r.oom, r.oom_kind = True, "cuda"
+        stamps = find_timestamps(tail)
+        if stamps:
+            r.last_timestamp = max(r.last_timestamp or 0.0, stamps[-1])
+
+    def finish(self) -> TrainingRecord:
+        """Close the stream and return the record."""
+        r = self.rec
+        if self.config is not None and not self.config.done:
+            self._apply_config()
+        elif self.config is not None and not r.config:
+            self._apply_config()
+        self._tail()
+        if self.step_zero or self.gpu_resources:
+            r.version_hint = "0.1"
+        r.bar_counts_batches = r.version_hint == "0.1"
+        # memory units: GB (1e9) up to v0.2, GiB after
+        gb = self.mem_gb_label
+        if gb is None:
+            gb = r.version_hint == "0.1" or (r.logger_name == "torchtune.utils.logging")
+        scale = GB_TO_GIB if gb else 1.0
+        peak = MemoryStats(source="")
+        for key, attr in (
+            ("peak_memory_active", "active"),
+            ("peak_memory_alloc", "alloc"),
+            ("peak_memory_reserved", "reserved"),
+        ):
+            vals = []
+            if key in self.peak_raw:
+                vals.append(self.peak_raw[key])
+            w = r.wandb_summary.get(key)
+            if isinstance(w, float):
+                vals.append(w)
+            if vals:
+                setattr(peak, attr, max(vals) * scale)
+        if peak.best() is not None:
+            srcs = []
+            if self.peak_raw:
+                srcs.append("Step metric lines")
+            if any(k.startswith("peak_memory") for k in r.wandb_summary):
+                srcs.append("wandb run summary")
+            peak.source = " and ".join(srcs)
+            r.peak_memory = peak
+        if r.final_loss is None:
+            w = r.wandb_summary.get("loss")
+            if isinstance(w, float):
+                r.final_loss = w
+        if r.tokens_per_second_per_gpu is None:
+            w = r.wandb_summary.get("tokens_per_second_per_gpu")
+            if isinstance(w, float):
+                r.tokens_per_second_per_gpu = w
+        gstep = r.wandb_summary.get("global_step")
+        if isinstance(gstep, float) and (r.last_step is None or gstep > r.last_step):
+            r.last_step = int(gstep)
+        # bars
+        gas = r.gradient_accumulation_steps or 1
+        bars = sorted(self.bars.values(), key=lambda b: b.epoch) if self.bars else self.plain
+        for bar in bars:
+            if bar.pos < 0:
+                continue
+            if bars is self.plain and bar.pos <= 0:
+                continue
+            loss = _float(decode(bar.loss)) if bar.loss else None
+            if loss is not None and r.final_loss is None and bar is bars[-1]:
+                r.final_loss = loss
+            steps = bar.pos // gas if r.bar_counts_batches else bar.pos
+            r.epochs_progress.append(
+                EpochProgress(
+                    epoch=bar.epoch,
+                    position=bar.pos,
+                    total=bar.total,
+                    elapsed_text=decode(bar.el_text),
+                    seconds=round(bar.seconds(), 3),
+                    optimizer_steps=steps,
+                    complete=bar.pos == bar.total,
+                    rate=decode(bar.rate) if bar.rate else None,
+                    rerender_seconds=bar.rerender,
+                )
+            )
+        if r.final_loss is None and bars:
+            last = bars[-1].loss
+            r.final_loss = _float(decode(last)) if last else None
+        # distributed / world size
+        recipe = r.recipe or ""
+        r.distributed = "Distributed" in recipe or self.max_rank >= 1
+        if r.distributed:
+            r.kind = LogKind.TORCHTUNE_DISTRIBUTED
+            sizes = []
+            if self.nproc:
+                sizes.append(self.nproc * (self.nnodes or 1))
+            if self.max_rank >= 1:
+                sizes.append(self.max_rank + 1)
+            r.world_size = max(sizes) if sizes else None
+        else:
+            r.world_size = 1 if (r.recipe or r.epochs_progress) else None
+        if self.exception_at > self.advance_at >= 0 or (self.exception_at >= 0 > self.advance_at):
+            r.traceback = True
+        # wall clock
+        if r.first_timestamp is not None and self.pre_train_ts is not None and self.bars:
+            if self.pre_train_ts > r.first_timestamp:
+                r.startup_seconds = round(self.pre_train_ts - r.first_timestamp, 3)
+                r.startup_source = "timestamps before the first training step"
+        if (
+            r.first_timestamp is not None
+            and r.last_timestamp is not None
+            and r.last_timestamp > r.first_timestamp
+        ):
+            r.total_seconds = round(r.last_timestamp - r.first_timestamp, 3)
+            r.total_source = "first and last timestamps in the log"
+        derive_startup(r)
+        # why fields are missing
+        if r.recipe is None:
+            r.notes.append("no `Running ... with resolved config` banner")
+        if not r.config:
+            r.notes.append("no resolved-config dump: batch size, epochs and model unknown")
+        if not r.epochs_progress:
+            r.notes.append("no tqdm training progress: no timing from this log")
+        if r.distributed and r.world_size is None:
+            r.notes.append("distributed recipe but world size not stated")
+        if r.peak_memory is None:
+            r.notes.append("no peak memory during training (Step metrics or wandb summary)")
+        return r
+
+
+def derive_startup(r: TrainingRecord) -> None:
+    """Set startup_seconds from a known total: total minus training minus checkpoint saves."""
+    train = r.training_seconds
+    if r.total_seconds is None or train is None:
+        return
+    rest = r.total_seconds - train - sum(r.checkpoint_seconds)
+    if rest < 0:
+        if r.total_seconds < train:
+            r.notes.append(
+                f"total {r.total_seconds:.0f}s ({r.total_source}) is shorter than the training "
+                "bars: ignored"
+            )
+            r.total_seconds = None
+            r.total_source = None
+        return
+    r.startup_seconds = round(rest, 3)
+    r.startup_source = f"total from {r.total_source} minus training and checkpoint saves"

@@ -1,0 +1,53 @@
+"""Shared fixtures: realistic plans and a helper that checks plan text the way the CLI does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from planlint.config import Config
+from planlint.engine import run
+from planlint.finding import Finding
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+TWO_MODEL = (EXAMPLES / "two-model-sweep" / "plan.yaml").read_text(encoding="utf-8")
+SEED = (EXAMPLES / "seed-sweep" / "plan.yaml").read_text(encoding="utf-8")
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def edit(text: str, *pairs: tuple[str, str]) -> str:
+    """Apply exact, single-occurrence replacements, so a test fails loudly if the base plan moves."""
+    for old, new in pairs:
+        assert text.count(old) >= 1, f"{old!r} not in plan"
+        text = text.replace(old, new, 1)
+    return text
+
+
+Lint = Callable[..., list[Finding]]
+
+
+@pytest.fixture
+def lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lint:
+    """Write plan text to tmp_path/plan.yaml and check it; returns the findings."""
+    monkeypatch.chdir(tmp_path)
+
+    def _lint(text: str | bytes, config: Config | None = None, name: str = "plan.yaml") -> list[Finding]:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return run([str(path)], config or Config()).findings
+
+    return _lint
+
+
+def rules_of(findings: list[Finding]) -> list[str]:
+    return [f.rule for f in findings]
+
+
+def only(findings: list[Finding], rule: str) -> list[Finding]:
+    return [f for f in findings if f.rule == rule]
