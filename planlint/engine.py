@@ -175,10 +175,11 @@ def run_spans(plan: Plan) -> list[tuple[int, int, int]]:
     return out
 
 
-def check_plan(path: Path, config: Config) -> tuple[Plan, list[Hit]]:
+def check_plan(path: Path, config: Config, options: Options | None = None) -> tuple[Plan, list[Hit]]:
     """Load and check one plan file; return the plan and all its hits."""
+    options = options or Options()
     loaded = load_plan(path, max_bytes=config.max_bytes)
-    plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config)
+    plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config, layout=options.layout, logs=list(options.logs))
     hits = list(loaded.hits)
     if loaded.fatal:
         plan.schema_ok = False
@@ -216,7 +217,7 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
     plans, docs = discover(paths, config)
     result = Result(plans=plans, docs=docs)
     for path in plans:
-        plan, hits = check_plan(path, config)
+        plan, hits = check_plan(path, config, options)
         result.plan_objects.append(plan)
         collector = Collector(config, plan.display)
         collector.add(hits, plan.loaded.suppressions, run_spans(plan) if isinstance(plan.loaded.data, YMap) else [])

@@ -31,7 +31,15 @@ class Plan:
     loaded: Loaded
     config: Config
     schema_ok: bool = True
+    #: run the checks that look at the file system (PL6); `check --no-layout` turns them off
+    layout: bool = True
+    #: log globs given to `check --logs` (PL7 compares compute.time with estimates from them)
+    logs: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
 
     @property
     def data(self) -> YMap:
