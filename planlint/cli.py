@@ -93,6 +93,35 @@ def check(
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--check", "check_only", is_flag=True, help="Write nothing: show the diff, exit 1 if something would change.")
+@click.option("--runs", "add_runs", is_flag=True, help="Also add to plan.yaml the runs and controls the sweep implies.")
+@click.option("--migrate", is_flag=True, help="Also rename legacy cruijff_kit keys in plan.yaml.")
+@click.pass_obj
+def fix(state: State, paths: tuple[str, ...], check_only: bool, add_runs: bool, migrate: bool) -> None:
+    """Regenerate the tables between planlint markers (only those lines change)."""
+    from planlint import report
+    from planlint.fix import fix as run_fix
+
+    config = state.config()
+    result = run_fix(paths, config, check_only=check_only, add_runs=add_runs, migrate=migrate)
+    for change in result.changes:
+        if check_only:
+            click.echo(f"Would fix {change.display}")
+            click.echo(change.diff, nl=False)
+        else:
+            click.echo(f"Fixing {change.display}", err=True)
+        for note in change.notes:
+            click.echo(f"  {note}", err=True)
+    if result.findings:
+        click.echo(report.text(result.findings, color=False, files=len({f.path for f in result.findings})), nl=False, err=True)
+    for error in result.errors:
+        click.echo(f"planlint: {error}", err=True)
+    failed = bool(result.findings or result.errors)
+    sys.exit(1 if failed or (check_only and result.changes) else 0)
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text")
 def rules(fmt: str) -> None:
     """List every rule with its id, default severity and description."""

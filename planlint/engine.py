@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from planlint.config import Config
 from planlint.finding import Finding, Severity
@@ -215,15 +216,60 @@ def run(paths: Sequence[str | Path], config: Config, options: Options | None = N
 
 def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Result:
     plans, docs = discover(paths, config)
-    result = Result(plans=plans, docs=docs)
+    plans, docs = pair(plans, docs, config, options)
+    result = Result(plans=plans, docs=[d.path for d in docs])
+    loaded: dict[Path, Plan] = {}
     for path in plans:
         plan, hits = check_plan(path, config, options)
+        loaded[path.resolve()] = plan
         result.plan_objects.append(plan)
         collector = Collector(config, plan.display)
         collector.add(hits, plan.loaded.suppressions, run_spans(plan) if isinstance(plan.loaded.data, YMap) else [])
         result.findings.extend(collector.findings)
+    if docs or (options.docs and plans):
+        from planlint.docs import check_docs
+
+        for doc, hits in check_docs(docs, loaded):
+            collector = Collector(config, doc.display)
+            collector.add(hits)
+            result.findings.extend(collector.findings)
+        if options.docs:
+            covered = {p for d in docs for p in d.plans.values()}
+            for path, plan in loaded.items():
+                if path not in covered and not plan.loaded.fatal:
+                    collector = Collector(config, plan.display)
+                    msg = "no planning doc renders this plan's All Runs table"
+                    hint = "add <!-- planlint:begin all-runs --> and <!-- planlint:end all-runs --> to a .md next to it, then run `planlint fix`"
+                    collector.add([Hit("PL504", 1, 1, msg, hint)])
+                    result.findings.extend(collector.findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def pair(plans: list[Path], docs: list[Path], config: Config, options: Options) -> tuple[list[Path], list[Any]]:
+    """A changed doc pulls in its plan and a changed plan its docs; returns plans and read docs."""
+    if not options.docs:
+        return plans, []
+    from planlint.docs import docs_near, has_markers
+
+    wanted = dict.fromkeys(p.resolve() for p in docs)
+    for plan in plans:
+        for doc in docs_near(plan, config.max_bytes):
+            wanted.setdefault(doc.resolve(), None)
+    candidates = [d for d in wanted if has_markers(d, config.max_bytes)]
+    if not candidates:
+        return plans, []
+    from planlint.docs import read_doc
+
+    read = [read_doc(d, display_path(d), config) for d in candidates]
+    known = {p.resolve() for p in plans}
+    out = list(plans)
+    for doc in read:
+        for target in doc.plans.values():
+            if target not in known:
+                known.add(target)
+                out.append(target)
+    return out, read
 
 
 def failing(findings: Iterable[Finding], strict: bool) -> bool:

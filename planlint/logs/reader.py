@@ -13,6 +13,7 @@ HEAD = 64 * 1024
 TAIL = 64 * 1024
 
 _BREAKS = re.compile(rb"[\r\n]")
+_SPLIT = re.compile(rb"\r\n|[\r\n]")
 
 
 def last_break(data: bytes, end: int | None = None) -> int:
@@ -43,8 +44,8 @@ def line_from(data: bytes, pos: int, limit: int = 4096) -> bytes:
 
 
 def split_lines(data: bytes) -> list[bytes]:
-    """Logical lines of a block, split on both b"\\n" and b"\\r"."""
-    return _BREAKS.split(data)
+    """Logical lines of a block, split on b"\\r\\n", b"\\n" and b"\\r"."""
+    return _SPLIT.split(data)
 
 
 def iter_blocks(fh: BinaryIO, chunk: int = CHUNK, max_line: int = MAX_LINE) -> Iterator[bytes]:
@@ -89,10 +90,10 @@ def read_head_tail(fh: BinaryIO, size: int, head: int = HEAD, tail: int = TAIL) 
     """The first ``head`` and last ``tail`` bytes (the tail is empty when the head covers all)."""
     fh.seek(0)
     first = fh.read(head)
-    if size <= head:
-        return first, b""
-    fh.seek(max(head, size - tail))
-    last = fh.read(tail)
+    last = b""
+    if size > head:
+        fh.seek(max(head, size - tail))
+        last = fh.read(tail)
     fh.seek(0)
     return first, last
 
@@ -113,12 +114,11 @@ _MONTHS = {
 }
 
 # 2024-02-27 00:45:23,759 | 2024-04-14:14:29:36,160 | 2026-01-01T12:00:00.5 | 2026/02/17 10:00:00
-_ISO = re.compile(
-    rb"(?<!\d)(20\d\d)[-/](\d\d)[-/](\d\d)[ T:](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,6}))?(?!\d)"
-)
+# (a literal first character keeps the regex engine's fast prefix scan)
+_ISO = re.compile(rb"2(0\d\d)[-/](\d\d)[-/](\d\d)[ T:](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,6}))?")
 # `date` in the C locale: Mon Nov 24 05:41:00 UTC 2025
 _DATE = re.compile(
-    rb"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +"
+    rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +"
     rb"(\d{1,2}) (\d\d):(\d\d):(\d\d)(?: [A-Z]{2,5})? (20\d\d)\b"
 )
 
@@ -137,15 +137,18 @@ def find_timestamps(data: bytes) -> list[float]:
     """Every wall-clock timestamp written in ``data`` (local time, seconds since the epoch)."""
     found: list[tuple[int, float]] = []
     for m in _ISO.finditer(data):
+        if m.start() and data[m.start() - 1 : m.start()].isdigit():
+            continue
         y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
-        t = _epoch(y, mo, d, h, mi, s, m.group(7))
+        t = _epoch(2000 + y, mo, d, h, mi, s, m.group(7))
         if t is not None:
             found.append((m.start(), t))
-    for m in _DATE.finditer(data):
-        mon, d, h, mi, s, y = m.groups()
-        t = _epoch(int(y), _MONTHS[mon], int(d), int(h), int(mi), int(s))
-        if t is not None:
-            found.append((m.start(), t))
+    if b":" in data:
+        for m in _DATE.finditer(data):
+            mon, d, h, mi, s, y = m.groups()
+            t = _epoch(int(y), _MONTHS[mon], int(d), int(h), int(mi), int(s))
+            if t is not None:
+                found.append((m.start(), t))
     found.sort()
     return [t for _, t in found]
 

@@ -141,7 +141,7 @@ class TrainingRecord:
     @property
     def crashed(self) -> bool:
         """The run failed before finishing its epochs (traceback, OOM, kill or time limit)."""
-        failed = self.traceback or self.oom or self.timed_out or self.killed or bool(self.error)
+        failed = self.traceback or self.oom or self.timed_out or self.killed
         return failed and not self.completed
 
     def why_no_estimate(self) -> str | None:

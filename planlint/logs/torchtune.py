@@ -19,6 +19,7 @@ from planlint.logs.records import EpochProgress, LogKind, MemoryStats, TrainingR
 
 HEAD_LIMIT = 2 << 20  # lines before the first training step are read one by one, up to this
 GB_TO_GIB = 1e9 / 2**30
+STAMP_TAIL = 8192  # the job's last timestamp is searched in this many final bytes
 
 _PREFIX = re.compile(rb"^(?:\s*\[(?:rank\d+|trainer\d+\|\d+|default\d+)\]:)+ ?")
 _BANNER = re.compile(rb"Running (\w+) with resolved config")
@@ -31,9 +32,6 @@ _NNODES = re.compile(rb"--nnodes[= ](\d+)")
 _RENDER = re.compile(
     rb"(?:(\d+)\|(\d+)\|Loss: ?([^\s:|]*):\s*)?(\d+)%\|[^|\r\n]*\|\s*(\d+)/(\d+) "
     rb"\[(\d+(?::\d\d)+)<([\d:?]+),\s*((?:[\d.]+|\?) ?(?:it/s|s/it))\]"
-)
-_DESC = re.compile(
-    rb"(\d+)\|(\d+)\|Loss: ?([^\s:|]*):\s*\d+%\|[^|\r\n]*\|\s*(\d+)/(\d+) \[(\d+(?::\d\d)+)<"
 )
 _STEP = re.compile(rb"Step (\d+) \| ((?:\w+:\S+ ?)+)")
 _PAIR = re.compile(rb"(\w+):(\S+)")
@@ -259,7 +257,10 @@ class TorchtuneParser:
             if self.rec.first_timestamp is None:
                 self.rec.first_timestamp = stamps[0]
             self.pre_train_ts = stamps[-1]
-        for raw in split_lines(region):
+        lines = split_lines(region)
+        if lines and not lines[-1]:
+            lines.pop()  # the region ends at a line break
+        for raw in lines:
             if not raw:
                 if self.config is not None and not self.config.done:
                     self.config.feed(raw)
@@ -445,14 +446,15 @@ class TorchtuneParser:
                     self._apply_plain(r)
             return
         lr = _parse_render(line_at(block, last))
-        first = block.find(b"|Loss", a, b)
         if lr is None or lr.epoch is None:
             self._slow(block, a, b)
             return
-        # leading re-renders of an older bar (tqdm closes a bar after the next one opened)
-        p = first
+        # Renders between the first and the last are skipped when the bar only moved forward.
+        # A segment may open with re-renders of an older bar: tqdm closes the old bar (and draws
+        # it once more) only after the next epoch's bar has been created.
+        p = block.find(b"|Loss", a, b)
         for _ in range(4):
-            if p < 0 or p >= last:
+            if p >= last:
                 break
             fr = _parse_render(line_at(block, p))
             if fr is None or fr.epoch is None:
@@ -462,20 +464,23 @@ class TorchtuneParser:
                 if fr.pos > lr.pos:
                     self._slow(block, a, b)
                     return
-                self._apply(fr, block, p, b)
+                self._apply(fr, block, p, b, exact=True)
                 break
-            self._apply(fr, block, p, b)
-            p = block.find(b"|Loss", block.find(b"|Loss", p) + 5, b)
-        self._apply(lr, block, p if 0 <= p <= last else last, b, final=True)
-        self.advance_at = self.offset + last
+            self._apply(fr, block, p, b, exact=True)
+            p = block.find(b"|Loss", p + 5, b)
+        else:
+            if p < last:
+                self._slow(block, a, b)
+                return
+        self._apply(lr, block, min(p, last), b, final=True)
 
     def _slow(self, block: bytes, a: int, b: int) -> None:
-        for m in _DESC.finditer(block, a, b):
-            line = line_at(block, m.start() + len(m.group(1)) + len(m.group(2)) + 2)
-            r = _parse_render(line)
+        p = block.find(b"|Loss", a, b)
+        while p >= 0:
+            r = _parse_render(line_at(block, p))
             if r is not None and r.epoch is not None:
-                self._apply(r, block, m.start(), b, final=False, exact=True)
-                self.advance_at = self.offset + m.start()
+                self._apply(r, block, p, b, exact=True)
+            p = block.find(b"|Loss", p + 5, b)
 
     def _apply(
         self,
@@ -505,6 +510,7 @@ class TorchtuneParser:
                     self._find_transition(bar, block, seg_start, seg_end)
             if r.gstep is not None:
                 self.rec.last_step = max(self.rec.last_step or 0, r.gstep)
+            self.advance_at = self.offset + seg_start
         elif r.pos == bar.pos and secs > bar.el:
             bar.rerender = max(bar.rerender or 0.0, secs)
 
@@ -576,9 +582,9 @@ class TorchtuneParser:
                 if mark != b"Killed" or re.search(rb"(?:^|\s|: )Killed\b", line):
                     r.killed = True
                     r.error = r.error or decode(line.strip())[:300]
-        if r.oom_kind is None and b"out of memory" in tail.lower():
+        if r.oom_kind is None and (b"out of memory" in tail or b"OutOfMemoryError" in tail):
             r.oom, r.oom_kind = True, "cuda"
-        stamps = find_timestamps(tail)
+        stamps = find_timestamps(tail[-STAMP_TAIL:])
         if stamps:
             r.last_timestamp = max(r.last_timestamp or 0.0, stamps[-1])
 
@@ -620,10 +626,6 @@ class TorchtuneParser:
                 srcs.append("wandb run summary")
             peak.source = " and ".join(srcs)
             r.peak_memory = peak
-        if r.final_loss is None:
-            w = r.wandb_summary.get("loss")
-            if isinstance(w, float):
-                r.final_loss = w
         if r.tokens_per_second_per_gpu is None:
             w = r.wandb_summary.get("tokens_per_second_per_gpu")
             if isinstance(w, float):
@@ -639,9 +641,6 @@ class TorchtuneParser:
                 continue
             if bars is self.plain and bar.pos <= 0:
                 continue
-            loss = _float(decode(bar.loss)) if bar.loss else None
-            if loss is not None and r.final_loss is None and bar is bars[-1]:
-                r.final_loss = loss
             steps = bar.pos // gas if r.bar_counts_batches else bar.pos
             r.epochs_progress.append(
                 EpochProgress(
@@ -659,6 +658,10 @@ class TorchtuneParser:
         if r.final_loss is None and bars:
             last = bars[-1].loss
             r.final_loss = _float(decode(last)) if last else None
+        if r.final_loss is None:
+            w = r.wandb_summary.get("loss")
+            if isinstance(w, float):
+                r.final_loss = w
         # distributed / world size
         recipe = r.recipe or ""
         r.distributed = "Distributed" in recipe or self.max_rank >= 1

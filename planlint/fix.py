@@ -1,0 +1,148 @@
+"""`planlint fix`: regenerate docs' marked regions; optionally add implied runs or migrate keys."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planlint.config import Config
+from planlint.engine import Collector, Options, discover, display_path, pair
+from planlint.finding import Finding
+from planlint.load import load_plan
+from planlint.plan import Plan
+
+
+@dataclass
+class Change:
+    """One file that `fix` rewrote (or, with --check, would rewrite)."""
+
+    path: Path
+    display: str
+    diff: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FixReport:
+    changes: list[Change] = field(default_factory=list)
+    #: problems that stop a file from being fixed (broken markers, unloadable plans)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _file_diff(display: str, old: str, new: str) -> str:
+    return "".join(
+        difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{display}", f"b/{display}")
+    )
+
+
+def _write_plan(path: Path, raw: bytes, new_text: str, bom: bool) -> None:
+    from planlint.docs import repo_root
+    from planlint.markdown import atomic_write
+
+    data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
+    atomic_write(path, data, root=repo_root(path.parent), expected=raw)
+
+
+def _edit_plans(
+    plans: list[Path], config: Config, report: FixReport, *, add_runs: bool, migrate: bool, check_only: bool
+) -> dict[Path, str]:
+    """Edit each plan's text; returns the new texts (written unless `check_only`)."""
+    edited: dict[Path, str] = {}
+    from planlint.naming import implied_runs, norm, run_params
+    from planlint.yamledit import EditError, add_runs as splice_runs, migrate_keys
+
+    for path in plans:
+        display = display_path(path)
+        loaded = load_plan(path, max_bytes=config.max_bytes)
+        if loaded.fatal:
+            report.errors.append(f"{display}: not edited: the plan does not load (run `planlint check {display}`)")
+            continue
+        raw = path.read_bytes()
+        text = loaded.text
+        notes: list[str] = []
+        try:
+            if migrate:
+                text, notes = migrate_keys(text)
+            if add_runs:
+                plan = Plan(path=path, display=display, loaded=load_plan(path, text=text), config=config)
+                have_ft = set()
+                have_control = set()
+                for _, run in plan.runs():
+                    model = run.get("model")
+                    if run.get("type") == "control":
+                        have_control.add(model)
+                    elif run.get("type") == "fine-tuned":
+                        params = run_params(plan, run)
+                        have_ft.add((model, tuple((v, norm(params[v][0])) for v in plan.variables if v in params)))
+                names = {run.get("name") for _, run in plan.runs()}
+                missing = []
+                for r in implied_runs(plan):
+                    if r.type == "control":
+                        if r.model in have_control:
+                            continue
+                    elif (r.model, r.key) in have_ft:
+                        continue
+                    if r.name in names:
+                        notes.append(f"skipped {r.name}: a run of that name exists with other parameters")
+                        continue
+                    missing.append(r)
+                text = splice_runs(text, missing)
+                notes += [f"added run {r.name}" for r in missing]
+        except EditError as exc:
+            report.errors.append(f"{display}: not edited: {exc}")
+            continue
+        if text != loaded.text:
+            report.changes.append(Change(path, display, _file_diff(display, loaded.text, text), notes))
+            edited[path.resolve()] = text
+            if not check_only:
+                _write_plan(path, raw, text, loaded.bom)
+    return edited
+
+
+def fix(
+    paths: Sequence[str | Path],
+    config: Config,
+    *,
+    check_only: bool = False,
+    add_runs: bool = False,
+    migrate: bool = False,
+) -> FixReport:
+    """Rewrite what is stale; with `check_only`, only report it (and the diff)."""
+    from planlint.docs import fix_doc, write_fixed
+
+    report = FixReport()
+    plans, docs = discover(paths, config)
+    edited: dict[Path, str] = {}
+    if add_runs or migrate:
+        # plans named by the docs are edited too
+        plans, _ = pair(plans, docs, config, Options())
+        edited = _edit_plans(plans, config, report, add_runs=add_runs, migrate=migrate, check_only=check_only)
+    plans, read_docs = pair(plans, docs, config, Options())
+    loaded: dict[Path, Plan] = {}
+    for path in plans:
+        resolved = path.resolve()
+        text = edited.get(resolved)
+        got = load_plan(path, text=text) if text is not None else load_plan(path, max_bytes=config.max_bytes)
+        plan = Plan(path=path, display=display_path(path), loaded=got, config=config)
+        loaded[resolved] = plan
+    for doc in read_docs:
+        if doc.broken:
+            collector = Collector(config, doc.display)
+            collector.add(h for h in doc.hits if h.rule != "PL503")
+            report.findings.extend(collector.findings)
+            report.errors.append(f"{doc.display}: not fixed: its markers need attention first")
+            continue
+        for target in doc.plans.values():
+            plan = loaded.get(target)
+            if plan is not None and plan.loaded.fatal:
+                report.errors.append(f"{doc.display}: region not rendered: {plan.display} does not load")
+        fixed = fix_doc(doc, loaded)
+        if fixed is None:
+            continue
+        report.changes.append(Change(doc.path, doc.display, fixed.diff))
+        if not check_only:
+            write_fixed(fixed)
+    return report

@@ -1,0 +1,373 @@
+"""Find log files, tell what they are, drop copies, and parse them (in parallel when many)."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
+from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
+from planlint.logs.reader import HEAD, decode, iter_blocks, read_head_tail, split_lines
+from planlint.logs.records import (
+    EvalRecord,
+    GpuMetricsRecord,
+    LogKind,
+    LogRecord,
+    MemoryStats,
+    OtherRecord,
+    SeffRecord,
+    TrainingRecord,
+)
+from planlint.logs.seff import looks_like_seff, parse_seff
+from planlint.logs.torchtune import TorchtuneParser, derive_startup
+
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 4 << 20
+SMALL_FORMAT_LIMIT = 16 << 20  # seff/CSV/inspect files are parsed line by line up to this
+
+_JOB_IN_NAME = re.compile(r"(?:^|[^0-9])(\d{3,}(?:_\d+)?)(?=\D*$)")
+_SLURM_NAME = re.compile(r"^slurm-(\d+(?:_\d+)?)\.(?:out|err|log|txt)$")
+_EPOCH_DIR = re.compile(r"^epoch_\d+$")
+
+
+def discover(globs: Iterable[str]) -> list[Path]:
+    """Files matching any glob (``**`` recursive), sorted, each real file once."""
+    seen: dict[str, Path] = {}
+    for pattern in globs:
+        for name in glob.glob(os.path.expanduser(pattern), recursive=True):
+            p = Path(name)
+            try:
+                if not p.is_file():
+                    continue
+                real = os.path.realpath(p)
+            except OSError:
+                continue
+            if real not in seen or str(p) < str(seen[real]):
+                seen[real] = p
+    return sorted(seen.values(), key=str)
+
+
+def job_id_from_name(path: str | Path) -> str | None:
+    """The SLURM job id in ``slurm-<id>.out`` (also ``<id>_<task>`` for array jobs)."""
+    m = _SLURM_NAME.match(Path(path).name)
+    return m.group(1) if m else None
+
+
+def _loose_job_id(path: str | Path) -> str | None:
+    """A job id anywhere in a companion's name, e.g. ``seff-4817302.txt``, ``gpu_4817302.csv``."""
+    name = Path(path).name
+    return job_id_from_name(name) or (m.group(1) if (m := _JOB_IN_NAME.search(name)) else None)
+
+
+def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
+    """What a log is from its first (and last) bytes."""
+    if head.count(b"\x00") > 16:
+        return LogKind.OTHER
+    if looks_like_nvsmi(head):
+        return LogKind.NVIDIA_SMI
+    if looks_like_seff(head):
+        return LogKind.SEFF
+    both = head + tail
+    tt = (
+        b"with resolved config" in both
+        or b"|Loss" in both
+        or b"torchtune" in both
+        or re.search(rb"Step \d+ \| loss:", both) is not None
+    )
+    if tt:
+        if re.search(rb"Running \w+Distributed with resolved config", both) or re.search(
+            rb"\[rank[1-9]\d*\]:|\[trainer\d+\|[1-9]\d*\]:", both
+        ):
+            return LogKind.TORCHTUNE_DISTRIBUTED
+        return LogKind.TORCHTUNE
+    if looks_like_inspect(both):
+        return LogKind.INSPECT
+    return LogKind.OTHER
+
+
+def classify(path: str | Path) -> LogKind:
+    """What a log file is, judged by its first and last 64 KB."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head, tail = read_head_tail(fh, size)
+    except OSError:
+        return LogKind.OTHER
+    return classify_bytes(head, tail)
+
+
+def _lines(fh: object, limit: int) -> Iterable[bytes]:
+    read = 0
+    for block in iter_blocks(fh):  # type: ignore[arg-type]
+        read += len(block)
+        lines = split_lines(block)
+        if lines and not lines[-1]:
+            lines.pop()
+        yield from lines
+        if read >= limit:
+            return
+
+
+def parse_file(path: str | Path) -> LogRecord:
+    """Parse one log file of any known kind; never raises for bad content."""
+    spath = str(path)
+    job = job_id_from_name(spath)
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head, tail = read_head_tail(fh, size)
+            kind = classify_bytes(head, tail)
+            if kind is LogKind.NVIDIA_SMI:
+                rec: LogRecord = parse_nvsmi(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+            elif kind is LogKind.SEFF:
+                rec = parse_seff(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+            elif kind is LogKind.INSPECT:
+                if size > SMALL_FORMAT_LIMIT:
+                    rec = parse_inspect(split_lines(tail), spath, size)
+                else:
+                    rec = parse_inspect(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+            elif kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
+                parser = TorchtuneParser(spath, job, size)
+                for block in iter_blocks(fh):
+                    parser.feed(block)
+                rec = parser.finish()
+            else:
+                rec = OtherRecord(path=spath, size_bytes=size)
+                rec.notes.append(_other_reason(head))
+    except OSError as exc:
+        rec = OtherRecord(path=spath)
+        rec.notes.append(f"cannot read: {exc.strerror or exc}")
+    except Exception as exc:  # a parser bug must not take the whole scan down
+        rec = OtherRecord(path=spath)
+        rec.notes.append(f"parser error: {type(exc).__name__}: {exc}")
+    if rec.job_id is None:
+        rec.job_id = job if job is not None else (
+            _loose_job_id(spath) if not isinstance(rec, (TrainingRecord, OtherRecord)) else None
+        )
+    return rec
+
+
+def _other_reason(head: bytes) -> str:
+    if not head:
+        return "empty file"
+    if head.count(b"\x00") > 16:
+        return "binary file"
+    return "not a torchtune, inspect-ai, seff or nvidia-smi log"
+
+
+# --- copies -------------------------------------------------------------------------------
+
+
+def _content_key(path: Path, size: int) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(size).encode())
+    try:
+        with open(path, "rb") as fh:
+            head, tail = read_head_tail(fh, size, HEAD, HEAD)
+    except OSError:
+        return f"unreadable:{path}"
+    h.update(head)
+    h.update(tail)
+    return h.hexdigest()
+
+
+def _preference(path: Path, size: int) -> tuple[int, int, int, str]:
+    """Sort key: the original log, not a copy under artifacts/epoch_N/, the most complete."""
+    in_epoch_dir = any(_EPOCH_DIR.match(part) for part in path.parts[:-1])
+    return (int(in_epoch_dir), -size, len(path.parts), str(path))
+
+
+@dataclass
+class Deduped:
+    """Files kept, and each dropped copy with the file it duplicates."""
+
+    kept: list[Path] = field(default_factory=list)
+    dropped: dict[Path, Path] = field(default_factory=dict)
+
+
+def dedupe(paths: Sequence[Path]) -> Deduped:
+    """One file per SLURM job id (from ``slurm-<id>.out``), else one per content.
+
+    The content key is the size plus a hash of the first and last 64 KB, so a copy is found
+    without reading a large log twice. Of a group, the file outside ``epoch_N/`` folders and
+    then the largest (most complete) is kept.
+    """
+    sizes: dict[Path, int] = {}
+    for p in paths:
+        try:
+            sizes[p] = os.path.getsize(p)
+        except OSError:
+            sizes[p] = -1
+
+    def best_of(members: list[Path]) -> Path:
+        return min(members, key=lambda q: _preference(q, sizes[q]))
+
+    out = Deduped()
+    by_job: dict[str, list[Path]] = {}
+    rest: list[Path] = []
+    for p in paths:
+        job = job_id_from_name(p)
+        if job:
+            by_job.setdefault(job, []).append(p)
+        else:
+            rest.append(p)
+    survivors = list(rest)
+    for members in by_job.values():
+        best = best_of(members)
+        survivors.append(best)
+        out.dropped.update({q: best for q in members if q != best})
+    by_hash: dict[str, list[Path]] = {}
+    for p in survivors:
+        by_hash.setdefault(_content_key(p, sizes[p]), []).append(p)
+    for members in by_hash.values():
+        best = best_of(members)
+        out.kept.append(best)
+        out.dropped.update({q: best for q in members if q != best})
+    out.kept.sort(key=str)
+    return out
+
+
+# --- scanning -----------------------------------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    """Records of the files scanned, the copies skipped, and the companions attached."""
+
+    records: list[LogRecord] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)
+    files: int = 0
+    bytes: int = 0
+
+    @property
+    def training(self) -> list[TrainingRecord]:
+        """The torchtune training records."""
+        return [r for r in self.records if isinstance(r, TrainingRecord)]
+
+
+def scan_files(
+    paths: Sequence[Path],
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[LogRecord]:
+    """Parse files in order; across processes when there are many files and bytes."""
+    total = 0
+    for p in paths:
+        try:
+            total += os.path.getsize(p)
+        except OSError:
+            pass
+    cpus = workers or os.cpu_count() or 1
+    parallel = cpus > 1 and len(paths) > PARALLEL_MIN_FILES and total > PARALLEL_MIN_BYTES
+    if not parallel:
+        out = []
+        for i, p in enumerate(paths):
+            out.append(parse_file(p))
+            if progress:
+                progress(i + 1, len(paths))
+        return out
+    chunks = max(1, min(64, len(paths) // (cpus * 8)))
+    out = []
+    with ProcessPoolExecutor(max_workers=cpus) as pool:
+        for i, rec in enumerate(pool.map(parse_file, paths, chunksize=chunks)):
+            out.append(rec)
+            if progress:
+                progress(i + 1, len(paths))
+    return out
+
+
+_COMPANION = re.compile(r"(seff|gpu|nvidia|smi|metrics).*\.(txt|csv|out|log)$|\.seff$", re.I)
+
+
+def companions(folder: Path) -> list[Path]:
+    """seff text and nvidia-smi CSV files in a training log's folder (by their names)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    out = []
+    for p in entries:
+        if not _COMPANION.search(p.name):
+            continue
+        try:
+            if p.is_file() and p.stat().st_size < SMALL_FORMAT_LIMIT:
+                out.append(p)
+        except OSError:
+            continue
+    return sorted(out)
+
+
+def attach_companions(records: Sequence[LogRecord]) -> None:
+    """Give each training record its job's seff wall time and its folder's GPU memory."""
+    seffs = [r for r in records if isinstance(r, SeffRecord)]
+    gpus = [r for r in records if isinstance(r, GpuMetricsRecord)]
+    for rec in records:
+        if not isinstance(rec, TrainingRecord):
+            continue
+        folder = str(Path(rec.path).parent)
+        if rec.total_seconds is None:
+            match = [s for s in seffs if rec.job_id and s.job_id == rec.job_id]
+            if not match and not rec.job_id:
+                match = [s for s in seffs if str(Path(s.path).parent) == folder]
+            if len(match) >= 1 and match[0].wall_seconds:
+                rec.total_seconds = match[0].wall_seconds
+                rec.total_source = f"seff {Path(match[0].path).name}"
+                derive_startup(rec)
+        near = [g for g in gpus if rec.job_id and g.job_id == rec.job_id] or [
+            g for g in gpus if str(Path(g.path).parent) == folder
+        ]
+        near = [g for g in near if g.gpu_total_gib]
+        if near:
+            g = near[0]
+            rec.gpu_total_gib = g.gpu_total_gib
+            rec.gpu_total_source = f"nvidia-smi {Path(g.path).name}"
+            if rec.peak_memory is None and g.peak_used_gib is not None:
+                rec.peak_memory = MemoryStats(
+                    reserved=g.peak_used_gib, source=f"nvidia-smi {Path(g.path).name} (used)"
+                )
+
+
+def scan(
+    globs: Iterable[str],
+    workers: int | None = None,
+    with_companions: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScanResult:
+    """Discover, drop copies, parse, and attach seff/nvidia-smi companions to training logs."""
+    found = discover(globs)
+    if with_companions:
+        extra: list[Path] = []
+        folders = {p.parent for p in found}
+        for folder in sorted(folders):
+            extra.extend(companions(folder))
+        found = discover([str(p) for p in [*found, *extra]])
+    dd = dedupe(found)
+    records = scan_files(dd.kept, workers=workers, progress=progress)
+    attach_companions(records)
+    res = ScanResult(records=records, files=len(dd.kept))
+    res.duplicates = {str(k): str(v) for k, v in dd.dropped.items()}
+    res.bytes = sum(r.size_bytes for r in records)
+    return res
+
+
+__all__ = [
+    "Deduped",
+    "ScanResult",
+    "attach_companions",
+    "classify",
+    "classify_bytes",
+    "companions",
+    "decode",
+    "dedupe",
+    "discover",
+    "job_id_from_name",
+    "parse_file",
+    "scan",
+    "scan_files",
+]

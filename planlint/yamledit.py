@@ -1,0 +1,188 @@
+"""Surgical edits of plan.yaml: splice text in at the positions the loader reports, nothing else.
+
+A full ruamel.yaml dump is not byte-stable (quotes, indentation, CRLF, BOM), so every edit here
+changes only the lines it must, in the file's own indentation, quoting and line endings, and is
+re-parsed before it is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from planlint.load import YMap, YSeq, load_plan
+from planlint.naming import ImpliedRun, quote
+from planlint.schema import LEGACY_KEYS
+
+
+class EditError(Exception):
+    """An edit that cannot be made safely; the file is left alone."""
+
+
+def newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True) if text else []
+
+
+@dataclass(frozen=True)
+class RunStyle:
+    """How the plan already writes its runs: block or flow, indentation, quoting."""
+
+    dash_indent: str = "  "
+    flow_item: bool = False
+    flow_params: bool = True
+    params_indent: int = 2
+    quote_char: str = ""
+
+
+def detect_style(text: str, runs: YSeq) -> RunStyle:
+    lines = text.split("\n")
+    if not runs or not isinstance(runs[0], YMap):
+        return RunStyle()
+    line, col = runs.ipos[0]
+    src = lines[line - 1].rstrip("\r")
+    dash = src.rfind("-", 0, col - 1)
+    dash_indent = src[:dash] if dash >= 0 else " " * max(0, col - 3)
+    flow_item = src[col - 1 : col] == "{"
+    quote_char = ""
+    first = runs[0]
+    if "name" in first.vpos:
+        nline, ncol = first.vpos["name"]
+        ch = lines[nline - 1][ncol - 1 : ncol]
+        quote_char = ch if ch in "\"'" else ""
+    flow_params, params_indent = True, 2
+    for item in runs:
+        if isinstance(item, YMap) and isinstance(item.get("parameters"), YMap) and item["parameters"]:
+            pline, pcol = item.vpos["parameters"]
+            flow_params = lines[pline - 1][pcol - 1 : pcol] == "{"
+            if not flow_params:
+                params = item["parameters"]
+                first_key = next(iter(params.kpos.values()))
+                params_indent = first_key[1] - 1 - (item.kpos["parameters"][1] - 1)
+            break
+    return RunStyle(dash_indent, flow_item, flow_params, max(1, params_indent), quote_char)
+
+
+def _value_text(value: Any, written: str) -> str:
+    return quote(value) if isinstance(value, str) else written
+
+
+def run_lines(run: ImpliedRun, style: RunStyle) -> list[str]:
+    """One run written in the plan's style (no line endings)."""
+    q = style.quote_char
+    name = f"{q}{run.name}{q}" if q else quote(run.name)
+    model = f"{q}{run.model}{q}" if q else quote(run.model)
+    rtype = f"{q}{run.type}{q}" if q else run.type
+    flow_params = "{" + ", ".join(f"{k}: {_value_text(v, t)}" for k, v, t in run.params) + "}"
+    if style.flow_item:
+        return [f"{style.dash_indent}- {{name: {name}, type: {rtype}, model: {model}, parameters: {flow_params}}}"]
+    key = style.dash_indent + "  "
+    out = [f"{style.dash_indent}- name: {name}", f"{key}type: {rtype}", f"{key}model: {model}"]
+    if style.flow_params or not run.params:
+        out.append(f"{key}parameters: {flow_params}")
+    else:
+        out.append(f"{key}parameters:")
+        inner = key + " " * style.params_indent
+        out += [f"{inner}{k}: {_value_text(v, t)}" for k, v, t in run.params]
+    return out
+
+
+def _last_content_line(lines: list[str], first: int, last: int) -> int:
+    """1-based number of the last line in [first, last] that is neither blank nor a comment."""
+    for n in range(min(last, len(lines)), first - 1, -1):
+        stripped = lines[n - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            return n
+    return first
+
+
+def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
+    """`text` with the runs appended to its `runs:` list; every other byte unchanged."""
+    if not runs_to_add:
+        return text
+    loaded = load_plan(Path("plan.yaml"), text=text)
+    if not isinstance(loaded.data, YMap):
+        raise EditError("the plan does not load; fix its YAML first")
+    data = loaded.data
+    nl = newline_of(text)
+    lines = _lines(text)
+    runs = data.get("runs")
+    if isinstance(runs, YSeq) and runs:
+        style = detect_style(text, runs)
+        last = runs[-1]
+        first_line = runs.ipos[-1][0]
+        end = last.end_line if isinstance(last, (YMap, YSeq)) else first_line
+        after = _last_content_line(lines, first_line, max(first_line, end))
+        new = [line + nl for lines_ in (run_lines(r, style) for r in runs_to_add) for line in lines_]
+        if after <= len(lines) and not lines[after - 1].endswith(("\n", "\r")):
+            lines[after - 1] += nl
+        result = "".join(lines[:after] + new + lines[after:])
+    elif "runs" in data and (runs is None or isinstance(runs, YSeq)):
+        line, col = data.vpos["runs"]
+        kline = data.kpos["runs"][0]
+        src = lines[kline - 1]
+        style = RunStyle(dash_indent="  ")
+        new = [line_ + nl for r in runs_to_add for line_ in run_lines(r, style)]
+        if isinstance(runs, YSeq):  # `runs: []`
+            if line != kline or src[col - 1 : col + 1] != "[]":
+                raise EditError("runs is an empty flow list that spans lines; write `runs:` and retry")
+            head = src[: col - 1].rstrip() + src[col + 1 :].lstrip(" ")
+            lines[kline - 1] = head if head.endswith(("\n", "\r")) else head + nl
+        elif not src.endswith(("\n", "\r")):
+            lines[kline - 1] = src + nl
+        result = "".join(lines[:kline] + new + lines[kline:])
+    else:
+        body = "".join(line + nl for r in runs_to_add for line in run_lines(r, RunStyle()))
+        sep = "" if not text or text.endswith(("\n", "\r")) else nl
+        result = text + sep + "runs:" + nl + body
+    _verify(result, expected_runs=(len(runs) if isinstance(runs, YSeq) else 0) + len(runs_to_add))
+    return result
+
+
+def _verify(text: str, expected_runs: int | None = None) -> None:
+    reloaded = load_plan(Path("plan.yaml"), text=text)
+    if reloaded.fatal:
+        raise EditError("the edit would break the YAML; nothing written")
+    if expected_runs is not None:
+        runs = reloaded.data.get("runs")
+        if not isinstance(runs, YSeq) or len(runs) != expected_runs:
+            raise EditError("the edit did not land in the runs list; nothing written")
+
+
+_KEY_AT = re.compile(r"""(?P<q>["']?)(?P<key>[^"':]+)(?P=q)\s*:""")
+
+
+def migrate_keys(text: str) -> tuple[str, list[str]]:
+    """Rename the legacy cruijff_kit keys in place; returns the new text and what changed."""
+    loaded = load_plan(Path("plan.yaml"), text=text)
+    if not isinstance(loaded.data, YMap):
+        raise EditError("the plan does not load; fix its YAML first")
+    lines = _lines(text)
+    done: list[str] = []
+    for (parent, old), new in LEGACY_KEYS.items():
+        node: Any = loaded.data
+        for step in parent:
+            node = node.get(step) if isinstance(node, dict) else None
+        if not isinstance(node, YMap) or old not in node.kpos:
+            continue
+        if new in node:
+            done.append(f"kept {'.'.join((*parent, old))}: {'.'.join((*parent, new))} already exists")
+            continue
+        line, col = node.kpos[old]
+        src = lines[line - 1]
+        m = _KEY_AT.match(src, col - 1)
+        if not m or m.group("key") != old:
+            done.append(f"kept {'.'.join((*parent, old))}: written in a form this edit does not touch")
+            continue
+        start, end = m.start("key"), m.end("key")
+        lines[line - 1] = src[:start] + new + src[end:]
+        done.append(f"renamed {'.'.join((*parent, old))} to {new} (line {line})")
+    result = "".join(lines)
+    if result != text:
+        _verify(result)
+    return result, done
