@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from planlint.logs import scan  # noqa: E402
+from planlint.logs import scan
 
 _BLOCKS = " \u258f\u258e\u258d\u258c\u258b\u258a\u2589\u2588"
 

@@ -58,7 +58,12 @@ def sweep_plan(n_runs: int) -> str:
                 f"    parameters: {{lora_rank: {rank}, lr: {lr}, seed: {seed}}}",
                 '    compute: {time: "0:30:00", gpus: 1}',
             ]
-        lines += [f"  - name: {short}_base", "    type: control", f"    model: {name}", "    parameters: {}"]
+        lines += [
+            f"  - name: {short}_base",
+            "    type: control",
+            f"    model: {name}",
+            "    parameters: {}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -52,7 +52,13 @@ def cli(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: text; github on GitHub Actions).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default: text; github on GitHub Actions).",
+)
 @click.option("--select", help="Only these rule ids or prefixes (comma list, e.g. PL2,PL501).")
 @click.option("--ignore", help="Skip these rule ids or prefixes.")
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail too.")
@@ -94,8 +100,18 @@ def check(
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--check", "check_only", is_flag=True, help="Write nothing: show the diff, exit 1 if something would change.")
-@click.option("--runs", "add_runs", is_flag=True, help="Also add to plan.yaml the runs and controls the sweep implies.")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing: show the diff, exit 1 if something would change.",
+)
+@click.option(
+    "--runs",
+    "add_runs",
+    is_flag=True,
+    help="Also add to plan.yaml the runs and controls the sweep implies.",
+)
 @click.option("--migrate", is_flag=True, help="Also rename legacy cruijff_kit keys in plan.yaml.")
 @click.pass_obj
 def fix(state: State, paths: tuple[str, ...], check_only: bool, add_runs: bool, migrate: bool) -> None:
@@ -114,7 +130,11 @@ def fix(state: State, paths: tuple[str, ...], check_only: bool, add_runs: bool, 
         for note in change.notes:
             click.echo(f"  {note}", err=True)
     if result.findings:
-        click.echo(report.text(result.findings, color=False, files=len({f.path for f in result.findings})), nl=False, err=True)
+        click.echo(
+            report.text(result.findings, color=False, files=len({f.path for f in result.findings})),
+            nl=False,
+            err=True,
+        )
     for error in result.errors:
         click.echo(f"planlint: {error}", err=True)
     failed = bool(result.findings or result.errors)
@@ -188,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in planlint: one line, traceback only with --debug
         if debug:
             raise
-        click.echo(f"planlint: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", err=True)
+        click.echo(
+            f"planlint: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+            err=True,
+        )
         return 2
     return 0
 

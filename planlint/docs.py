@@ -17,12 +17,32 @@ if TYPE_CHECKING:
     from planlint.plan import Plan
 
 declare(
-    Rule("PL501", "table-drift", E, "a generated table differs from the one the plan renders (with a diff)"),
-    Rule("PL502", "bad-marker", E, "planlint markers missing, unbalanced, nested, duplicated or unknown"),
-    Rule("PL503", "ignored-marker", I, "marker text inside code is not a marker (shown so it is no surprise)"),
+    Rule(
+        "PL501",
+        "table-drift",
+        E,
+        "a generated table differs from the one the plan renders (with a diff)",
+    ),
+    Rule(
+        "PL502",
+        "bad-marker",
+        E,
+        "planlint markers missing, unbalanced, nested, duplicated or unknown",
+    ),
+    Rule(
+        "PL503",
+        "ignored-marker",
+        I,
+        "marker text inside code is not a marker (shown so it is no surprise)",
+    ),
     Rule("PL504", "no-doc", I, "a plan without a planning doc holding an All Runs region"),
     Rule("PL505", "ambiguous-plan", E, "a marker without plan= in a folder with several plan files"),
-    Rule("PL506", "plan-not-found", E, "a marker's plan does not exist or lies outside the repository"),
+    Rule(
+        "PL506",
+        "plan-not-found",
+        E,
+        "a marker's plan does not exist or lies outside the repository",
+    ),
     Rule("PL507", "unreadable-doc", E, "a doc that is binary, not UTF-8 or too large"),
 )
 
@@ -67,7 +87,11 @@ def docs_near(plan_path: Path, max_bytes: int) -> list[Path]:
         entries = sorted(plan_path.parent.iterdir())
     except OSError:
         return []
-    return [p for p in entries if p.suffix.lower() in (".md", ".markdown") and p.is_file() and has_markers(p, max_bytes)]
+    return [
+        p
+        for p in entries
+        if p.suffix.lower() in (".md", ".markdown") and p.is_file() and has_markers(p, max_bytes)
+    ]
 
 
 def repo_root(start: Path) -> Path:
@@ -95,7 +119,9 @@ def read_doc(path: Path, display: str, config: Config) -> Doc:
     decoded: list[Hit] = []
     text, bom = decode(path, doc.raw, decoded)
     if text is None:
-        doc.hits.extend(Hit("PL507", h.line, h.column, h.message.replace("file", "doc", 1), h.hint) for h in decoded)
+        doc.hits.extend(
+            Hit("PL507", h.line, h.column, h.message.replace("file", "doc", 1), h.hint) for h in decoded
+        )
         return doc
     doc.text = ("\ufeff" if bom else "") + text
     doc.regions, doc.problems = scan(doc.text)
@@ -120,18 +146,42 @@ def _region_plan(doc: Doc, region: Region, config: Config) -> Path | Hit:
         try:
             target.relative_to(root)
         except ValueError:
-            return Hit("PL506", region.begin_line, 1, f"plan={named} lies outside the repository", f"name a plan inside {root}")
+            return Hit(
+                "PL506",
+                region.begin_line,
+                1,
+                f"plan={named} lies outside the repository",
+                f"name a plan inside {root}",
+            )
         if not target.is_file():
-            return Hit("PL506", region.begin_line, 1, f"plan={named} does not exist", "give the plan's path relative to this doc")
+            return Hit(
+                "PL506",
+                region.begin_line,
+                1,
+                f"plan={named} does not exist",
+                "give the plan's path relative to this doc",
+            )
         return target
     candidates = sorted(p for p in folder.iterdir() if p.is_file() and config.is_plan_name(p.name))
     if len(candidates) == 1:
         return candidates[0].resolve()
     if not candidates:
         names = ", ".join(config.plan_files)
-        return Hit("PL506", region.begin_line, 1, f"no plan file ({names}) next to this doc", f"add plan=relative/path/plan.yaml to the marker: <!-- planlint:begin {region.name} plan=../plan.yaml -->")
+        return Hit(
+            "PL506",
+            region.begin_line,
+            1,
+            f"no plan file ({names}) next to this doc",
+            f"add plan=relative/path/plan.yaml to the marker: <!-- planlint:begin {region.name} plan=../plan.yaml -->",
+        )
     listed = ", ".join(p.name for p in candidates)
-    return Hit("PL505", region.begin_line, 1, f"this folder holds several plans ({listed}): which one does the region render?", f"<!-- planlint:begin {region.name} plan={candidates[0].name} -->")
+    return Hit(
+        "PL505",
+        region.begin_line,
+        1,
+        f"this folder holds several plans ({listed}): which one does the region render?",
+        f"<!-- planlint:begin {region.name} plan={candidates[0].name} -->",
+    )
 
 
 def expected_lines(plan: Plan, region: Region) -> list[str]:
@@ -153,7 +203,9 @@ def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
         same_header = [normalize_cell(c) for c in parsed.header] == [normalize_cell(c) for c in header]
         if same_header and cells_equal(parsed.rows, rows):
             return None
-        reasons = explain_drift(header, parsed.rows, rows, doc_header=parsed.header) or ["the table's layout differs"]
+        reasons = explain_drift(header, parsed.rows, rows, doc_header=parsed.header) or [
+            "the table's layout differs"
+        ]
     else:
         reasons = ["the region holds no table"]
     plan_name = plan.path.name

@@ -180,7 +180,14 @@ def check_plan(path: Path, config: Config, options: Options | None = None) -> tu
     """Load and check one plan file; return the plan and all its hits."""
     options = options or Options()
     loaded = load_plan(path, max_bytes=config.max_bytes)
-    plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config, layout=options.layout, logs=list(options.logs))
+    plan = Plan(
+        path=path,
+        display=display_path(path),
+        loaded=loaded,
+        config=config,
+        layout=options.layout,
+        logs=list(options.logs),
+    )
     hits = list(loaded.hits)
     if loaded.fatal:
         plan.schema_ok = False
@@ -224,7 +231,11 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
         loaded[path.resolve()] = plan
         result.plan_objects.append(plan)
         collector = Collector(config, plan.display)
-        collector.add(hits, plan.loaded.suppressions, run_spans(plan) if isinstance(plan.loaded.data, YMap) else [])
+        collector.add(
+            hits,
+            plan.loaded.suppressions,
+            run_spans(plan) if isinstance(plan.loaded.data, YMap) else [],
+        )
         result.findings.extend(collector.findings)
     if docs or (options.docs and plans):
         from planlint.docs import check_docs
@@ -246,7 +257,9 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
     return result
 
 
-def pair(plans: list[Path], docs: list[Path], config: Config, options: Options) -> tuple[list[Path], list[Any]]:
+def pair(
+    plans: list[Path], docs: list[Path], config: Config, options: Options
+) -> tuple[list[Path], list[Any]]:
     """A changed doc pulls in its plan and a changed plan its docs; returns plans and read docs."""
     if not options.docs:
         return plans, []

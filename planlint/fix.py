@@ -34,7 +34,12 @@ class FixReport:
 
 def _file_diff(display: str, old: str, new: str) -> str:
     return "".join(
-        difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{display}", f"b/{display}")
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"a/{display}",
+            f"b/{display}",
+        )
     )
 
 
@@ -47,18 +52,27 @@ def _write_plan(path: Path, raw: bytes, new_text: str, bom: bool) -> None:
 
 
 def _edit_plans(
-    plans: list[Path], config: Config, report: FixReport, *, add_runs: bool, migrate: bool, check_only: bool
+    plans: list[Path],
+    config: Config,
+    report: FixReport,
+    *,
+    add_runs: bool,
+    migrate: bool,
+    check_only: bool,
 ) -> dict[Path, str]:
     """Edit each plan's text; returns the new texts (written unless `check_only`)."""
     edited: dict[Path, str] = {}
     from planlint.naming import implied_runs, norm, run_params
-    from planlint.yamledit import EditError, add_runs as splice_runs, migrate_keys
+    from planlint.yamledit import EditError, migrate_keys
+    from planlint.yamledit import add_runs as splice_runs
 
     for path in plans:
         display = display_path(path)
         loaded = load_plan(path, max_bytes=config.max_bytes)
         if loaded.fatal:
-            report.errors.append(f"{display}: not edited: the plan does not load (run `planlint check {display}`)")
+            report.errors.append(
+                f"{display}: not edited: the plan does not load (run `planlint check {display}`)"
+            )
             continue
         raw = path.read_bytes()
         text = loaded.text
@@ -76,7 +90,12 @@ def _edit_plans(
                         have_control.add(model)
                     elif run.get("type") == "fine-tuned":
                         params = run_params(plan, run)
-                        have_ft.add((model, tuple((v, norm(params[v][0])) for v in plan.variables if v in params)))
+                        have_ft.add(
+                            (
+                                model,
+                                tuple((v, norm(params[v][0])) for v in plan.variables if v in params),
+                            )
+                        )
                 names = {run.get("name") for _, run in plan.runs()}
                 missing = []
                 for r in implied_runs(plan):

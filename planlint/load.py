@@ -71,7 +71,7 @@ Pos = tuple[int, int]  # 1-based (line, column)
 class YMap(dict):  # type: ignore[type-arg]
     """A mapping that knows where it, each key and each value sit, and each scalar's source text."""
 
-    __slots__ = ("end_line", "kpos", "line", "col", "raw", "vpos")
+    __slots__ = ("col", "end_line", "kpos", "line", "raw", "vpos")
 
     def __init__(self, line: int, col: int, end_line: int) -> None:
         super().__init__()
@@ -84,7 +84,7 @@ class YMap(dict):  # type: ignore[type-arg]
 class YSeq(list):  # type: ignore[type-arg]
     """A sequence that knows where it and each item sit, and each scalar item's source text."""
 
-    __slots__ = ("end_line", "ipos", "line", "col", "raw")
+    __slots__ = ("col", "end_line", "ipos", "line", "raw")
 
     def __init__(self, line: int, col: int, end_line: int) -> None:
         super().__init__()
@@ -350,9 +350,7 @@ class _Walker:
         self.distinct = 0  # nodes in the file
 
     def hit(self, rule: str, node: Any, message: str, hint: str | None = None) -> None:
-        self.hits.append(
-            Hit(rule, node.start_mark.line + 1, node.start_mark.column + 1, message, hint)
-        )
+        self.hits.append(Hit(rule, node.start_mark.line + 1, node.start_mark.column + 1, message, hint))
 
     def build(self, node: Any, depth: int) -> Any:
         tag = _tag(node)
@@ -389,7 +387,12 @@ class _Walker:
 
     def _forbidden(self, node: Any, tag: str) -> None:
         shown = tag.replace(_CORE, "!!")
-        self.hit("PL007", node, f"tag {shown} is not allowed in a plan", "remove the tag: plans hold plain data only")
+        self.hit(
+            "PL007",
+            node,
+            f"tag {shown} is not allowed in a plan",
+            "remove the tag: plans hold plain data only",
+        )
         return None
 
     def _mapping(self, node: Any, depth: int) -> YMap:
@@ -408,7 +411,9 @@ class _Walker:
             kp = (knode.start_mark.line + 1, knode.start_mark.column + 1)
             if k in m:
                 msg = f"duplicate key '{k}' (first at line {kpos[k][0]})"
-                self.hits.append(Hit("PL002", *kp, msg, "keep one of them: YAML readers disagree on which wins"))
+                self.hits.append(
+                    Hit("PL002", *kp, msg, "keep one of them: YAML readers disagree on which wins")
+                )
                 continue
             m[k] = self.build(vnode, depth + 1)
             kpos[k] = kp

@@ -214,9 +214,7 @@ class _Scanner:
         self.markers: list[Marker] = []
         self.problems: list[MarkerProblem] = []
 
-    def problem(
-        self, line: int, column: int, kind: str, message: str, hint: str | None = None
-    ) -> None:
+    def problem(self, line: int, column: int, kind: str, message: str, hint: str | None = None) -> None:
         severity = "info" if kind == "ignored" else "error"
         self.problems.append(MarkerProblem(line, column, message, hint, kind, severity))
 
@@ -322,9 +320,7 @@ class _Scanner:
             hint = "markers are <!-- planlint:begin NAME --> and <!-- planlint:end NAME -->"
         else:
             message = f"cannot read marker {_snippet(comment)}"
-            hint = (
-                "markers are <!-- planlint:begin NAME key=value --> and <!-- planlint:end NAME -->"
-            )
+            hint = "markers are <!-- planlint:begin NAME key=value --> and <!-- planlint:end NAME -->"
         self.problem(index + 1, column, "malformed", message, hint)
 
     def marker(self, match: re.Match[str], index: int) -> None:
@@ -358,9 +354,7 @@ class _Scanner:
             if child.type in ("softbreak", "hardbreak"):
                 current += 1
                 continue
-            if child.type not in ("html_inline", "code_inline") or not _LOOSE_RE.search(
-                child.content
-            ):
+            if child.type not in ("html_inline", "code_inline") or not _LOOSE_RE.search(child.content):
                 current += child.content.count("\n")
                 continue
             found = self.locate(current, stop, offsets)
@@ -414,9 +408,7 @@ class _Scanner:
                     tainted.update(id(m) for m in stack)
                 stack.append(marker)
                 continue
-            position = next(
-                (i for i in range(len(stack) - 1, -1, -1) if stack[i].name == marker.name), None
-            )
+            position = next((i for i in range(len(stack) - 1, -1, -1) if stack[i].name == marker.name), None)
             if position is None:
                 stray_ends.append(marker)
                 continue
@@ -452,8 +444,7 @@ class _Scanner:
                     end.line,
                     end.column,
                     "end-before-begin",
-                    f"end marker for {end.name!r} comes before its begin marker "
-                    f"(line {begin.line})",
+                    f"end marker for {end.name!r} comes before its begin marker (line {begin.line})",
                     "swap the two markers",
                 )
             else:
@@ -508,9 +499,7 @@ class _Scanner:
         return kept
 
 
-def scan(
-    text: str, known: Collection[str] = KNOWN_REGIONS
-) -> tuple[list[Region], list[MarkerProblem]]:
+def scan(text: str, known: Collection[str] = KNOWN_REGIONS) -> tuple[list[Region], list[MarkerProblem]]:
     """Find the marker regions of a markdown doc and every problem with its markers.
 
     Markers are top-level ``html_block`` tokens (markdown-it-py, CommonMark + tables) whose whole
@@ -616,9 +605,7 @@ def _shift_hunk(header: str, offset: int) -> str:
     )
 
 
-def region_diff(
-    path: str, text: str, region: Region, new_lines: list[str], context: int = 3
-) -> str:
+def region_diff(path: str, text: str, region: Region, new_lines: list[str], context: int = 3) -> str:
     """A unified diff of the region (markers as context) with the doc's real line numbers.
 
     Headers are ``--- a/PATH`` / ``+++ b/PATH``; compared without line endings, so a CRLF doc
@@ -653,9 +640,7 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write(
-    path: Path, data: bytes, root: Path | None = None, expected: bytes | None = None
-) -> None:
+def atomic_write(path: Path, data: bytes, root: Path | None = None, expected: bytes | None = None) -> None:
     """Replace ``path``'s content with ``data`` atomically (temp file in the same folder, fsync,
     ``os.replace``), keeping the file's permission bits.
 

@@ -46,7 +46,9 @@ def _value_slots(abbrev: str, value: Any, written: str) -> list[Slot]:
     return [Slot(abbrev + _STRING_KEEP.sub("", str(value)))]
 
 
-def name_slots(plan: Plan, model: str, params: dict[str, tuple[Any, str]], control: bool) -> list[Slot] | None:
+def name_slots(
+    plan: Plan, model: str, params: dict[str, tuple[Any, str]], control: bool
+) -> list[Slot] | None:
     """The expected name as slots, or None when a variable the template needs is missing.
 
     `params` maps a variable to (value, text as written in plan.yaml).
@@ -105,7 +107,7 @@ def name_matches(slots: list[Slot], name: str) -> bool:
     if not m:
         return False
     numbers = [s.number for s in slots if s.number is not None]
-    for got, want in zip(m.groups(), numbers):
+    for got, want in zip(m.groups(), numbers, strict=False):
         try:
             value = float(got)
         except ValueError:
@@ -187,7 +189,9 @@ def implied_runs(plan: Plan, with_controls: bool | None = None) -> Iterator[Impl
 
 def run_yaml(run: ImpliedRun, indent: str = "  ") -> str:
     """The block YAML of one run, to paste under `runs:`."""
-    params = ", ".join(f"{var}: {text if not isinstance(value, str) else quote(value)}" for var, value, text in run.params)
+    params = ", ".join(
+        f"{var}: {text if not isinstance(value, str) else quote(value)}" for var, value, text in run.params
+    )
     return "\n".join(
         [
             f"{indent}- name: {run.name}",

@@ -15,7 +15,10 @@ _RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
 
 def summary_line(findings: Sequence[Finding], files: int, gpu_hours: float | None = None) -> str:
     counts = Counter(f.severity.value for f in findings)
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info")]
+    parts = [
+        f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
+        for s in ("error", "warning", "info")
+    ]
     checked = f"{files} file{'s' if files != 1 else ''} checked"
     text = f"{checked}: {', '.join(parts)}"
     if gpu_hours is not None:
@@ -23,7 +26,13 @@ def summary_line(findings: Sequence[Finding], files: int, gpu_hours: float | Non
     return text
 
 
-def text(findings: Sequence[Finding], *, color: bool = False, files: int = 0, gpu_hours: float | None = None) -> str:
+def text(
+    findings: Sequence[Finding],
+    *,
+    color: bool = False,
+    files: int = 0,
+    gpu_hours: float | None = None,
+) -> str:
     """One grep-able line per finding, hint and diff indented below, then a count line."""
     lines: list[str] = []
     for f in findings:
@@ -61,7 +70,9 @@ def _gh_escape_prop(value: str) -> str:
     return _gh_escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(findings: Sequence[Finding], *, files: int = 0, gpu_hours: float | None = None, **_: object) -> str:
+def github(
+    findings: Sequence[Finding], *, files: int = 0, gpu_hours: float | None = None, **_: object
+) -> str:
     """GitHub Actions workflow commands, one per finding (info becomes a notice)."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
     lines = []
@@ -103,7 +114,9 @@ def sarif(findings: Sequence[Finding], **_: object) -> str:
             "id": rid,
             "name": RULES[rid].name if rid in RULES else rid,
             "shortDescription": {"text": RULES[rid].summary if rid in RULES else rid},
-            "defaultConfiguration": {"level": level[RULES[rid].severity.value] if rid in RULES else "warning"},
+            "defaultConfiguration": {
+                "level": level[RULES[rid].severity.value] if rid in RULES else "warning"
+            },
         }
         for rid in used
     ]
@@ -121,9 +134,7 @@ def sarif(findings: Sequence[Finding], **_: object) -> str:
                 "ruleIndex": index[f.rule],
                 "level": level[f.severity.value],
                 "message": {"text": message},
-                "locations": [
-                    {"physicalLocation": {"artifactLocation": {"uri": f.path}, "region": region}}
-                ],
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.path}, "region": region}}],
             }
         )
     doc = {

@@ -43,7 +43,10 @@ _TIME_PATH = re.compile(r"^(runs\[\d+\]|evaluation)\.compute\.time$")
 def schema_path() -> Path:
     """The one schema file: inside the installed wheel, else at the repository root."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "schemas" / "plan.schema.json", here.parent / "schemas" / "plan.schema.json"):
+    for candidate in (
+        here / "schemas" / "plan.schema.json",
+        here.parent / "schemas" / "plan.schema.json",
+    ):
         if candidate.is_file():
             return candidate
     raise FileNotFoundError("plan.schema.json is missing from this installation")
@@ -220,7 +223,13 @@ def _to_hits(root: YMap, error: Any) -> Iterator[Hit]:
             new = LEGACY_KEYS.get((parent, key))
             if new is not None:
                 msg = f"'{key}' in {where} was renamed to '{new}' by cruijff_kit"
-                yield Hit("PL103", line, col, msg, f"rename it: {new}: ... (or run `planlint fix --migrate`)")
+                yield Hit(
+                    "PL103",
+                    line,
+                    col,
+                    msg,
+                    f"rename it: {new}: ... (or run `planlint fix --migrate`)",
+                )
                 continue
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
@@ -231,7 +240,13 @@ def _to_hits(root: YMap, error: Any) -> Iterator[Hit]:
         line, col = position(root, path, key=True) if path else (1, 1)
         for key in missing:
             section = f" in {where}" if path else ""
-            yield Hit("PL107", line, col, f"required key '{key}' is missing{section}", _required_hint(path, key))
+            yield Hit(
+                "PL107",
+                line,
+                col,
+                f"required key '{key}' is missing{section}",
+                _required_hint(path, key),
+            )
         return
     line, col = position(root, path)
     if kind == "pattern" and _TIME_PATH.match(where):
@@ -262,7 +277,11 @@ def _message(error: Any) -> str:
 
 
 def _hint(error: Any) -> str | None:
-    if error.validator == "type" and "number" in (error.validator_value or ()) and isinstance(error.instance, str):
+    if (
+        error.validator == "type"
+        and "number" in (error.validator_value or ())
+        and isinstance(error.instance, str)
+    ):
         try:
             float(error.instance)
         except ValueError:

@@ -88,7 +88,11 @@ def _scalar(container: YMap, key: str) -> str:
 
 def eval_matrix(plan: Plan) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the evaluation matrix: one row per run, one column per task."""
-    tasks = [t["name"] for t in plan.seq("evaluation", "tasks") if isinstance(t, YMap) and isinstance(t.get("name"), str)]
+    tasks = [
+        t["name"]
+        for t in plan.seq("evaluation", "tasks")
+        if isinstance(t, YMap) and isinstance(t.get("name"), str)
+    ]
     cells: dict[str, dict[str, str]] = {}
     for entry in plan.seq("evaluation", "matrix"):
         if not isinstance(entry, YMap) or not isinstance(entry.get("run"), str):

@@ -102,8 +102,7 @@ def format_table(header: list[str], rows: list[list[str]], style: str = "seed") 
     lines = ["| " + " | ".join(_pad(cell, widths[c]) for c, cell in enumerate(head)) + " |"]
     lines.append("| " + " | ".join("-" * width for width in widths) + " |")
     lines.extend(
-        "| " + " | ".join(_pad(cell, widths[c]) for c, cell in enumerate(row)) + " |"
-        for row in body
+        "| " + " | ".join(_pad(cell, widths[c]) for c, cell in enumerate(row)) + " |" for row in body
     )
     return lines
 
@@ -146,9 +145,7 @@ def _cell_text(content: str) -> str:
     return content.replace("\\|", "|").strip()
 
 
-def table_from_tokens(
-    tokens: Sequence[Token], start: int = 0, first_line: int = 1
-) -> ParsedTable | None:
+def table_from_tokens(tokens: Sequence[Token], start: int = 0, first_line: int = 1) -> ParsedTable | None:
     """The table whose ``table_open`` is the first one at or after ``tokens[start]``, or None.
 
     ``first_line`` is the 1-based document line of the parsed text's first line.
@@ -276,9 +273,7 @@ def explain_drift(
     doc_head = plan_head if doc_header is None else [normalize_cell(cell) for cell in doc_header]
     messages: list[str] = []
     if doc_head != plan_head:
-        messages.append(
-            f"columns differ: doc has [{', '.join(doc_head)}], plan has [{', '.join(plan_head)}]"
-        )
+        messages.append(f"columns differ: doc has [{', '.join(doc_head)}], plan has [{', '.join(plan_head)}]")
 
     key_name = plan_head[key_col] if 0 <= key_col < len(plan_head) else None
     doc_key = doc_head.index(key_name) if key_name in doc_head else key_col

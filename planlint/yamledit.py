@@ -80,7 +80,9 @@ def run_lines(run: ImpliedRun, style: RunStyle) -> list[str]:
     rtype = f"{q}{run.type}{q}" if q else run.type
     flow_params = "{" + ", ".join(f"{k}: {_value_text(v, t)}" for k, v, t in run.params) + "}"
     if style.flow_item:
-        return [f"{style.dash_indent}- {{name: {name}, type: {rtype}, model: {model}, parameters: {flow_params}}}"]
+        return [
+            f"{style.dash_indent}- {{name: {name}, type: {rtype}, model: {model}, parameters: {flow_params}}}"
+        ]
     key = style.dash_indent + "  "
     out = [f"{style.dash_indent}- name: {name}", f"{key}type: {rtype}", f"{key}model: {model}"]
     if style.flow_params or not run.params:

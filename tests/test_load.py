@@ -87,7 +87,10 @@ def test_a_few_aliases_are_fine() -> None:
     assert loaded.data["controls"] == {"epochs": 2, "batch_size": 4, "lr": 1e-5}
 
 
-@pytest.mark.parametrize("text", ["[" * 10_000 + "]" * 10_000, "a:\n" + "".join(" " * i + "- x:\n" for i in range(1, 3000, 2))])
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 10_000 + "]" * 10_000, "a:\n" + "".join(" " * i + "- x:\n" for i in range(1, 3000, 2))],
+)
 def test_deep_nesting_is_a_finding_not_a_crash(text: str) -> None:
     hits = load_plan(Path("deep.yaml"), text=text).hits
     assert [h.rule for h in hits] in (["PL006"], ["PL001"])
@@ -122,16 +125,34 @@ def test_oversized_file_is_refused_without_reading_it(lint) -> None:  # type: ig
 
 
 def test_suppression_on_a_line_and_on_a_run(lint) -> None:  # type: ignore[no-untyped-def]
-    text = edit(SEED, ("  - name: Llama-3.2-1B_rank8_lr5e-5\n", "  - name: Llama-3.2-1B_rank8_lr5e-5  # planlint: disable=PL211\n"))
+    text = edit(
+        SEED,
+        (
+            "  - name: Llama-3.2-1B_rank8_lr5e-5\n",
+            "  - name: Llama-3.2-1B_rank8_lr5e-5  # planlint: disable=PL211\n",
+        ),
+    )
     text = edit(text, ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}"))
     findings = lint(text)
     assert "PL211" not in rules_of(findings)
     # on the line of `- name:` the comment silences the rule for the whole run
-    text2 = edit(SEED, ("  - name: Llama-3.2-1B_rank8_lr5e-5\n", "  - name: Llama-3.2-1B_rank8_lr5e-5  # planlint: disable=PL211, PL217\n"))
+    text2 = edit(
+        SEED,
+        (
+            "  - name: Llama-3.2-1B_rank8_lr5e-5\n",
+            "  - name: Llama-3.2-1B_rank8_lr5e-5  # planlint: disable=PL211, PL217\n",
+        ),
+    )
     text2 = edit(text2, ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 16, lr: 5e-5}"))
     assert not {"PL211", "PL217", "PL020"} & set(rules_of(lint(text2)))
     # elsewhere it silences only its own line
-    text3 = edit(SEED, ("    parameters: {lora_rank: 8, lr: 5e-5}\n", "    parameters: {lora_rank: 16, lr: 5e-5}  # planlint: disable=PL211\n"))
+    text3 = edit(
+        SEED,
+        (
+            "    parameters: {lora_rank: 8, lr: 5e-5}\n",
+            "    parameters: {lora_rank: 16, lr: 5e-5}  # planlint: disable=PL211\n",
+        ),
+    )
     assert {"PL217"} <= set(rules_of(lint(text3))) and "PL211" not in rules_of(lint(text3))
 
 

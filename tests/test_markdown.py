@@ -87,9 +87,7 @@ def only_region(text: str) -> Region:
 def test_scan_finds_the_region_with_real_line_numbers() -> None:
     regions, problems = scan(DOC)
     assert problems == []
-    assert regions == [
-        Region("all-runs", {}, begin_line=6, end_line=12, content_start=6, content_end=11)
-    ]
+    assert regions == [Region("all-runs", {}, begin_line=6, end_line=12, content_start=6, content_end=11)]
     assert region_lines(DOC, regions[0]) == SEED_LINES
 
 

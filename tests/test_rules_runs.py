@@ -33,20 +33,129 @@ CONTROL_3B = """  - name: Llama-3.2-3B_base
 
 CASES = [
     # (id, edits, rule, line needle (or None), hint fragment)
-    ("duplicate-name", [("  - name: Llama-3.2-1B_rank4_lr5e-5\n", "  - name: Llama-3.2-1B_rank4_lr1e-5\n")], "PL201", None, "own name"),
-    ("bad-characters", [("Llama-3.2-1B_base\n    type: control", "Llama 3.2 1B base\n    type: control")], "PL202", "  - name: Llama 3.2 1B base", "letters"),
-    ("unknown-model-case", [("    model: Llama-3.2-3B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}", "    model: llama-3.2-3b-instruct\n    parameters: {lora_rank: 4, lr: 1e-5}")], "PL203", "    model: llama-3.2-3b-instruct", "did you mean 'Llama-3.2-3B-Instruct'"),
-    ("missing-control-one-model", [(CONTROL_3B, "")], "PL204", "    - name: Llama-3.2-3B-Instruct", "type: control"),
-    ("control-with-parameters", [("    model: Llama-3.2-1B-Instruct\n    parameters: {}", "    model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8}")], "PL206", None, "parameters: {}"),
-    ("fine-tuned-without-parameters", [("parameters: {lora_rank: 4, lr: 1e-5}", "parameters: {}")], "PL208", None, None),
-    ("unknown-parameter", [("parameters: {lora_rank: 4, lr: 1e-5}", "parameters: {lora_rank: 4, lr: 1e-5, learning_rate: 1e-5}")], "PL209", None, "did you mean 'lr'"),
-    ("override-is-visible", [("parameters: {lora_rank: 4, lr: 1e-5}", "parameters: {lora_rank: 4, lr: 1e-5, batch_size: 2}")], "PL210", None, None),
-    ("value-outside-variable", [("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}")], "PL211", None, "[1e-5, 5e-5]"),
-    ("missing-variable", [("parameters: {lora_rank: 4, lr: 1e-5}", "parameters: {lora_rank: 4}")], "PL212", None, "lr"),
-    ("missing-combination", [(RUN_1B_R8_5, "")], "PL213", "    - name: Llama-3.2-1B-Instruct", "Llama-3.2-1B_rank8_lr5e-5"),
-    ("name-mismatch", [("  - name: Llama-3.2-1B_rank8_lr1e-5\n", "  - name: Llama-3.2-1B_rank4_lr1e-5_v2\n")], "PL217", "  - name: Llama-3.2-1B_rank4_lr1e-5_v2", "Llama-3.2-1B_rank8_lr1e-5"),
-    ("control-name-mismatch", [("  - name: Llama-3.2-3B_base\n", "  - name: Llama-3.2-3B_control\n")], "PL217", "  - name: Llama-3.2-3B_control", "Llama-3.2-3B_base"),
-    ("unused-model", [("models:\n  base:\n", "models:\n  base:\n    - name: Llama-3.1-8B-Instruct\n      path: /scratch/models/Llama-3.1-8B-Instruct\n")], "PL218", "    - name: Llama-3.1-8B-Instruct", None),
+    (
+        "duplicate-name",
+        [("  - name: Llama-3.2-1B_rank4_lr5e-5\n", "  - name: Llama-3.2-1B_rank4_lr1e-5\n")],
+        "PL201",
+        None,
+        "own name",
+    ),
+    (
+        "bad-characters",
+        [("Llama-3.2-1B_base\n    type: control", "Llama 3.2 1B base\n    type: control")],
+        "PL202",
+        "  - name: Llama 3.2 1B base",
+        "letters",
+    ),
+    (
+        "unknown-model-case",
+        [
+            (
+                "    model: Llama-3.2-3B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}",
+                "    model: llama-3.2-3b-instruct\n    parameters: {lora_rank: 4, lr: 1e-5}",
+            )
+        ],
+        "PL203",
+        "    model: llama-3.2-3b-instruct",
+        "did you mean 'Llama-3.2-3B-Instruct'",
+    ),
+    (
+        "missing-control-one-model",
+        [(CONTROL_3B, "")],
+        "PL204",
+        "    - name: Llama-3.2-3B-Instruct",
+        "type: control",
+    ),
+    (
+        "control-with-parameters",
+        [
+            (
+                "    model: Llama-3.2-1B-Instruct\n    parameters: {}",
+                "    model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8}",
+            )
+        ],
+        "PL206",
+        None,
+        "parameters: {}",
+    ),
+    (
+        "fine-tuned-without-parameters",
+        [("parameters: {lora_rank: 4, lr: 1e-5}", "parameters: {}")],
+        "PL208",
+        None,
+        None,
+    ),
+    (
+        "unknown-parameter",
+        [
+            (
+                "parameters: {lora_rank: 4, lr: 1e-5}",
+                "parameters: {lora_rank: 4, lr: 1e-5, learning_rate: 1e-5}",
+            )
+        ],
+        "PL209",
+        None,
+        "did you mean 'lr'",
+    ),
+    (
+        "override-is-visible",
+        [
+            (
+                "parameters: {lora_rank: 4, lr: 1e-5}",
+                "parameters: {lora_rank: 4, lr: 1e-5, batch_size: 2}",
+            )
+        ],
+        "PL210",
+        None,
+        None,
+    ),
+    (
+        "value-outside-variable",
+        [("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}")],
+        "PL211",
+        None,
+        "[1e-5, 5e-5]",
+    ),
+    (
+        "missing-variable",
+        [("parameters: {lora_rank: 4, lr: 1e-5}", "parameters: {lora_rank: 4}")],
+        "PL212",
+        None,
+        "lr",
+    ),
+    (
+        "missing-combination",
+        [(RUN_1B_R8_5, "")],
+        "PL213",
+        "    - name: Llama-3.2-1B-Instruct",
+        "Llama-3.2-1B_rank8_lr5e-5",
+    ),
+    (
+        "name-mismatch",
+        [("  - name: Llama-3.2-1B_rank8_lr1e-5\n", "  - name: Llama-3.2-1B_rank4_lr1e-5_v2\n")],
+        "PL217",
+        "  - name: Llama-3.2-1B_rank4_lr1e-5_v2",
+        "Llama-3.2-1B_rank8_lr1e-5",
+    ),
+    (
+        "control-name-mismatch",
+        [("  - name: Llama-3.2-3B_base\n", "  - name: Llama-3.2-3B_control\n")],
+        "PL217",
+        "  - name: Llama-3.2-3B_control",
+        "Llama-3.2-3B_base",
+    ),
+    (
+        "unused-model",
+        [
+            (
+                "models:\n  base:\n",
+                "models:\n  base:\n    - name: Llama-3.1-8B-Instruct\n      path: /scratch/models/Llama-3.1-8B-Instruct\n",
+            )
+        ],
+        "PL218",
+        "    - name: Llama-3.1-8B-Instruct",
+        None,
+    ),
 ]
 
 
@@ -62,18 +171,35 @@ def test_run_rules(lint, case: str, edits, rule: str, needle: str | None, hint: 
 
 
 def test_duplicate_name_points_at_second_run(lint) -> None:  # type: ignore[no-untyped-def]
-    text = edit(TWO_MODEL, ("  - name: Llama-3.2-1B_rank4_lr5e-5\n", "  - name: Llama-3.2-1B_rank4_lr1e-5\n"))
+    text = edit(
+        TWO_MODEL,
+        ("  - name: Llama-3.2-1B_rank4_lr5e-5\n", "  - name: Llama-3.2-1B_rank4_lr1e-5\n"),
+    )
     f = only(lint(text), "PL201")[0]
-    assert f.line == text.splitlines().index("  - name: Llama-3.2-1B_rank4_lr1e-5", 70) + 1 if False else f.line
-    lines = [i + 1 for i, line in enumerate(text.splitlines()) if line == "  - name: Llama-3.2-1B_rank4_lr1e-5"]
+    assert (
+        f.line == text.splitlines().index("  - name: Llama-3.2-1B_rank4_lr1e-5", 70) + 1 if False else f.line
+    )
+    lines = [
+        i + 1 for i, line in enumerate(text.splitlines()) if line == "  - name: Llama-3.2-1B_rank4_lr1e-5"
+    ]
     assert f.line == lines[1] and f"line {lines[0]}" in f.message
 
 
 def test_no_controls_anywhere_is_one_warning_with_yaml_to_paste(lint) -> None:  # type: ignore[no-untyped-def]
-    text = edit(TWO_MODEL, (CONTROL_3B, ""), ("  - name: Llama-3.2-1B_base\n    type: control\n    model: Llama-3.2-1B-Instruct\n    parameters: {}\n", ""), ("  base_controls: true\n", ""))
+    text = edit(
+        TWO_MODEL,
+        (CONTROL_3B, ""),
+        (
+            "  - name: Llama-3.2-1B_base\n    type: control\n    model: Llama-3.2-1B-Instruct\n    parameters: {}\n",
+            "",
+        ),
+        ("  base_controls: true\n", ""),
+    )
     found = [f for f in lint(text) if f.rule.startswith("PL2")]
     assert [(f.rule, f.severity.value) for f in found] == [("PL205", "warning")]
-    assert "- name: Llama-3.2-1B_base" in (found[0].hint or "") and "- name: Llama-3.2-3B_base" in (found[0].hint or "")
+    assert "- name: Llama-3.2-1B_base" in (found[0].hint or "") and "- name: Llama-3.2-3B_base" in (
+        found[0].hint or ""
+    )
     assert found[0].line == line_of(text, "runs:")
 
 
@@ -86,15 +212,24 @@ def test_eval_only_needs_a_checkpoint(lint) -> None:  # type: ignore[no-untyped-
     run = "  - name: prior_rank8_epoch1\n    type: eval-only\n    model: Llama-3.2-1B-Instruct\n    parameters: {}\n"
     text = edit(TWO_MODEL, ("runs:\n", "runs:\n" + run))
     assert rules_of(lint(text)).count("PL207") == 1
-    ok = run.replace("parameters: {}", "parameters: {checkpoint_path: /scratch/gpfs/me/ck-projects/old/run/artifacts/epoch_1}")
+    ok = run.replace(
+        "parameters: {}",
+        "parameters: {checkpoint_path: /scratch/gpfs/me/ck-projects/old/run/artifacts/epoch_1}",
+    )
     found = lint(edit(TWO_MODEL, ("runs:\n", "runs:\n" + ok)))
     assert not [f for f in found if f.rule.startswith("PL2")]
 
 
 def test_numbers_in_names_compare_by_value(lint) -> None:  # type: ignore[no-untyped-def]
-    text = edit(TWO_MODEL, ("  - name: Llama-3.2-1B_rank8_lr1e-5\n", "  - name: Llama-3.2-1B_rank8_lr0.00001\n"))
+    text = edit(
+        TWO_MODEL,
+        ("  - name: Llama-3.2-1B_rank8_lr1e-5\n", "  - name: Llama-3.2-1B_rank8_lr0.00001\n"),
+    )
     assert "PL217" not in rules_of(lint(text))
-    text = edit(TWO_MODEL, ("parameters: {lora_rank: 8, lr: 1e-5}", "parameters: {lora_rank: 8, lr: 0.00001}"))
+    text = edit(
+        TWO_MODEL,
+        ("parameters: {lora_rank: 8, lr: 1e-5}", "parameters: {lora_rank: 8, lr: 0.00001}"),
+    )
     assert [r for r in rules_of(lint(text)) if r.startswith("PL2")] == []
 
 
@@ -140,14 +275,21 @@ runs:
   - {name: Qwen2.5-0.5B-Instruct_base, type: control, model: Qwen2.5-0.5B-Instruct, parameters: {}}
 """
     assert lint(text) == []
-    wrong = text.replace("Qwen2.5-0.5B-Instruct_words5L80P1000_rank8", "Qwen2.5-0.5B-Instruct_words5L80P10000_rank8", 1)
+    wrong = text.replace(
+        "Qwen2.5-0.5B-Instruct_words5L80P1000_rank8",
+        "Qwen2.5-0.5B-Instruct_words5L80P10000_rank8",
+        1,
+    )
     found = only(lint(wrong), "PL217")
     assert len(found) == 1 and "Qwen2.5-0.5B-Instruct_words5L80P1000_rank8_lr1e-5" in (found[0].hint or "")
 
 
 def test_naming_template_and_abbreviations_from_the_plan(lint) -> None:  # type: ignore[no-untyped-def]
     text = edit(SEED, ("output:\n", "naming:\n  abbrev: {lora_rank: r}\n\noutput:\n"))
-    assert {f.message.split("expected ")[-1] for f in only(lint(text), "PL217")} == {"'Llama-3.2-1B_r8_lr1e-5'", "'Llama-3.2-1B_r8_lr5e-5'"}
+    assert {f.message.split("expected ")[-1] for f in only(lint(text), "PL217")} == {
+        "'Llama-3.2-1B_r8_lr1e-5'",
+        "'Llama-3.2-1B_r8_lr5e-5'",
+    }
 
 
 def _full_plan(models: list[str], ranks: list[int], lrs: list[str]) -> tuple[str, list[str]]:
@@ -165,7 +307,9 @@ models:
     for m in models:
         for r in ranks:
             for lr in lrs:
-                runs.append(f"  - {{name: {m}_rank{r}_lr{lr}, type: fine-tuned, model: {m}, parameters: {{lora_rank: {r}, lr: {lr}}}}}\n")
+                runs.append(
+                    f"  - {{name: {m}_rank{r}_lr{lr}, type: fine-tuned, model: {m}, parameters: {{lora_rank: {r}, lr: {lr}}}}}\n"
+                )
         runs.append(f"  - {{name: {m}_base, type: control, model: {m}, parameters: {{}}}}\n")
     return head, runs
 
@@ -174,14 +318,23 @@ models:
 @given(
     n_models=st.integers(1, 3),
     ranks=st.lists(st.sampled_from([4, 8, 16, 32, 64]), min_size=1, max_size=3, unique=True),
-    lrs=st.lists(st.sampled_from(["1e-5", "5e-5", "1e-4", "0.0003", "2e-4"]), min_size=1, max_size=3, unique=True),
+    lrs=st.lists(
+        st.sampled_from(["1e-5", "5e-5", "1e-4", "0.0003", "2e-4"]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
     data=st.data(),
 )
-def test_property_full_product_is_clean_and_each_removal_is_one_finding(lint, n_models, ranks, lrs, data) -> None:  # type: ignore[no-untyped-def]
+def test_property_full_product_is_clean_and_each_removal_is_one_finding(
+    lint, n_models, ranks, lrs, data
+) -> None:  # type: ignore[no-untyped-def]
     models = ["Llama-3.2-1B-Instruct", "Llama-3.2-3B-Instruct", "Qwen2.5-7B-Instruct"][:n_models]
     head, runs = _full_plan(models, ranks, lrs)
     assert [f for f in lint(head + "".join(runs)) if f.rule.startswith("PL2")] == []
     drop = data.draw(st.integers(0, len(runs) - 1))
     remaining = runs[:drop] + runs[drop + 1 :]
-    found = [f.rule for f in lint(head + "".join(remaining), Config(ignore=["PL218"])) if f.rule.startswith("PL2")]
+    found = [
+        f.rule for f in lint(head + "".join(remaining), Config(ignore=["PL218"])) if f.rule.startswith("PL2")
+    ]
     assert len(found) == 1 and found[0] in ("PL213", "PL204", "PL205"), found

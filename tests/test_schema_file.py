@@ -675,9 +675,7 @@ EVAL_ONLY_RUN = {
     "name": "Llama-3.2-1B_rank8_epoch1",
     "type": "eval-only",
     "model": "Llama-3.2-1B-Instruct",
-    "parameters": {
-        "checkpoint_path": "/scratch/me/ck-projects/cap/old/Llama-3.2-1B_rank8/artifacts/epoch_1"
-    },
+    "parameters": {"checkpoint_path": "/scratch/me/ck-projects/cap/old/Llama-3.2-1B_rank8/artifacts/epoch_1"},
 }
 
 PASSING = [

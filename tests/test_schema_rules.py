@@ -14,18 +14,76 @@ def line_of(text: str, needle: str) -> int:
     ("pairs", "rule", "needle", "col", "hint_part"),
     [
         ((("  batch_size: 4\n", "  batch_size: four\n"),), "PL101", "  batch_size: four", 15, None),
-        ((("    type: fine-tuned\n", "    type: finetuned\n"),), "PL101", "    type: finetuned", 11, None),
-        ((("  dataset_type: chat_completion\n", "  dataset_type: chat\n"),), "PL101", "  dataset_type: chat", 17, None),
-        ((("  wandb_project: capitalization\n", "  wandb_project: capitalization\n  wandb_entity: lab\n"),), "PL102", "  wandb_entity: lab", 3, "did you mean 'wandb_project'"),
-        ((("  wandb_project: capitalization\n", "  wandb_project: capitalization\n  tags: [a]\n"),), "PL102", "  tags: [a]", 3, "known keys: wandb_project"),
+        (
+            (("    type: fine-tuned\n", "    type: finetuned\n"),),
+            "PL101",
+            "    type: finetuned",
+            11,
+            None,
+        ),
+        (
+            (("  dataset_type: chat_completion\n", "  dataset_type: chat\n"),),
+            "PL101",
+            "  dataset_type: chat",
+            17,
+            None,
+        ),
+        (
+            (
+                (
+                    "  wandb_project: capitalization\n",
+                    "  wandb_project: capitalization\n  wandb_entity: lab\n",
+                ),
+            ),
+            "PL102",
+            "  wandb_entity: lab",
+            3,
+            "did you mean 'wandb_project'",
+        ),
+        (
+            (
+                (
+                    "  wandb_project: capitalization\n",
+                    "  wandb_project: capitalization\n  tags: [a]\n",
+                ),
+            ),
+            "PL102",
+            "  tags: [a]",
+            3,
+            "known keys: wandb_project",
+        ),
         ((("  hypothesis:", "  hypotesis:"),), "PL102", None, 3, "did you mean 'hypothesis'"),
         ((("  dir: /scratch", "  directory: /scratch"),), "PL103", None, 3, "rename it: dir"),
         ((("    dataset_label: words", "    label: words"),), "PL103", None, 5, "dataset_label"),
         ((("  scorers:\n", "  scorer:\n"),), "PL103", "  scorer:", 3, "scorers"),
-        ((("  do_sample: false\n", "  do_sample: false\n  system_prompt: \"\"\n"),), "PL104", None, 3, "controls.system_prompt"),
-        ((("  seed: 14\n", "  seed: 14\n  learning_rate: 1e-5\n"),), "PL105", "  learning_rate: 1e-5", 3, "did you mean 'lr'"),
-        ((("  seed: 14\n", "  seed: 14\n  lora_ranks: 8\n"),), "PL105", "  lora_ranks: 8", 3, "did you mean 'lora_rank'"),
-        ((('compute: {time: "0:15:00"', 'compute: {time: "15 minutes"'),), "PL106", None, 21, "H:MM:SS"),
+        (
+            (("  do_sample: false\n", '  do_sample: false\n  system_prompt: ""\n'),),
+            "PL104",
+            None,
+            3,
+            "controls.system_prompt",
+        ),
+        (
+            (("  seed: 14\n", "  seed: 14\n  learning_rate: 1e-5\n"),),
+            "PL105",
+            "  learning_rate: 1e-5",
+            3,
+            "did you mean 'lr'",
+        ),
+        (
+            (("  seed: 14\n", "  seed: 14\n  lora_ranks: 8\n"),),
+            "PL105",
+            "  lora_ranks: 8",
+            3,
+            "did you mean 'lora_rank'",
+        ),
+        (
+            (('compute: {time: "0:15:00"', 'compute: {time: "15 minutes"'),),
+            "PL106",
+            None,
+            21,
+            "H:MM:SS",
+        ),
         ((("  question:", "  q:"),), "PL107", "experiment:", 1, None),
         ((("  dataset_type: chat_completion\n", ""),), "PL107", "controls:", 1, "chat_completion"),
     ],
@@ -46,7 +104,12 @@ def test_schema_findings(lint, pairs, rule: str, needle: str | None, col: int, h
 
 
 def test_every_schema_error_is_reported_not_only_the_first(lint) -> None:  # type: ignore[no-untyped-def]
-    text = edit(TWO_MODEL, ("  batch_size: 4\n", "  batch_size: four\n"), ("  epochs: 2\n", "  epochs: two\n"), ("      size_gb: 2.5\n", "      size_gb: big\n"))
+    text = edit(
+        TWO_MODEL,
+        ("  batch_size: 4\n", "  batch_size: four\n"),
+        ("  epochs: 2\n", "  epochs: two\n"),
+        ("      size_gb: 2.5\n", "      size_gb: big\n"),
+    )
     assert rules_of(lint(text)).count("PL101") == 3
 
 

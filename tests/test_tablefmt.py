@@ -129,9 +129,7 @@ def test_escape_cell(cell: str, expected: str) -> None:
         (["a", "b"], [["1"]], "seed", "row 1 has 1 cells"),
     ],
 )
-def test_format_table_rejects(
-    header: list[str], rows: list[list[str]], style: str, error: str
-) -> None:
+def test_format_table_rejects(header: list[str], rows: list[list[str]], style: str, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         format_table(header, rows, style)
 
@@ -167,9 +165,7 @@ def test_parse_table_none(text: str) -> None:
     assert parse_table(text) is None
 
 
-CELL_TEXT = st.text(
-    alphabet=st.sampled_from([*"abcXYZ019 .-_~|:名é", "\n"]), min_size=0, max_size=12
-)
+CELL_TEXT = st.text(alphabet=st.sampled_from([*"abcXYZ019 .-_~|:名é", "\n"]), min_size=0, max_size=12)
 
 
 @given(
@@ -267,9 +263,7 @@ def _with(row: list[str], col: int, value: str) -> list[str]:
         ),
     ],
 )
-def test_explain_drift(
-    doc_rows: list[list[str]], doc_header: list[str] | None, expected: list[str]
-) -> None:
+def test_explain_drift(doc_rows: list[list[str]], doc_header: list[str] | None, expected: list[str]) -> None:
     assert explain_drift(HEADER, doc_rows, ROWS, doc_header=doc_header) == expected
 
 

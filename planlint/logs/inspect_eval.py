@@ -23,7 +23,7 @@ MARKERS = (b"total time:", b" tokens [I:")
 
 def looks_like_inspect(data: bytes) -> bool:
     """True when the bytes hold an inspect-ai results panel."""
-    return all(m in data for m in MARKERS) or b"inspect_ai" in data and b"total time:" in data
+    return all(m in data for m in MARKERS) or (b"inspect_ai" in data and b"total time:" in data)
 
 
 def parse_inspect(lines: Iterable[bytes], path: str, size: int = 0) -> EvalRecord:

@@ -108,8 +108,7 @@ def decode(data: bytes) -> str:
 _MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov")
-        + (b"Dec",)
+        (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec")
     )
 }
 

@@ -15,7 +15,6 @@ from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
 from planlint.logs.reader import HEAD, decode, iter_blocks, read_head_tail, split_lines
 from planlint.logs.records import (
-    EvalRecord,
     GpuMetricsRecord,
     LogKind,
     LogRecord,
@@ -147,8 +146,10 @@ def parse_file(path: str | Path) -> LogRecord:
         rec = OtherRecord(path=spath)
         rec.notes.append(f"parser error: {type(exc).__name__}: {exc}")
     if rec.job_id is None:
-        rec.job_id = job if job is not None else (
-            _loose_job_id(spath) if not isinstance(rec, (TrainingRecord, OtherRecord)) else None
+        rec.job_id = (
+            job
+            if job is not None
+            else (_loose_job_id(spath) if not isinstance(rec, (TrainingRecord, OtherRecord)) else None)
         )
     return rec
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -43,9 +44,7 @@ _CKPT_EVENT = re.compile(
 _EXC = re.compile(
     rb"^\s*(?:\[[\w|]+\]:\s*)*((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception))(?::\s*(.*))?\s*$"
 )
-_CAPACITY = re.compile(
-    rb"(?:([\d.]+) (GiB|MiB) total capacity|total capac\w* of ([\d.]+) (GiB|MiB))"
-)
+_CAPACITY = re.compile(rb"(?:([\d.]+) (GiB|MiB) total capacity|total capac\w* of ([\d.]+) (GiB|MiB))")
 _WANDB_KV = re.compile(rb"wandb:\s+(\S+)\s+(\S.*?)\s*$")
 
 
@@ -118,7 +117,7 @@ def _parse_render(line: bytes) -> _Render | None:
 class _Bar:
     """One tqdm bar: where it got to first, and any later re-render at the same position."""
 
-    __slots__ = ("epoch", "total", "pos", "el", "el_text", "trans", "rate", "rerender", "loss")
+    __slots__ = ("el", "el_text", "epoch", "loss", "pos", "rate", "rerender", "total", "trans")
 
     def __init__(self, epoch: int, total: int) -> None:
         self.epoch = epoch
@@ -432,7 +431,7 @@ class TorchtuneParser:
         if block.find(b"it/s]") < 0 and block.find(b"s/it]") < 0:
             return
         edges = [0, *bounds, len(block)]
-        for a, b in zip(edges, edges[1:]):
+        for a, b in itertools.pairwise(edges):
             if b > a:
                 self._segment(block, a, b)
 
@@ -493,7 +492,7 @@ class TorchtuneParser:
     ) -> None:
         assert r.epoch is not None
         bar = self.bars.get(r.epoch)
-        if bar is None or bar.total != r.total and r.pos < bar.pos:
+        if bar is None or (bar.total != r.total and r.pos < bar.pos):
             bar = self.bars[r.epoch] = _Bar(r.epoch, r.total)
         secs = parse_duration(decode(r.elapsed))
         if secs is None:
@@ -713,8 +712,7 @@ def derive_startup(r: TrainingRecord) -> None:
     if rest < 0:
         if r.total_seconds < train:
             r.notes.append(
-                f"total {r.total_seconds:.0f}s ({r.total_source}) is shorter than the training "
-                "bars: ignored"
+                f"total {r.total_seconds:.0f}s ({r.total_source}) is shorter than the training bars: ignored"
             )
             r.total_seconds = None
             r.total_source = None

@@ -19,7 +19,7 @@ from planlint.naming import (
     run_yaml,
 )
 from planlint.plan import RUN_PARAMETER_KEYS, Plan, text_of
-from planlint.rules import E, I, W, Rule, declare, plan_check
+from planlint.rules import E, I, Rule, W, declare, plan_check
 from planlint.schema import CONTROL_ALIASES
 
 #: How many missing combinations a finding spells out before summarising.
@@ -29,16 +29,41 @@ declare(
     Rule("PL201", "duplicate-run-name", E, "two runs share a name (their folders would collide)"),
     Rule("PL202", "run-name-characters", E, "a run name uses characters outside [A-Za-z0-9._-]"),
     Rule("PL203", "unknown-model", E, "runs[].model is not a models.base[].name"),
-    Rule("PL204", "missing-control", E, "a model with fine-tuned runs has no control run while others do"),
-    Rule("PL205", "no-controls", W, "the plan has no control runs and does not set base_controls: false"),
+    Rule(
+        "PL204",
+        "missing-control",
+        E,
+        "a model with fine-tuned runs has no control run while others do",
+    ),
+    Rule(
+        "PL205",
+        "no-controls",
+        W,
+        "the plan has no control runs and does not set base_controls: false",
+    ),
     Rule("PL206", "control-with-parameters", E, "a control run has non-empty parameters"),
-    Rule("PL207", "eval-only-without-checkpoint", E, "an eval-only run has no parameters.checkpoint_path"),
+    Rule(
+        "PL207",
+        "eval-only-without-checkpoint",
+        E,
+        "an eval-only run has no parameters.checkpoint_path",
+    ),
     Rule("PL208", "fine-tuned-without-parameters", E, "a fine-tuned run sets none of the variables"),
-    Rule("PL209", "unknown-parameter", E, "a run parameter that is no variable, controls key or run key"),
+    Rule(
+        "PL209",
+        "unknown-parameter",
+        E,
+        "a run parameter that is no variable, controls key or run key",
+    ),
     Rule("PL210", "control-override", I, "a run overrides a controls value (made visible)"),
     Rule("PL211", "value-outside-variable", E, "a swept value is not in its variable's list"),
     Rule("PL212", "missing-variable", E, "a fine-tuned run does not set every declared variable"),
-    Rule("PL213", "missing-combination", E, "combinations of the sweep that no run trains (per model)"),
+    Rule(
+        "PL213",
+        "missing-combination",
+        E,
+        "combinations of the sweep that no run trains (per model)",
+    ),
     Rule("PL214", "duplicate-combination", E, "two runs of one model train the same combination"),
     Rule("PL215", "unused-exclude", W, "a sweep.exclude entry matches no combination"),
     Rule("PL216", "bad-exclude", E, "a sweep.exclude entry names a key that is no variable or model"),
@@ -61,58 +86,114 @@ def check_runs(plan: Plan) -> Iterator[Hit]:
         if isinstance(name, str):
             if name in names:
                 first = plan.pos("runs", names[name], "name")[0]
-                yield plan.hit("PL201", ("runs", i, "name"), f"run name '{name}' is used twice (first at line {first})", "give each run its own name")
+                yield plan.hit(
+                    "PL201",
+                    ("runs", i, "name"),
+                    f"run name '{name}' is used twice (first at line {first})",
+                    "give each run its own name",
+                )
             else:
                 names[name] = i
             if not NAME_CHARS.match(name):
                 bad = "".join(sorted({c for c in name if not NAME_CHARS.match(c)}))
-                yield plan.hit("PL202", ("runs", i, "name"), f"run name '{name}' contains {bad!r}: it names a folder", "use only letters, digits, '.', '_' and '-'")
+                yield plan.hit(
+                    "PL202",
+                    ("runs", i, "name"),
+                    f"run name '{name}' contains {bad!r}: it names a folder",
+                    "use only letters, digits, '.', '_' and '-'",
+                )
         model = run.get("model")
         if isinstance(model, str):
             used_models.add(model)
             if model not in models:
-                yield plan.hit("PL203", ("runs", i, "model"), f"model '{model}' is not in models.base", _did_you_mean(model, list(models)))
+                yield plan.hit(
+                    "PL203",
+                    ("runs", i, "model"),
+                    f"model '{model}' is not in models.base",
+                    _did_you_mean(model, list(models)),
+                )
         rtype = run.get("type")
         params = run.get("parameters")
         if not isinstance(params, YMap):
             continue
         if rtype == "control":
             if params:
-                yield plan.hit("PL206", ("runs", i, "parameters"), f"control run '{name}' has parameters: a control evaluates the base model as-is", "write parameters: {}")
+                yield plan.hit(
+                    "PL206",
+                    ("runs", i, "parameters"),
+                    f"control run '{name}' has parameters: a control evaluates the base model as-is",
+                    "write parameters: {}",
+                )
             continue
         if rtype == "eval-only":
             if not params.get("checkpoint_path"):
-                yield plan.hit("PL207", ("runs", i, "parameters"), f"eval-only run '{name}' has no parameters.checkpoint_path", "checkpoint_path: /path/to/run/artifacts/epoch_0")
+                yield plan.hit(
+                    "PL207",
+                    ("runs", i, "parameters"),
+                    f"eval-only run '{name}' has no parameters.checkpoint_path",
+                    "checkpoint_path: /path/to/run/artifacts/epoch_0",
+                )
         for key in params:
             if key in variables:
                 continue
             if key in controls:
                 shown = text_of(params, key) if not isinstance(params[key], (dict, list)) else "..."
-                yield plan.hit("PL210", ("runs", i, "parameters", key), f"run '{name}' overrides controls.{key} with {shown}", key=True)
+                yield plan.hit(
+                    "PL210",
+                    ("runs", i, "parameters", key),
+                    f"run '{name}' overrides controls.{key} with {shown}",
+                    key=True,
+                )
             elif key not in RUN_PARAMETER_KEYS:
                 known = [*variables, *controls, *RUN_PARAMETER_KEYS]
-                yield plan.hit("PL209", ("runs", i, "parameters", key), f"parameter '{key}' of run '{name}' is no variable, controls key or run key", _did_you_mean(key, known) or "declare it under variables (swept) or controls (constant)", key=True)
+                yield plan.hit(
+                    "PL209",
+                    ("runs", i, "parameters", key),
+                    f"parameter '{key}' of run '{name}' is no variable, controls key or run key",
+                    _did_you_mean(key, known) or "declare it under variables (swept) or controls (constant)",
+                    key=True,
+                )
         if rtype != "fine-tuned":
             continue
         if variables and not any(k in variables for k in params):
-            yield plan.hit("PL208", ("runs", i, "parameters"), f"fine-tuned run '{name}' sets none of the variables ({', '.join(variables)})", "give it the swept values it trains with")
+            yield plan.hit(
+                "PL208",
+                ("runs", i, "parameters"),
+                f"fine-tuned run '{name}' sets none of the variables ({', '.join(variables)})",
+                "give it the swept values it trains with",
+            )
             continue
         for var, values in variables.items():
             if var not in params:
-                yield plan.hit("PL212", ("runs", i, "parameters"), f"fine-tuned run '{name}' does not set variable '{var}'", f"add {var}: <one of {', '.join(text_of(values, j) for j in range(len(values)))}>")
+                yield plan.hit(
+                    "PL212",
+                    ("runs", i, "parameters"),
+                    f"fine-tuned run '{name}' does not set variable '{var}'",
+                    f"add {var}: <one of {', '.join(text_of(values, j) for j in range(len(values)))}>",
+                )
                 continue
             got = params[var]
             if norm(got) not in domains[var]:
                 allowed = ", ".join(text_of(values, j) for j in range(len(values)))
                 shown = text_of(params, var) if not isinstance(got, (dict, list)) else "a collection"
-                yield plan.hit("PL211", ("runs", i, "parameters", var), f"{var} {shown} of run '{name}' is not in variables.{var} [{allowed}]", f"use one of [{allowed}] or add it to variables.{var}")
+                yield plan.hit(
+                    "PL211",
+                    ("runs", i, "parameters", var),
+                    f"{var} {shown} of run '{name}' is not in variables.{var} [{allowed}]",
+                    f"use one of [{allowed}] or add it to variables.{var}",
+                )
     yield from _check_names(plan)
     yield from _check_controls(plan)
     yield from _check_coverage(plan)
     yield from _check_excludes(plan)
     for name, idx in models.items():
         if name not in used_models:
-            yield plan.hit("PL218", ("models", "base", idx, "name"), f"model '{name}' is declared but no run uses it", "remove it or add its runs (`planlint fix --runs`)")
+            yield plan.hit(
+                "PL218",
+                ("models", "base", idx, "name"),
+                f"model '{name}' is declared but no run uses it",
+                "remove it or add its runs (`planlint fix --runs`)",
+            )
 
 
 def _did_you_mean(word: str, options: list[str]) -> str | None:
@@ -145,7 +226,12 @@ def _check_names(plan: Plan) -> Iterator[Hit]:
             continue
         expected = render(slots)
         kind = "control" if rtype == "control" else "its parameters"
-        yield plan.hit("PL217", ("runs", i, "name"), f"run name '{name}' does not match {kind}: expected '{expected}'", f"rename it to {expected} (template {plan.control_template() if rtype == 'control' else plan.template()})")
+        yield plan.hit(
+            "PL217",
+            ("runs", i, "name"),
+            f"run name '{name}' does not match {kind}: expected '{expected}'",
+            f"rename it to {expected} (template {plan.control_template() if rtype == 'control' else plan.template()})",
+        )
 
 
 def _check_controls(plan: Plan) -> Iterator[Hit]:
@@ -170,12 +256,23 @@ def _check_controls(plan: Plan) -> Iterator[Hit]:
         for model in lacking:
             run = implied[model]
             hint = f"add this run under runs: (or set experiment.base_controls: false to opt out)\n{run_yaml(run)}"
-            yield plan.hit("PL204", ("models", "base", models[model], "name"), f"model '{model}' has fine-tuned runs but no control run", hint)
+            yield plan.hit(
+                "PL204",
+                ("models", "base", models[model], "name"),
+                f"model '{model}' has fine-tuned runs but no control run",
+                hint,
+            )
         return
     paste = "\n".join(run_yaml(implied[m]) for m in lacking)
     where: tuple[Any, ...] = ("runs",)
     hint = f"add a base-model control per model (or set experiment.base_controls: false):\n{paste}"
-    yield plan.hit("PL205", where, "the plan has no control runs: fine-tuning gains cannot be measured against the base models", hint, key=True)
+    yield plan.hit(
+        "PL205",
+        where,
+        "the plan has no control runs: fine-tuning gains cannot be measured against the base models",
+        hint,
+        key=True,
+    )
 
 
 def _check_coverage(plan: Plan) -> Iterator[Hit]:
@@ -201,7 +298,12 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
         if key in seen:
             first_line = plan.pos("runs", seen[key], "name")[0]
             combo = ", ".join(f"{v}={text_of(params, v)}" for v in variables)
-            yield plan.hit("PL214", ("runs", i, "name"), f"run '{run.get('name')}' trains the same combination ({combo}) of {model} as the run at line {first_line}", "remove one, or change its parameters")
+            yield plan.hit(
+                "PL214",
+                ("runs", i, "name"),
+                f"run '{run.get('name')}' trains the same combination ({combo}) of {model} as the run at line {first_line}",
+                "remove one, or change its parameters",
+            )
         else:
             seen[key] = i
     missing: dict[str, list[ImpliedRun]] = {}
@@ -239,15 +341,31 @@ def _check_excludes(plan: Plan) -> Iterator[Hit]:
             if key in ("model", "reason") or key in variables:
                 continue
             bad = True
-            yield plan.hit("PL216", ("sweep", "exclude", i, key), f"sweep.exclude entry names '{key}', which is not a variable", _did_you_mean(key, list(variables)), key=True)
+            yield plan.hit(
+                "PL216",
+                ("sweep", "exclude", i, key),
+                f"sweep.exclude entry names '{key}', which is not a variable",
+                _did_you_mean(key, list(variables)),
+                key=True,
+            )
         model = entry.get("model")
         if model is not None and model not in models and model not in labels:
             bad = True
-            yield plan.hit("PL216", ("sweep", "exclude", i, "model"), f"sweep.exclude entry names model '{model}', which is not in models.base", _did_you_mean(str(model), list(models)))
+            yield plan.hit(
+                "PL216",
+                ("sweep", "exclude", i, "model"),
+                f"sweep.exclude entry names model '{model}', which is not in models.base",
+                _did_you_mean(str(model), list(models)),
+            )
         if bad:
             continue
         if not _exclude_matches(plan, entry):
-            yield plan.hit("PL215", ("sweep", "exclude", i), "this sweep.exclude entry matches no combination of the variables", "check its values against variables, or remove it")
+            yield plan.hit(
+                "PL215",
+                ("sweep", "exclude", i),
+                "this sweep.exclude entry matches no combination of the variables",
+                "check its values against variables, or remove it",
+            )
 
 
 def _exclude_matches(plan: Plan, entry: YMap) -> bool:
