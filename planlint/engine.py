@@ -265,10 +265,11 @@ def pair(
         return plans, []
     from planlint.docs import docs_near, has_markers
 
-    wanted = dict.fromkeys(p.resolve() for p in docs)
+    # Absolute, not resolved: a symlinked doc belongs to the folder of the link.
+    wanted = dict.fromkeys(p.absolute() for p in docs)
     for plan in plans:
         for doc in docs_near(plan, config.max_bytes):
-            wanted.setdefault(doc.resolve(), None)
+            wanted.setdefault(doc.absolute(), None)
     candidates = [d for d in wanted if has_markers(d, config.max_bytes)]
     if not candidates:
         return plans, []

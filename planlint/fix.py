@@ -117,7 +117,12 @@ def _edit_plans(
             report.changes.append(Change(path, display, _file_diff(display, loaded.text, text), notes))
             edited[path.resolve()] = text
             if not check_only:
-                _write_plan(path, raw, text, loaded.bom)
+                try:
+                    _write_plan(path, raw, text, loaded.bom)
+                except OSError as exc:
+                    report.errors.append(f"{display}: not written: {exc}")
+                    report.changes.pop()
+                    continue
     return edited
 
 
@@ -161,7 +166,11 @@ def fix(
         fixed = fix_doc(doc, loaded)
         if fixed is None:
             continue
-        report.changes.append(Change(doc.path, doc.display, fixed.diff))
         if not check_only:
-            write_fixed(fixed)
+            try:
+                write_fixed(fixed)
+            except OSError as exc:
+                report.errors.append(f"{doc.display}: not written: {exc}")
+                continue
+        report.changes.append(Change(doc.path, doc.display, fixed.diff))
     return report
