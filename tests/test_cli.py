@@ -1,0 +1,140 @@
+"""The command line: output formats, exit codes, colour, usage errors, the public API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLES, SEED, edit
+
+import planlint
+from planlint import __version__
+from planlint.cli import cli, main
+
+
+@pytest.fixture
+def bad_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    text = edit(SEED, ("  batch_size: 4\n", "  batch_size: 4\n  learning_rate: 1e-5\n"), ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}"))
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_text_output_is_grepable_sorted_with_count_and_exit_1(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["check", "plan.yaml"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    heads = [line for line in out if not line.startswith(" ")]
+    assert heads[0].startswith("plan.yaml:1:1: PL504 info: ")
+    assert heads[1].startswith("plan.yaml:22:3: PL105 warning: controls.learning_rate")
+    assert any(h.startswith("plan.yaml:57:36: PL211 error: lr 3e-5 of run") for h in heads)
+    positions = [tuple(int(x) for x in h.split(":")[1:3]) for h in heads[:-1]]
+    assert positions == sorted(positions)
+    assert heads[-1].startswith("1 file checked: ") and "error" in heads[-1]
+    assert any(line.startswith("    hint: ") for line in out)
+    assert "\x1b[" not in "\n".join(out)  # no colour when not a terminal
+
+
+def test_json_output(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["check", "--format", "json", "plan.yaml"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert {tuple(sorted(f)) for f in data} == {("column", "diff", "end_column", "end_line", "hint", "line", "message", "path", "rule", "severity")}
+    assert data[0]["path"] == "plan.yaml" and isinstance(data[0]["line"], int)
+
+
+def test_select_ignore_and_strict(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["check", "--select", "PL105", "plan.yaml"]) == 0
+    assert main(["check", "--select", "PL105", "--strict", "plan.yaml"]) == 1
+    assert main(["check", "--ignore", "PL2,PL105", "plan.yaml"]) == 0
+    capsys.readouterr()
+
+
+def test_config_file_regrades_and_ignores(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (bad_plan.parent / ".planlint.toml").write_text('ignore = ["PL211", "PL213", "PL217"]\nseverity = { PL105 = "error" }\n', encoding="utf-8")
+    assert main(["check", "plan.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert "PL105 error" in out and "PL211" not in out
+
+
+def test_unknown_setting_is_a_usage_error(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (bad_plan.parent / "pyproject.toml").write_text('[tool.planlint]\nignroe = ["PL105"]\n', encoding="utf-8")
+    assert main(["check", "plan.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown setting 'ignroe'" in err and "did you mean 'ignore'" in err
+
+
+def test_missing_path_and_bad_option_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "nowhere/plan.yaml"]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    assert main(["check", "--format", "xml"]) == 2
+    assert main(["frobnicate"]) == 2
+
+
+def test_internal_error_is_one_line_unless_debug(bad_plan: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import planlint.engine
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(planlint.engine, "run", boom)
+    assert main(["check", "plan.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error" in err and "simulated bug" in err
+    with pytest.raises(RuntimeError):
+        main(["--debug", "check", "plan.yaml"])
+
+
+def test_no_paths_checks_the_git_repository(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q"], check=True)
+    shutil.copytree(EXAMPLES / "seed-sweep", tmp_path / "experiments" / "seed")
+    (tmp_path / ".gitignore").write_text("ignored/\n", encoding="utf-8")
+    shutil.copytree(EXAMPLES / "seed-sweep", tmp_path / "ignored")
+    (tmp_path / "ignored" / "plan.yaml").write_text("broken: [\n", encoding="utf-8")
+    assert main(["check"]) == 0
+    assert "2 files checked" in capsys.readouterr().out
+
+
+def test_color_only_on_a_terminal_and_never_with_no_color(bad_plan: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import planlint.cli as cli_module
+
+    monkeypatch.setattr(cli_module.sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    main(["check", "plan.yaml"])
+    assert "\x1b[" in capsys.readouterr().out
+    monkeypatch.setenv("NO_COLOR", "1")
+    main(["check", "plan.yaml"])
+    assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_version_rules_and_schema_commands() -> None:
+    runner = CliRunner()
+    assert __version__ in runner.invoke(cli, ["--version"]).output
+    rules = runner.invoke(cli, ["rules"]).output
+    assert "PL213" in rules and "PL014" in rules and "off by default" in rules
+    rules_json = json.loads(runner.invoke(cli, ["rules", "--format", "json"]).output)
+    assert rules_json["version"] == 1 and any(r["id"] == "PL001" for r in rules_json["rules"])
+    schema = json.loads(runner.invoke(cli, ["schema"]).output)
+    assert schema["$schema"].endswith("2020-12/schema") and "runs" in schema["properties"]
+
+
+def test_public_api_matches_the_cli(bad_plan: Path) -> None:
+    findings = planlint.lint([str(bad_plan)])
+    assert {f.rule for f in findings} >= {"PL105", "PL211"}
+    assert all(isinstance(f, planlint.finding.Finding) for f in findings)
+
+
+def test_a_plain_check_does_not_import_gitpython(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from planlint.cli import main; main(['check', sys.argv[1]]); print('git' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "seed-sweep")], capture_output=True, text=True, check=False)
+    assert out.stdout.strip().splitlines()[-1] == "False"
