@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from planlint.config import Config
     from planlint.markdown import MarkerProblem, Region
     from planlint.plan import Plan
+    from planlint.tablefmt import ParsedTable
 
 declare(
     Rule(
@@ -184,36 +185,44 @@ def _region_plan(doc: Doc, region: Region, config: Config) -> Path | Hit:
     )
 
 
-def expected_lines(plan: Plan, region: Region) -> list[str]:
-    from planlint.table import render_lines
-
-    return render_lines(plan, region.name)
-
-
-def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
-    """PL501 when the region's cells differ from the rendered ones (layout alone is not drift)."""
-    from planlint.markdown import read_table, region_diff
+def _compare(doc: Doc, index: int, plan: Plan) -> tuple[list[str], list[list[str]], ParsedTable | None, bool]:
+    """Render the region from the plan and compare it with the doc, cell by cell."""
+    from planlint.markdown import read_table
     from planlint.table import RENDERERS
-    from planlint.tablefmt import cells_equal, explain_drift, normalize_cell
+    from planlint.tablefmt import cells_equal, normalize_cell
 
     region = doc.regions[index]
     header, rows = RENDERERS[region.name](plan)
     parsed = read_table(doc.text, region)
+    same = (
+        parsed is not None
+        and [normalize_cell(c) for c in parsed.header] == [normalize_cell(c) for c in header]
+        and cells_equal(parsed.rows, rows)
+    )
+    return header, rows, parsed, same
+
+
+def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
+    """PL501 when the region's cells differ from the rendered ones (layout alone is not drift)."""
+    from planlint.markdown import region_diff
+    from planlint.tablefmt import explain_drift, format_table
+
+    header, rows, parsed, same = _compare(doc, index, plan)
+    if same:
+        return None
+    region = doc.regions[index]
     if parsed is not None:
-        same_header = [normalize_cell(c) for c in parsed.header] == [normalize_cell(c) for c in header]
-        if same_header and cells_equal(parsed.rows, rows):
-            return None
         reasons = explain_drift(header, parsed.rows, rows, doc_header=parsed.header) or [
             "the table's layout differs"
         ]
     else:
         reasons = ["the region holds no table"]
-    plan_name = plan.path.name
     what = "All Runs table" if region.name == "all-runs" else f"{region.name} table"
-    message = f"{what} differs from {plan_name}: {reasons[0]}"
+    message = f"{what} differs from {plan.path.name}: {reasons[0]}"
     extra = reasons[1:6] + ([f"... and {len(reasons) - 6} more differences"] if len(reasons) > 6 else [])
     hint = "\n".join([*extra, f"run `planlint fix {doc.display}` to regenerate it"])
-    diff = region_diff(doc.display, doc.text, region, expected_lines(plan, region))
+    lines = format_table(header, rows, plan.config.table_style)
+    diff = region_diff(doc.display, doc.text, region, lines)
     return Hit("PL501", region.begin_line, 1, message, hint, diff or None)
 
 
@@ -244,6 +253,7 @@ class Fixed:
 def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
     """The doc with every drifted region rewritten, or None when nothing needs to change."""
     from planlint.markdown import region_diff, replace_region, scan
+    from planlint.tablefmt import format_table
 
     if doc.broken or not doc.plans:
         return None
@@ -254,10 +264,11 @@ def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
         plan = plans.get(doc.plans[index])
         if plan is None or plan.loaded.fatal:
             continue
-        if region_drift(doc, index, plan) is None:
+        header, rows, _, same = _compare(doc, index, plan)
+        if same:
             continue
         region = doc.regions[index]
-        lines = expected_lines(plan, region)
+        lines = format_table(header, rows, plan.config.table_style)
         diffs.append(region_diff(doc.display, text, region, lines))
         text = replace_region(text, region, lines)
     if text == doc.text:

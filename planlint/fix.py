@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planlint.config import Config
-from planlint.engine import Collector, Options, discover, display_path, pair
+from planlint.engine import Collector, Options, discover, display_path, no_cyclic_gc, pair
 from planlint.finding import Finding
 from planlint.load import load_plan
 from planlint.plan import Plan
@@ -135,6 +135,13 @@ def fix(
     migrate: bool = False,
 ) -> FixReport:
     """Rewrite what is stale; with `check_only`, only report it (and the diff)."""
+    with no_cyclic_gc():
+        return _fix(paths, config, check_only=check_only, add_runs=add_runs, migrate=migrate)
+
+
+def _fix(
+    paths: Sequence[str | Path], config: Config, *, check_only: bool, add_runs: bool, migrate: bool
+) -> FixReport:
     from planlint.docs import fix_doc, write_fixed
 
     report = FixReport()
