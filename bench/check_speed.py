@@ -80,7 +80,7 @@ def main() -> int:
         print("| check-jsonschema | not installed (`pip install check-jsonschema`) | |")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     with tempfile.TemporaryDirectory() as tmp:
-        previous = None
+        previous, prev_n = None, 1
         for n in sizes:
             plan = write_plan(Path(tmp) / f"p{n}", n)
             t, rss = median_run([planlint, "check", str(plan)], 3 if n <= 10_000 else 1)
@@ -92,7 +92,7 @@ def main() -> int:
         doc = plan.parent / "PLAN.md"
         stale = "# Plan\n\n## All Runs\n\n<!-- planlint:begin all-runs -->\n| Run Name |\n|---|\n| old |\n<!-- planlint:end all-runs -->\n"
         doc.write_text(stale, encoding="utf-8")
-        t, rss, code = timed([planlint, "fix", str(doc)])
+        t, rss, _ = timed([planlint, "fix", str(doc)])
         t2, rss2, _ = timed([planlint, "fix", str(doc)])
         print(f"| `fix` 10,000-row table (write) | {t:.2f} s | {rss / 1024:.0f} MB |")
         print(f"| `fix` 10,000-row table (already current) | {t2:.2f} s | {rss2 / 1024:.0f} MB |")

@@ -126,7 +126,7 @@ class Estimate:
 
 def format_slurm_time(seconds: float) -> str:
     """Seconds as SLURM ``H:MM:SS`` (hours may exceed 24)."""
-    s = int(math.ceil(seconds))
+    s = math.ceil(seconds)
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}"
@@ -150,7 +150,7 @@ def steps_per_epoch(train_samples: int, batch_size: int, grad_accum: int = 1, gp
 def _normalize(text: str) -> str:
     s = re.sub(r"[\s.\-/]+", "_", text.lower())
     s = re.sub(r"llama_(\d)(?=_|$)", r"llama\1", s)
-    s = re.sub(r"codellama", "code_llama", s)
+    s = re.sub(r"code_?llama(?!2)", "code_llama2", s)
     s = re.sub(r"(qwen|phi)_(\d)(?=_|$)", r"\1\2", s)
     s = re.sub(r"gemma_(\d)(?=_)", r"gemma\1", s)
     return s
@@ -268,7 +268,7 @@ def match_rule(run: RunSpec, rec: TrainingRecord) -> str | None:
 def default_startup_seconds(params_b: float | None, device: str | None) -> float:
     """Assumed start-up plus shutdown when no log measured it: imports, load, data, teardown."""
     if device == "cpu":
-        return 5.0 + 4.0 * (params_b or 0.0)
+        return 4.5 + 4.0 * (params_b or 0.0)
     return 30.0 + 4.0 * (params_b if params_b is not None else 1.0)
 
 

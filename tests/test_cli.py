@@ -18,7 +18,11 @@ from planlint.cli import cli, main
 @pytest.fixture
 def bad_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    text = edit(SEED, ("  batch_size: 4\n", "  batch_size: 4\n  learning_rate: 1e-5\n"), ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}"))
+    text = edit(
+        SEED,
+        ("  batch_size: 4\n", "  batch_size: 4\n  learning_rate: 1e-5\n"),
+        ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}"),
+    )
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -41,7 +45,9 @@ def test_text_output_is_grepable_sorted_with_count_and_exit_1(bad_plan: Path, ca
 def test_json_output(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["check", "--format", "json", "plan.yaml"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert {tuple(sorted(f)) for f in data} == {("column", "diff", "end_column", "end_line", "hint", "line", "message", "path", "rule", "severity")}
+    assert {tuple(sorted(f)) for f in data} == {
+        ("column", "diff", "end_column", "end_line", "hint", "line", "message", "path", "rule", "severity")
+    }
     assert data[0]["path"] == "plan.yaml" and isinstance(data[0]["line"], int)
 
 
@@ -53,7 +59,9 @@ def test_select_ignore_and_strict(bad_plan: Path, capsys) -> None:  # type: igno
 
 
 def test_config_file_regrades_and_ignores(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    (bad_plan.parent / ".planlint.toml").write_text('ignore = ["PL211", "PL213", "PL217"]\nseverity = { PL105 = "error" }\n', encoding="utf-8")
+    (bad_plan.parent / ".planlint.toml").write_text(
+        'ignore = ["PL211", "PL213", "PL217"]\nseverity = { PL105 = "error" }\n', encoding="utf-8"
+    )
     assert main(["check", "plan.yaml"]) == 1
     out = capsys.readouterr().out
     assert "PL105 error" in out and "PL211" not in out
@@ -135,6 +143,13 @@ def test_a_plain_check_does_not_import_gitpython(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    code = "import sys; from planlint.cli import main; main(['check', sys.argv[1]]); print('git' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "seed-sweep")], capture_output=True, text=True, check=False)
+    code = (
+        "import sys; from planlint.cli import main; main(['check', sys.argv[1]]); print('git' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLES / "seed-sweep")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.stdout.strip().splitlines()[-1] == "False"

@@ -143,11 +143,11 @@ def find_timestamps(data: bytes) -> list[float]:
         if t is not None:
             found.append((m.start(), t))
     if b":" in data:
-        for m in _DATE.finditer(data):
-            mon, d, h, mi, s, y = m.groups()
-            t = _epoch(int(y), _MONTHS[mon], int(d), int(h), int(mi), int(s))
+        for dm in _DATE.finditer(data):
+            mon, day, hh, mm, ss, year = dm.groups()
+            t = _epoch(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss))
             if t is not None:
-                found.append((m.start(), t))
+                found.append((dm.start(), t))
     found.sort()
     return [t for _, t in found]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
-from planlint.logs.reader import HEAD, decode, iter_blocks, read_head_tail, split_lines
+from planlint.logs.reader import CHUNK, HEAD, decode, iter_blocks, read_head_tail, split_lines
 from planlint.logs.records import (
     GpuMetricsRecord,
     LogKind,
@@ -113,8 +113,9 @@ def _lines(fh: object, limit: int) -> Iterable[bytes]:
             return
 
 
-def parse_file(path: str | Path) -> LogRecord:
-    """Parse one log file of any known kind; never raises for bad content."""
+def parse_file(path: str | Path, chunk: int = CHUNK) -> LogRecord:
+    """Parse one log file of any known kind, streaming ``chunk`` bytes at a time; never raises
+    for bad content (a field the log lacks stays None and the record's notes say why)."""
     spath = str(path)
     job = job_id_from_name(spath)
     try:
@@ -133,7 +134,7 @@ def parse_file(path: str | Path) -> LogRecord:
                     rec = parse_inspect(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
             elif kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
                 parser = TorchtuneParser(spath, job, size)
-                for block in iter_blocks(fh):
+                for block in iter_blocks(fh, chunk):
                     parser.feed(block)
                 rec = parser.finish()
             else:

@@ -220,6 +220,7 @@ class TorchtuneParser:
         self.gpu_resources = False
         self.exception_at = -1
         self.advance_at = -1
+        self.desc_step = -1  # second field of the bar description (v0.1: batch index)
 
     # --- feeding --------------------------------------------------------------------------
 
@@ -271,9 +272,9 @@ class TorchtuneParser:
                     continue
                 self._apply_config()
             if b"resolved config" in line:
-                m = _BANNER.search(line)
-                if m:
-                    self.rec.recipe = decode(m.group(1))
+                bm = _BANNER.search(line)
+                if bm:
+                    self.rec.recipe = decode(bm.group(1))
                     lg = _LOGGER.search(line)
                     if lg:
                         self.rec.logger_name = decode(lg.group(1))
@@ -309,13 +310,10 @@ class TorchtuneParser:
         stats = self.rec.memory_after_init or MemoryStats(source="memory stats after model init")
         setattr(stats, name, float(val) * (GB_TO_GIB if gb else 1.0))
         self.rec.memory_after_init = stats
-        if self.rec.version_hint is None:
-            if gb:
-                self.rec.version_hint = "0.1-0.2"
-            elif key == b"alloc":
-                self.rec.version_hint = "main (2025+)"
-            else:
-                self.rec.version_hint = "0.3-0.6"
+        if key == b"alloc":  # main renamed "allocation" and moved "active" first
+            self.rec.version_hint = "main (2025+)"
+        elif self.rec.version_hint is None:
+            self.rec.version_hint = "0.1-0.2" if gb else "0.3-0.6"
 
     def _apply_config(self) -> None:
         assert self.config is not None
@@ -508,7 +506,7 @@ class TorchtuneParser:
                 if final and not exact:
                     self._find_transition(bar, block, seg_start, seg_end)
             if r.gstep is not None:
-                self.rec.last_step = max(self.rec.last_step or 0, r.gstep)
+                self.desc_step = max(self.desc_step, r.gstep)
             self.advance_at = self.offset + seg_start
         elif r.pos == bar.pos and secs > bar.el:
             bar.rerender = max(bar.rerender or 0.0, secs)
@@ -629,6 +627,8 @@ class TorchtuneParser:
             w = r.wandb_summary.get("tokens_per_second_per_gpu")
             if isinstance(w, float):
                 r.tokens_per_second_per_gpu = w
+        if not r.bar_counts_batches and self.desc_step >= 0:
+            r.last_step = max(r.last_step or 0, self.desc_step)
         gstep = r.wandb_summary.get("global_step")
         if isinstance(gstep, float) and (r.last_step is None or gstep > r.last_step):
             r.last_step = int(gstep)

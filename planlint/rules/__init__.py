@@ -67,6 +67,7 @@ def all_checks() -> Iterator[PlanCheck]:
     """Every registered plan check, importing the family modules on first use."""
     from planlint import docs  # noqa: F401  (declares PL5)
     from planlint.rules import runs  # noqa: F401
+    from planlint.rules import evaluation, layout, training  # noqa: F401
 
     yield from CHECKS
 
