@@ -109,6 +109,14 @@ def read_doc(path: Path, display: str, config: Config) -> Doc:
     from planlint.markdown import scan
 
     doc = Doc(path=path, display=display)
+    from planlint.engine import symlink_outside_repo
+
+    outside = symlink_outside_repo(path)
+    if outside is not None:
+        doc.hits.append(
+            Hit("PL507", 1, 1, f"doc is a symlink to {outside}, outside the repository: not read")
+        )
+        return doc
     try:
         if path.stat().st_size > config.max_bytes:
             doc.hits.append(Hit("PL507", 1, 1, f"doc is over the {config.max_file_size_mb:g} MB limit"))

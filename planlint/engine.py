@@ -13,7 +13,7 @@ from typing import Any
 
 from planlint.config import Config
 from planlint.finding import Finding, Severity
-from planlint.load import Hit, YMap, load_plan
+from planlint.load import Hit, Loaded, YMap, load_plan
 from planlint.plan import Plan
 from planlint.rules import RULES, all_checks
 
@@ -29,7 +29,10 @@ class Options:
     """What `check` was asked to do beyond the configuration."""
 
     layout: bool = True
+    #: compare each plan with its version at this revision (PL8, planlint.gitdiff)
     base: str | None = None
+    #: check only the plans and docs changed since where HEAD left this revision (and PL8 against it)
+    changed_since: str | None = None
     logs: list[str] = field(default_factory=list)
     docs: bool = True
 
@@ -177,10 +180,39 @@ def run_spans(plan: Plan) -> list[tuple[int, int, int]]:
     return out
 
 
+def symlink_outside_repo(path: Path) -> Path | None:
+    """The target of a symlink that leaves the repository around `path`, else None."""
+    if not path.is_symlink():
+        return None
+    from planlint.docs import repo_root
+
+    target = path.resolve()
+    try:
+        target.relative_to(repo_root(path.absolute().parent))
+    except ValueError:
+        return target
+    return None
+
+
 def check_plan(path: Path, config: Config, options: Options | None = None) -> tuple[Plan, list[Hit]]:
     """Load and check one plan file; return the plan and all its hits."""
     options = options or Options()
-    loaded = load_plan(path, max_bytes=config.max_bytes)
+    outside = symlink_outside_repo(path)
+    if outside is not None:
+        loaded = Loaded(
+            path,
+            hits=[
+                Hit(
+                    "PL015",
+                    1,
+                    1,
+                    f"{path.name} is a symlink to {outside}, outside the repository: not read",
+                    "copy the plan into the repository",
+                )
+            ],
+        )
+    else:
+        loaded = load_plan(path, max_bytes=config.max_bytes)
     plan = Plan(
         path=path,
         display=display_path(path),
@@ -228,6 +260,12 @@ def no_cyclic_gc() -> Iterator[None]:
 
 
 def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Result:
+    if options.changed_since is not None:
+        from planlint.gitdiff import changed_files
+
+        paths = changed_files(paths, options.changed_since, config)
+        if not paths:
+            return Result()
     plans, docs = discover(paths, config)
     plans, docs = pair(plans, docs, config, options)
     result = Result(plans=plans, docs=[d.path for d in docs])
@@ -259,6 +297,11 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
                     hint = "add <!-- planlint:begin all-runs --> and <!-- planlint:end all-runs --> to a .md next to it, then run `planlint fix`"
                     collector.add([Hit("PL504", 1, 1, msg, hint)])
                     result.findings.extend(collector.findings)
+    rev = options.base if options.base is not None else options.changed_since
+    if rev is not None:  # PL8: gitpython is imported only here
+        from planlint.gitdiff import check_base
+
+        result.findings = check_base(loaded, rev, config, result.findings, branch_point=options.base is None)
     result.findings.sort(key=Finding.sort_key)
     return result
 

@@ -93,6 +93,7 @@ declare(
         "1e-5 without a dot: a string to YAML 1.1 readers (off by default)",
         enabled=False,
     ),
+    Rule("PL015", "symlink-outside-repo", E, "a plan that is a symlink to a file outside the repository (not read)"),
     Rule("PL020", "unused-suppression", I, "a `# planlint: disable=` comment silenced nothing"),
     Rule("PL101", "schema", E, "the plan does not match the JSON Schema (type, enum, pattern...)"),
     Rule("PL102", "unknown-key", E, "a key the schema does not know, with a did-you-mean"),
