@@ -141,7 +141,7 @@ def from_mapping(table: dict[str, Any], source: Path | None = None) -> Config:
         expected = type(default) if default is not None else (str, float, int)
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(f"{where}: setting '{raw_key}' has the wrong type")
-        if key == "severity":
+        if key == "severity" and isinstance(value, dict):
             for rid, sev in value.items():
                 if sev not in ("error", "warning", "info"):
                     raise ConfigError(f"{where}: severity of {rid} must be error, warning or info")

@@ -167,9 +167,9 @@ def _fix(
             report.errors.append(f"{doc.display}: not fixed: its markers need attention first")
             continue
         for target in doc.plans.values():
-            plan = loaded.get(target)
-            if plan is not None and plan.loaded.fatal:
-                report.errors.append(f"{doc.display}: region not rendered: {plan.display} does not load")
+            source = loaded.get(target)
+            if source is not None and source.loaded.fatal:
+                report.errors.append(f"{doc.display}: region not rendered: {source.display} does not load")
         fixed = fix_doc(doc, loaded)
         if fixed is None:
             continue

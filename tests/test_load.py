@@ -116,7 +116,7 @@ def test_binary_and_non_utf8_files(lint, data: bytes, line: int, col: int) -> No
 
 
 def test_utf8_bom_is_accepted(lint) -> None:  # type: ignore[no-untyped-def]
-    assert lint(b"\xef\xbb\xbf" + SEED.encode()) == []
+    assert [f for f in lint(b"\xef\xbb\xbf" + SEED.encode()) if f.severity.value != "info"] == []
 
 
 def test_oversized_file_is_refused_without_reading_it(lint) -> None:  # type: ignore[no-untyped-def]

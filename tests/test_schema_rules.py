@@ -129,9 +129,10 @@ def test_schema_error_in_many_identical_runs_is_reported_per_run(lint) -> None: 
 def test_cruijff_reference_plan_has_only_true_defects(lint) -> None:  # type: ignore[no-untyped-def]
     text = (CASES / "cruijff" / "experiment_summary.yaml").read_text(encoding="utf-8")
     found = lint(text, name="experiment_summary.yaml")
-    # It has no base-model control (PL205) and still carries evaluation.system_prompt (PL104).
-    assert sorted(rules_of(found)) == ["PL104", "PL205"]
-    assert all(f.severity.value == "warning" for f in found)
+    # No base-model control (PL205), a leftover evaluation.system_prompt (PL104), and 2 optimizer
+    # steps against torchtune's default warmup of 100 (PL302): warnings, never errors.
+    assert sorted(f.rule for f in found if f.severity.value != "info") == ["PL104", "PL205", "PL302"]
+    assert all(f.severity.value == "warning" for f in found if f.severity.value != "info")
 
 
 def test_cruijff_template_vocabulary_is_fully_known(lint) -> None:  # type: ignore[no-untyped-def]

@@ -254,8 +254,8 @@ def _check_controls(plan: Plan) -> Iterator[Hit]:
     implied = {r.model: r for r in implied_runs(plan, with_controls=True) if r.type == "control"}
     if with_control or plan.base_controls is True:
         for model in lacking:
-            run = implied[model]
-            hint = f"add this run under runs: (or set experiment.base_controls: false to opt out)\n{run_yaml(run)}"
+            control = implied[model]
+            hint = f"add this run under runs: (or set experiment.base_controls: false to opt out)\n{run_yaml(control)}"
             yield plan.hit(
                 "PL204",
                 ("models", "base", models[model], "name"),
