@@ -108,7 +108,9 @@ def main() -> int:
         for n in (1_000, 10_000):
             rule_times.append((n, pl2_seconds(write_plan(Path(tmp) / f"r{n}", n))))
         (n1, t1), (n2, t2) = rule_times
-        print(f"| PL2 rules alone {n1:,} / {n2:,} runs | {t1 * 1000:.0f} ms / {t2 * 1000:.0f} ms (x{t2 / t1:.1f}) | |")
+        print(
+            f"| PL2 rules alone {n1:,} / {n2:,} runs | {t1 * 1000:.0f} ms / {t2 * 1000:.0f} ms (x{t2 / t1:.1f}) | |"
+        )
         # fix of a doc whose 10,000-row table is stale
         plan = write_plan(Path(tmp) / "fix", 10_000)
         doc = plan.parent / "PLAN.md"

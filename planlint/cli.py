@@ -63,6 +63,16 @@ def cli(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
 @click.option("--ignore", help="Skip these rule ids or prefixes.")
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail too.")
 @click.option("--no-layout", is_flag=True, help="Skip the run-folder checks (PL6).")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Also compare each plan with its version at REV: runs re-parameterised or removed (PL8).",
+)
+@click.option(
+    "--changed-since",
+    metavar="REV",
+    help="Check only the plans and docs changed since HEAD left REV (working tree included), and PL8 against it.",
+)
 @click.pass_obj
 def check(
     state: State,
@@ -72,6 +82,8 @@ def check(
     ignore: str | None,
     strict: bool | None,
     no_layout: bool,
+    base: str | None,
+    changed_since: str | None,
 ) -> None:
     """Check plans, docs or folders (none: every plan in the git repository)."""
     from planlint import engine, report
@@ -85,7 +97,8 @@ def check(
         config.strict = strict
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    result = engine.run(paths, config, engine.Options(layout=not no_layout))
+    options = engine.Options(layout=not no_layout, base=base, changed_since=changed_since)
+    result = engine.run(paths, config, options)
     files = len(result.plans) + len(result.docs)
     reporter = report.REPORTERS[fmt]
     kwargs: dict[str, Any] = {"files": files}
@@ -95,6 +108,13 @@ def check(
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(report.markdown_summary(result.findings, files=files))
+            if base is not None or changed_since is not None:
+                from planlint import diffcmd
+
+                start = Path(paths[0]) if paths else None
+                rev = base if base is not None else changed_since
+                changes = diffcmd.compute(rev, None, config, start, branch_point=base is None)
+                fh.write(diffcmd.summary_markdown(changes))
     sys.exit(1 if engine.failing(result.findings, config.strict) else 0)
 
 
@@ -177,6 +197,97 @@ def schema() -> None:
     from planlint.schema import schema_path
 
     click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command("diff")
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text")
+@click.pass_obj
+def diff_command(state: State, base: str | None, head: str | None, fmt: str) -> None:
+    """What changed in the plans from BASE to HEAD: runs added, removed, re-parameterised, GPU hours.
+
+    BASE defaults to the merge base with the default branch (origin/HEAD, else main or master);
+    HEAD to the working tree. --format markdown renders a pull-request comment.
+    """
+    from planlint import diffcmd
+
+    changes = diffcmd.compute(base, head, state.config())
+    click.echo(diffcmd.RENDERERS[fmt](changes), nl=False)
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask(text: str) -> str:
+    suffix = " " if text.endswith("?") else ": "
+    return str(click.prompt(text, default="", show_default=False, prompt_suffix=suffix))
+
+
+@cli.command("init")
+@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--name", help="Experiment name, [A-Za-z0-9._-]+ (default: the folder's name).")
+@click.option("--question", help="The question the experiment answers.")
+@click.option("--hypothesis", help="What you expect.")
+@click.option("--model", metavar="NAME|PATH", multiple=True, help="A model in the models folder. Repeatable.")
+@click.option("--models-dir", metavar="DIR", help="Folder of model folders (default: models-dir setting).")
+@click.option("--dataset", metavar="PATH", help="Training dataset file, relative to here or to FOLDER.")
+@click.option("--splits", metavar="N[,N[,N]]", help="Samples: train,validation,test (default: the file's).")
+@click.option("--vary", metavar="NAME=V,V", multiple=True, help="A variable: lora_rank=4,8. Repeatable.")
+@click.option("--controls/--no-controls", default=None, help="Base-model control runs (default: yes).")
+@click.option("--epochs", metavar="N", help="Training epochs (default: 1).")
+@click.option("--gpus", metavar="N", help="GPUs per job (default: 1).")
+@click.option("--validation/--no-validation", default=None, help="Validation during training (default: yes).")
+@click.option(
+    "--dataset-type",
+    type=click.Choice(("chat_completion", "text_completion")),
+    help="Default: chat_completion for instruct/chat models, else text_completion.",
+)
+@click.option("--system-prompt", help='System prompt for training and evaluation (default: "").')
+@click.option("--prompt", help="Prompt template with {input} (default: {input}).")
+@click.option("--packing/--no-packing", default=None, help="Dataset packing (default: on).")
+@click.option("--batch-size", metavar="N", help="Batch size per GPU (default: 4).")
+@click.option("--lr", metavar="LR", help="Learning rate, when not a variable (default: the recipe's).")
+@click.option("--lora-rank", metavar="N", help="LoRA rank, when not a variable (default: the recipe's).")
+@click.option("--eval-task", metavar="NAME", help="inspect-ai task that evaluates every run.")
+@click.option("--eval-script", metavar="PATH", help="Path to the task's script.")
+@click.option("--date", metavar="YYYY-MM-DD", help="Design date (default: today).")
+@click.option(
+    "--from-answers",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="YAML file of answers, keyed like the options (name, model, vary, ...).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing plan.yaml / PLAN.md.")
+@click.pass_obj
+def init_command(
+    state: State,
+    folder: Path,
+    models_dir: str | None,
+    from_answers: Path | None,
+    force: bool,
+    **options: Any,
+) -> None:
+    """Start a plan: the planning checklist's questions (or these options) -> plan.yaml + PLAN.md.
+
+    Asks on the terminal for what the options do not give; without a terminal it never asks
+    and fails naming the missing option.
+    """
+    from planlint import init as planinit
+
+    config = state.config(planinit.existing_parent(folder))
+    given = planinit.given_answers(from_answers, options)
+    ask = _ask if _stdin_is_terminal() else None
+    result = planinit.init(
+        folder, given, config, ask=ask, echo=click.echo, models_dir=models_dir, force=force
+    )
+    if ask is not None:
+        click.echo("")
+    click.echo(f"Wrote {result.plan} ({result.runs_text})")
+    click.echo(f"Wrote {result.doc}")
+    for note in result.notes:
+        click.echo(f"  {note}")
+    click.echo(f"Next: planlint check {folder}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,13 +9,16 @@ import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planlint.config import Config
 from planlint.finding import Finding, Severity
 from planlint.load import Hit, Loaded, YMap, load_plan
 from planlint.plan import Plan
 from planlint.rules import RULES, all_checks
+
+if TYPE_CHECKING:
+    from planlint.docs import Doc
 
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"}
 
@@ -266,8 +269,8 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
         paths = changed_files(paths, options.changed_since, config)
         if not paths:
             return Result()
-    plans, docs = discover(paths, config)
-    plans, docs = pair(plans, docs, config, options)
+    plans, doc_paths = discover(paths, config)
+    plans, docs = pair(plans, doc_paths, config, options)
     result = Result(plans=plans, docs=[d.path for d in docs])
     loaded: dict[Path, Plan] = {}
     for path in plans:
@@ -317,8 +320,8 @@ def pair(
     # Absolute, not resolved: a symlinked doc belongs to the folder of the link.
     wanted = dict.fromkeys(p.absolute() for p in docs)
     for plan in plans:
-        for doc in docs_near(plan, config.max_bytes):
-            wanted.setdefault(doc.absolute(), None)
+        for near in docs_near(plan, config.max_bytes):
+            wanted.setdefault(near.absolute(), None)
     candidates = [d for d in wanted if has_markers(d, config.max_bytes)]
     if not candidates:
         return plans, []

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from planlint.logs.records import TrainingRecord
+from planlint.logs.records import LogRecord, TrainingRecord
 
 GIB = 2**30
 
@@ -309,16 +309,19 @@ def _checkpoint_measure(rec: TrainingRecord) -> tuple[float | None, str]:
 
 def estimate(
     run: RunSpec,
-    priors: Sequence[TrainingRecord],
+    priors: Sequence[LogRecord],
     settings: EstimateSettings | None = None,
 ) -> Estimate:
-    """Estimate one run's wall time and batch size from prior training logs."""
+    """Estimate one run's wall time and batch size from prior logs (non-training records and
+    logs without timing are skipped, each with its reason in ``Estimate.skipped``)."""
     st = settings or EstimateSettings()
     skipped: list[str] = []
     matched: list[_Prior] = []
     others: list[_Prior] = []
     distributed_note: list[str] = []
     for rec in priors:
+        if not isinstance(rec, TrainingRecord):
+            continue
         why = rec.why_no_estimate()
         if why:
             skipped.append(f"{rec.path}: {why}")
@@ -396,10 +399,19 @@ def estimate(
     if startups and not extrapolated:
         startup = _median(startups)
         startup_how = f"startup {startup:.0f}s measured"
+    elif startups:
+        # the measured start-up, with the model-loading part moved to the new model's size
+        shifted = [
+            p.rec.startup_seconds
+            + default_startup_seconds(params, device)
+            - default_startup_seconds(record_params_b(p.rec), device)
+            for p in used
+            if p.rec.startup_seconds is not None
+        ]
+        startup = max(_median(shifted), default_startup_seconds(0.0, device))
+        startup_how = f"startup {startup:.0f}s measured, load time scaled to the new model"
     else:
         startup = default_startup_seconds(params, device)
-        if startups:
-            startup = max(startup, _median(startups))
         startup_how = f"startup {startup:.0f}s assumed (no timestamps or seff for the logs)"
     ckpts = []
     ckpt_src = ""
@@ -558,7 +570,7 @@ def suggest_batch(
 
 def estimate_all(
     runs: Sequence[RunSpec],
-    priors: Sequence[TrainingRecord],
+    priors: Sequence[LogRecord],
     settings: EstimateSettings | None = None,
 ) -> list[Estimate]:
     """estimate() for each run."""

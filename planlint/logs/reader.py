@@ -51,39 +51,54 @@ def split_lines(data: bytes) -> list[bytes]:
 def iter_blocks(fh: BinaryIO, chunk: int = CHUNK, max_line: int = MAX_LINE) -> Iterator[bytes]:
     """Yield blocks of whole logical lines, each ending with a line break.
 
-    A partial line is carried to the next chunk; a line longer than ``max_line`` bytes is cut
-    there and the rest of it dropped, so a file without any newline is read in constant memory.
+    Reads into one reused buffer of ``chunk + max_line`` bytes; a partial line is carried to
+    the next read; a line still unfinished after ``max_line`` carried bytes is cut there and
+    the rest of it dropped, so a file without any newline is read in constant memory. A b"\\n" right after a block that ended with b"\\r"
+    is the second half of b"\\r\\n" and is skipped.
     """
-    carry = b""
+    chunk = max(1, chunk)
+    max_line = max(1, max_line)
+    buf = bytearray(chunk + max_line + 1)
+    view = memoryview(buf)
+    have = 0  # bytes of a carried partial line at buf[:have]
     dropping = False
+    skip_lf = False
     while True:
-        data = fh.read(chunk)
-        if not data:
+        n = fh.readinto(view[have : have + chunk])
+        if not n:
             break
+        end = have + n
+        start = 0
+        if skip_lf:
+            skip_lf = False
+            if have == 0 and buf[0] == 10:
+                start = 1
         if dropping:
-            m = _BREAKS.search(data)
+            m = _SPLIT.search(buf, start, end)
             if m is None:
                 continue
-            data = data[m.end() :]
-            dropping = False
-        buf = carry + data if carry else data
-        cut = last_break(buf)
+            start, dropping = m.end(), False
+            skip_lf = start == end and buf[start - 1] == 13
+        cut = max(buf.rfind(b"\n", start, end), buf.rfind(b"\r", start, end))
         if cut < 0:
-            if len(buf) > max_line:
-                yield buf[:max_line] + b"\n"
-                carry = b""
-                dropping = True
+            if end - start > max_line:
+                yield bytes(view[start : start + max_line]) + b"\n"
+                have, dropping = 0, True
             else:
-                carry = buf
+                buf[: end - start] = view[start:end]
+                have = end - start
             continue
-        carry = buf[cut + 1 :]
-        yield buf[: cut + 1]
-        if len(carry) > max_line:
-            yield carry[:max_line] + b"\n"
-            carry = b""
-            dropping = True
-    if carry:
-        yield carry + b"\n"
+        yield bytes(view[start : cut + 1])
+        skip_lf = cut == end - 1 and buf[cut] == 13
+        rest = end - cut - 1
+        if rest > max_line:
+            yield bytes(view[cut + 1 : cut + 1 + max_line]) + b"\n"
+            have, dropping = 0, True
+        else:
+            buf[:rest] = view[cut + 1 : end]
+            have = rest
+    if have:
+        yield bytes(view[:have]) + b"\n"
 
 
 def read_head_tail(fh: BinaryIO, size: int, head: int = HEAD, tail: int = TAIL) -> tuple[bytes, bytes]:

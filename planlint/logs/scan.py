@@ -13,7 +13,7 @@ from pathlib import Path
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
-from planlint.logs.reader import CHUNK, HEAD, decode, iter_blocks, read_head_tail, split_lines
+from planlint.logs.reader import CHUNK, decode, iter_blocks, read_head_tail, split_lines
 from planlint.logs.records import (
     GpuMetricsRecord,
     LogKind,
@@ -29,10 +29,15 @@ from planlint.logs.torchtune import TorchtuneParser, derive_startup
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 4 << 20
 SMALL_FORMAT_LIMIT = 16 << 20  # seff/CSV/inspect files are parsed line by line up to this
+KEY_BYTES = 16 << 10  # a copy is found by its size and its first and last 16 KB
 
 _JOB_IN_NAME = re.compile(r"(?:^|[^0-9])(\d{3,}(?:_\d+)?)(?=\D*$)")
 _SLURM_NAME = re.compile(r"^slurm-(\d+(?:_\d+)?)\.(?:out|err|log|txt)$")
 _EPOCH_DIR = re.compile(r"^epoch_\d+$")
+_DIST_BANNER = re.compile(rb"Running \w+Distributed with resolved config")
+_OTHER_RANK = re.compile(rb"\[rank[1-9]\d*\]:|\[trainer\d+\|[1-9]\d*\]:")
+_STEP_LINE = re.compile(rb"Step \d+ \| loss:")
+_TT_LOGGER = re.compile(rb"(?m)^(?:\[[\w|]+\]:)?(?:INFO|DEBUG|WARNING):torchtune\.")
 
 
 def discover(globs: Iterable[str]) -> list[Path]:
@@ -76,12 +81,12 @@ def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
     tt = (
         b"with resolved config" in both
         or b"|Loss" in both
-        or b"torchtune" in both
-        or re.search(rb"Step \d+ \| loss:", both) is not None
+        or _TT_LOGGER.search(both) is not None
+        or _STEP_LINE.search(both) is not None
     )
     if tt:
-        if re.search(rb"Running \w+Distributed with resolved config", both) or re.search(
-            rb"\[rank[1-9]\d*\]:|\[trainer\d+\|[1-9]\d*\]:", both
+        if (b"Distributed with resolved config" in both and _DIST_BANNER.search(both)) or (
+            (b"[rank" in both or b"[trainer" in both) and _OTHER_RANK.search(both)
         ):
             return LogKind.TORCHTUNE_DISTRIBUTED
         return LogKind.TORCHTUNE
@@ -171,7 +176,7 @@ def _content_key(path: Path, size: int) -> str:
     h.update(str(size).encode())
     try:
         with open(path, "rb") as fh:
-            head, tail = read_head_tail(fh, size, HEAD, HEAD)
+            head, tail = read_head_tail(fh, size, KEY_BYTES, KEY_BYTES)
     except OSError:
         return f"unreadable:{path}"
     h.update(head)
@@ -196,7 +201,7 @@ class Deduped:
 def dedupe(paths: Sequence[Path]) -> Deduped:
     """One file per SLURM job id (from ``slurm-<id>.out``), else one per content.
 
-    The content key is the size plus a hash of the first and last 64 KB, so a copy is found
+    The content key is the size plus a hash of the first and last 16 KB, so a copy is found
     without reading a large log twice. Of a group, the file outside ``epoch_N/`` folders and
     then the largest (most complete) is kept.
     """

@@ -27,7 +27,9 @@ _BANNER = re.compile(rb"Running (\w+) with resolved config")
 _LOGGER = re.compile(rb"\b(?:INFO|DEBUG|WARNING):(torchtune\.[\w.]+):")
 _MEM_LINE = re.compile(rb"\b(\w+ )?peak memory (active|alloc|allocation|reserved): *([\d.]+) *(GiB|GB)")
 _MEM_DICT = re.compile(rb"'peak_memory_(active|alloc|reserved)': *([\d.eE+-]+)")
-_RANK = re.compile(rb"\[rank(\d+)\]|\[trainer\d+\|(\d+)\]|Local seed is seed \+ rank = \d+ \+ (\d+)")
+_RANK = re.compile(  # ranks above 0 only: every line of rank 0 may carry its prefix
+    rb"\[rank([1-9]\d*)\]|\[trainer\d+\|([1-9]\d*)\]|Local seed is seed \+ rank = \d+ \+ ([1-9]\d*)"
+)
 _NPROC = re.compile(rb"nproc[_-]per[_-]node[= :]+(\d+)")
 _NNODES = re.compile(rb"--nnodes[= ](\d+)")
 _RENDER = re.compile(
@@ -144,6 +146,8 @@ class _ConfigDump:
     """The YAML after `Running X with resolved config:` (keys sorted, ends at the first non-YAML)."""
 
     _KEY = re.compile(r"^( *)(- )?([^\s:#'\"][^:]*?):(?: (.*))?$")
+    _LOWER_KEY = re.compile(r"[a-z_][a-z0-9_]*")
+    _TOP_KEY = re.compile(r"[A-Za-z_][\w.-]*")
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
@@ -164,7 +168,7 @@ class _ConfigDump:
         if self.pending_blank:
             self.pending_blank = False
             # a blank line ends the dump unless YAML clearly goes on (keys are sorted)
-            if indent == 0 and not (m and re.fullmatch(r"[a-z_][a-z0-9_]*", m.group(3))):
+            if indent == 0 and not (m and self._LOWER_KEY.fullmatch(m.group(3))):
                 self.done = True
                 return
             if indent == 0 and m and m.group(3) <= self.last_top:
@@ -180,7 +184,7 @@ class _ConfigDump:
         ind, dash, key, value = len(m.group(1)), m.group(2), m.group(3).strip(), m.group(4)
         if dash:
             ind += 2
-        if ind == 0 and not re.fullmatch(r"[A-Za-z_][\w.-]*", key):
+        if ind == 0 and not self._TOP_KEY.fullmatch(key):
             self.done = True
             return
         while self.stack and self.stack[-1][0] >= ind:
@@ -211,7 +215,6 @@ class TorchtuneParser:
         self.max_rank = -1
         self.nproc: int | None = None
         self.nnodes: int | None = None
-        self.wandb_open = False
         self.tail = b""
         self.pre_train_ts: float | None = None
         self.mem_gb_label: bool | None = None  # True: "GB" (1e9), False: "GiB"
@@ -232,8 +235,6 @@ class TorchtuneParser:
             self._head(region)
             if first >= 0 or self.offset + len(block) > HEAD_LIMIT:
                 self.head_done = True
-        if self.wandb_open:
-            self._wandb_lines(block, 0)
         bounds = self._markers(block)
         self._progress(block, bounds)
         self._last_step_line(block)
@@ -243,8 +244,7 @@ class TorchtuneParser:
     def _head(self, region: bytes) -> None:
         if not region:
             return
-        for m in _RANK.finditer(region):
-            self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
+        self._ranks(region)
         if b"nproc" in region:
             m2 = _NPROC.search(region)
             if m2:
@@ -286,6 +286,12 @@ class TorchtuneParser:
                 lg = _LOGGER.search(line)
                 if lg:
                     self.rec.logger_name = decode(lg.group(1))
+
+    def _ranks(self, data: bytes) -> None:
+        if b"[rank" not in data and b"[trainer" not in data and b"+ rank =" not in data:
+            return
+        for m in _RANK.finditer(data):
+            self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
 
     def _memory_line(self, line: bytes) -> None:
         if b"after model init" in line:
@@ -342,7 +348,7 @@ class TorchtuneParser:
     def _markers(self, block: bytes) -> list[int]:
         """Handle the rare lines of the body; return the line starts that split progress."""
         bounds: list[int] = []
-        for marker in (b"heckpoint", b"rror", b"Run summary:"):
+        for marker in (b"heckpoint", b"rror"):
             p = block.find(marker)
             while p >= 0:
                 start = last_break(block, p) + 1
@@ -350,11 +356,8 @@ class TorchtuneParser:
                 bounds.append(start)
                 if marker == b"heckpoint":
                     self._checkpoint_line(line)
-                elif marker == b"rror":
-                    self._error_line(line, self.offset + start)
                 else:
-                    self.wandb_open = True
-                    self._wandb_lines(block, start + len(line) + 1)
+                    self._error_line(line, self.offset + start)
                 nxt = block.find(b"\n", p)
                 p = block.find(marker, nxt) if nxt >= 0 else -1
         bounds.sort()
@@ -411,17 +414,13 @@ class TorchtuneParser:
             count += 1
             line = _PREFIX.sub(b"", raw) if raw[:1] == b"[" else raw
             if not line.startswith(b"wandb:"):
-                self.wandb_open = False
                 return
             m = _WANDB_KV.match(line)
             if m is None:
                 if line.strip() == b"wandb:" and self.rec.wandb_summary:
-                    self.wandb_open = False
                     return
                 continue
             self.rec.wandb_summary[decode(m.group(1))] = _num(m.group(2))
-        if count >= 400:
-            self.wandb_open = False
 
     # --- progress bars ----------------------------------------------------------------------
 
@@ -508,11 +507,22 @@ class TorchtuneParser:
             if r.gstep is not None:
                 self.desc_step = max(self.desc_step, r.gstep)
             self.advance_at = self.offset + seg_start
-        elif r.pos == bar.pos and secs > bar.el:
-            bar.rerender = max(bar.rerender or 0.0, secs)
+        elif r.pos == bar.pos:
+            # the same position drawn again: the new description (set_description) or, later,
+            # the whole bar once more when tqdm closes it
+            bar.loss = r.loss or bar.loss
+            if r.gstep is not None:
+                self.desc_step = max(self.desc_step, r.gstep)
+            if secs > bar.el:
+                bar.rerender = max(bar.rerender or 0.0, secs)
 
     def _find_transition(self, bar: _Bar, block: bytes, a: int, b: int) -> None:
-        p = block.find(b"[" + bar.el_text + b"<", a, b)
+        key = b"[" + bar.el_text + b"<"
+        # the renders of the final second sit just before the segment's end: look there first
+        start = max(a, b - 65536)
+        p = block.find(key, start, b)
+        if start > a and 0 <= p < start + 4096:
+            p = block.find(key, a, b)
         if p < 0:
             return
         r = _parse_render(line_at(block, p))
@@ -568,8 +578,10 @@ class TorchtuneParser:
         r = self.rec
         if not tail:
             return
-        for m in _RANK.finditer(tail):
-            self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
+        self._ranks(tail)
+        p = tail.rfind(b"Run summary:")
+        if p >= 0:
+            self._wandb_lines(tail, tail.find(b"\n", p) + 1)
         if b"Traceback (most recent call last)" in tail:
             r.traceback = True
         for mark in (b"Killed", b"Segmentation fault", b"core dumped"):

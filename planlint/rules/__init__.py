@@ -65,7 +65,7 @@ def plan_check(func: PlanCheck) -> PlanCheck:
 
 def all_checks() -> Iterator[PlanCheck]:
     """Every registered plan check, importing the family modules on first use."""
-    from planlint import docs  # noqa: F401  (declares PL5)
+    from planlint import docs, gitdiff  # noqa: F401  (declare PL5, PL8; gitpython stays unimported)
     from planlint.rules import runs  # noqa: F401
     from planlint.rules import evaluation, layout, training  # noqa: F401
 

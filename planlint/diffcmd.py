@@ -1,0 +1,378 @@
+"""`planlint diff`: what changed in the plans between two revisions, as text, markdown or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planlint.gitdiff import (
+    Change,
+    blob_bytes,
+    comparable,
+    mapping_changes,
+    merge_base,
+    open_repo,
+    plan_from_bytes,
+    repo_root,
+    resolve_rev,
+    run_items,
+    runs_by_name,
+    written,
+)
+from planlint.load import YMap
+
+if TYPE_CHECKING:
+    from git import Commit, Repo
+
+    from planlint.config import Config
+    from planlint.plan import Plan
+
+#: Where `planlint diff` without BASE looks for the default branch, in order.
+DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/master")
+WORKING_TREE = "working tree"
+
+
+@dataclass
+class RunInfo:
+    """A run as written in plan.yaml: name, type, model and parameter texts."""
+
+    name: str
+    type: str
+    model: str
+    parameters: dict[str, str] = field(default_factory=dict)
+
+    def describe(self, sep: str = ", ") -> str:
+        params = sep.join(f"{k} {v}" for k, v in self.parameters.items())
+        return sep.join(p for p in (self.type, self.model, params) if p)
+
+
+@dataclass
+class RunChange:
+    """A run that kept its name while its model, type or parameters changed."""
+
+    name: str
+    changes: list[Change]
+
+
+@dataclass
+class Hours:
+    """Estimated GPU hours of a plan: sum over fine-tuned runs of compute.time x GPUs."""
+
+    total: float = 0.0
+    #: fine-tuned runs without a usable compute.time (not in the total)
+    unestimated: int = 0
+
+
+@dataclass
+class PlanDiff:
+    """What changed in one plan file."""
+
+    path: str
+    status: str  # added | removed | modified
+    added: list[RunInfo] = field(default_factory=list)
+    removed: list[RunInfo] = field(default_factory=list)
+    changed: list[RunChange] = field(default_factory=list)
+    variables: list[Change] = field(default_factory=list)
+    controls: list[Change] = field(default_factory=list)
+    hours_before: Hours | None = None
+    hours_after: Hours | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DiffReport:
+    """Every changed plan between `base` and `head` (a revision or the working tree)."""
+
+    base: str
+    base_commit: str
+    head: str
+    head_commit: str | None
+    plans: list[PlanDiff] = field(default_factory=list)
+
+    def hours(self, side: str) -> float:
+        attr = "hours_before" if side == "before" else "hours_after"
+        return sum(h.total for p in self.plans if (h := getattr(p, attr)) is not None)
+
+    def count(self, what: str) -> int:
+        return sum(len(getattr(p, what)) for p in self.plans)
+
+
+# -- computing ------------------------------------------------------------------------------------
+def default_base(repo: Repo) -> tuple[str, Commit]:
+    """The merge base of HEAD with the default branch (origin/HEAD, else main or master)."""
+    for ref in DEFAULT_BRANCHES:
+        try:
+            commit = repo.commit(ref)
+        except Exception:  # gitpython raises several types for a missing ref
+            continue
+        name = ref
+        if ref == "origin/HEAD":
+            try:
+                name = repo.git.rev_parse("--abbrev-ref", ref) or ref
+            except Exception:
+                name = ref
+        return f"merge base with {name}", merge_base(repo, commit)
+    from planlint.engine import UsageError
+
+    raise UsageError(
+        "diff: no default branch (origin/HEAD, main or master) to compare with: name one, e.g. `planlint diff origin/develop`"
+    )
+
+
+def hours_of(plan: Plan) -> Hours:
+    """Sum over fine-tuned runs of compute.time x compute.gpus (default controls.gpus, else 1)."""
+    from planlint.tablefmt import parse_time
+
+    out = Hours()
+    default_gpus = _gpus(plan.controls.get("gpus")) or 1
+    for _, run in plan.runs():
+        if run.get("type") != "fine-tuned":
+            continue
+        compute = run.get("compute")
+        compute = compute if isinstance(compute, dict) else {}
+        time = compute.get("time")
+        seconds = parse_time(time) if isinstance(time, (str, int)) else None
+        if seconds is None:
+            out.unestimated += 1
+            continue
+        out.total += seconds * (_gpus(compute.get("gpus")) or default_gpus) / 3600
+    return out
+
+
+def _gpus(value: Any) -> int | None:
+    """A GPU count as written, or None when it is not a positive integer."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+
+
+def run_info(run: YMap) -> RunInfo:
+    params = run.get("parameters")
+    return RunInfo(
+        name=str(run.get("name")),
+        type=written(run, "type") if "type" in run else "",
+        model=written(run, "model") if "model" in run else "",
+        parameters={str(k): written(params, k) for k in params} if isinstance(params, YMap) else {},
+    )
+
+
+def section_items(plan: Plan, name: str) -> dict[str, tuple[Any, str, Any]]:
+    section = plan.section(name)
+    return {str(k): (comparable(section[k]), written(section, k), section) for k in section}
+
+
+def compare_plans(display: str, before: Plan | None, after: Plan | None, base: str, head: str) -> PlanDiff:
+    """The runs, variables, controls and GPU hours that differ between two versions of a plan."""
+    status = "added" if before is None else "removed" if after is None else "modified"
+    out = PlanDiff(path=display, status=status)
+    for plan, where in ((before, base), (after, head)):
+        if plan is not None and plan.loaded.fatal:
+            out.problems.append(f"does not load at {where}: run `planlint check` on it")
+    if out.problems:
+        return out
+    old_runs = runs_by_name(before) if before is not None else {}
+    new_runs = runs_by_name(after) if after is not None else {}
+    out.added = [run_info(run) for name, (_, run) in new_runs.items() if name not in old_runs]
+    out.removed = [run_info(run) for name, (_, run) in old_runs.items() if name not in new_runs]
+    for name, (_, run) in new_runs.items():
+        if name in old_runs:
+            changes = mapping_changes(run_items(old_runs[name][1]), run_items(run))
+            if changes:
+                out.changed.append(RunChange(name, changes))
+    if before is not None and after is not None:  # an added or removed plan: its runs say it all
+        for section, target in (("variables", out.variables), ("controls", out.controls)):
+            target.extend(mapping_changes(section_items(before, section), section_items(after, section)))
+    out.hours_before = hours_of(before) if before is not None else None
+    out.hours_after = hours_of(after) if after is not None else None
+    return out
+
+
+def compute(
+    base: str | None,
+    head: str | None,
+    config: Config,
+    start: Path | None = None,
+    *,
+    branch_point: bool = False,
+) -> DiffReport:
+    """Compare every plan file that differs between `base` and `head` (None: the working tree).
+
+    Without `base`: the merge base with the default branch. With `branch_point`, `base` is
+    replaced by where HEAD left it (what `check --changed-since` compares with).
+    """
+    repo = open_repo((start or Path.cwd()).absolute(), "diff")
+    try:
+        return _compute(repo, base, head, config, branch_point)
+    finally:
+        repo.close()
+
+
+def _compute(
+    repo: Repo, base: str | None, head: str | None, config: Config, branch_point: bool
+) -> DiffReport:
+    from planlint.engine import display_path
+
+    if base is None:
+        base_label, base_commit = default_base(repo)
+    else:
+        base_label, base_commit = base, resolve_rev(repo, base, "diff")
+        if branch_point:
+            base_commit = merge_base(repo, base_commit)
+    head_commit = resolve_rev(repo, head, "diff") if head is not None else None
+    root = repo_root(repo)
+    args = ["--name-only", "-z", "--no-renames", base_commit.hexsha]
+    if head_commit is not None:
+        args.append(head_commit.hexsha)
+    names = repo.git.diff(*args, "--").split("\0")
+    if head_commit is None:
+        names += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
+    report = DiffReport(
+        base=base_label,
+        base_commit=base_commit.hexsha,
+        head=head if head is not None else WORKING_TREE,
+        head_commit=head_commit.hexsha if head_commit is not None else None,
+    )
+    for rel in sorted({n for n in names if n and config.is_plan_name(n.rsplit("/", 1)[-1])}):
+        path = root / rel
+        old = blob_bytes(base_commit, rel)
+        if head_commit is not None:
+            new = blob_bytes(head_commit, rel)
+        else:
+            try:
+                new = path.read_bytes() if path.is_file() else None
+            except OSError:
+                new = None
+        if old == new:
+            continue
+        display = display_path(path)
+        before = plan_from_bytes(path, display, old, config)
+        after = plan_from_bytes(path, display, new, config)
+        report.plans.append(compare_plans(display, before, after, base_label, report.head))
+    return report
+
+
+# -- rendering ------------------------------------------------------------------------------------
+def _h(value: float) -> str:
+    return f"{value:.1f}" if value == 0 or abs(value) >= 1 else f"{value:.2f}"
+
+
+def _hours_text(before: Hours | None, after: Hours | None) -> str | None:
+    if before is None and after is None:
+        return None
+    b = before.total if before else 0.0
+    a = after.total if after else 0.0
+    text = f"{_h(b)} → {_h(a)} ({'+' if a >= b else '-'}{_h(abs(a - b))})"
+    missing = after.unestimated if after else 0
+    if missing:
+        text += f"; {missing} fine-tuned run{'s' if missing != 1 else ''} without compute.time"
+    return text
+
+
+def _side(label: str, commit: str | None) -> str:
+    return f"{label} ({commit[:7]})" if commit else label
+
+
+def _totals(report: DiffReport) -> str:
+    n = len(report.plans)
+    runs = (
+        f"{report.count('added')} run{'s' if report.count('added') != 1 else ''} added, "
+        f"{report.count('removed')} removed, {report.count('changed')} re-parameterised"
+    )
+    b, a = report.hours("before"), report.hours("after")
+    hours = f"estimated GPU hours {_h(b)} → {_h(a)} ({'+' if a >= b else '-'}{_h(abs(a - b))})"
+    return f"{n} plan{'s' if n != 1 else ''} changed: {runs}; {hours}"
+
+
+def render_text(report: DiffReport) -> str:
+    base, head = _side(report.base, report.base_commit), _side(report.head, report.head_commit)
+    if not report.plans:
+        return f"No plan changed between {base} and {head}.\n"
+    lines = [f"planlint diff: {base} → {head}"]
+    for p in report.plans:
+        lines.append(f"{p.path} ({p.status})")
+        lines += [f"  ! {problem}" for problem in p.problems]
+        lines += [f"  + run {r.name} ({r.describe()})" for r in p.added]
+        lines += [f"  - run {r.name} ({r.describe()})" for r in p.removed]
+        for c in p.changed:
+            lines.append(f"  ~ run {c.name}: {', '.join(x.describe() for x in c.changes)}")
+        lines += [f"  ~ variables.{c.describe()}" for c in p.variables]
+        lines += [f"  ~ controls.{c.describe()}" for c in p.controls]
+        hours = _hours_text(p.hours_before, p.hours_after)
+        if hours:
+            lines.append(f"  estimated GPU hours: {hours}")
+    lines.append(_totals(report))
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str | None) -> str:
+    if text is None:
+        return "*(unset)*"
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") or " "
+
+
+def _code(text: str) -> str:
+    return f"`{text.replace('`', '')}`"
+
+
+def render_markdown(report: DiffReport) -> str:
+    """A pull-request comment: totals first, then one section per plan."""
+    base = f"{_code(report.base)}" + (f" ({_code(report.base_commit[:7])})" if report.base_commit else "")
+    head = "the working tree" if report.head_commit is None else _code(report.head)
+    out = ["## planlint diff", ""]
+    if not report.plans:
+        return "\n".join([*out, f"No plan changed between {base} and {head}.", ""])
+    out += [f"Between {base} and {head}: {_totals(report)}.", ""]
+    for p in report.plans:
+        out += [f"### {_code(p.path)} ({p.status})", ""]
+        out += [f"- :warning: {_cell(problem)}" for problem in p.problems]
+        if p.problems:
+            out.append("")
+        if p.added or p.removed or p.changed:
+            out += ["| Change | Run | Details |", "|---|---|---|"]
+            out += [f"| added | {_code(r.name)} | {_cell(r.describe())} |" for r in p.added]
+            out += [f"| removed | {_code(r.name)} | {_cell(r.describe())} |" for r in p.removed]
+            for c in p.changed:
+                details = "<br>".join(_cell(x.describe()) for x in c.changes)
+                out.append(f"| re-parameterised | {_code(c.name)} | {details} |")
+            out.append("")
+        if p.variables or p.controls:
+            out += ["| Setting | Before | After |", "|---|---|---|"]
+            for section, changes in (("variables", p.variables), ("controls", p.controls)):
+                out += [
+                    f"| {_code(f'{section}.{c.key}')} | {_cell(c.old)} | {_cell(c.new)} |" for c in changes
+                ]
+            out.append("")
+        hours = _hours_text(p.hours_before, p.hours_after)
+        if hours:
+            out += [f"Estimated GPU hours: {hours}", ""]
+    return "\n".join(out)
+
+
+def summary_markdown(report: DiffReport) -> str:
+    """One table row per changed plan, for the job summary `check --format github` appends."""
+    out = ["", f"### Plan changes since {_code(report.base)}", ""]
+    if not report.plans:
+        return "\n".join([*out, "No plan changed.", ""])
+    out += ["| Plan | Runs added | Removed | Re-parameterised | Est. GPU hours |", "|---|---|---|---|---|"]
+    for p in report.plans:
+        hours = _hours_text(p.hours_before, p.hours_after) or "-"
+        out.append(
+            f"| {_code(p.path)} ({p.status}) | {len(p.added)} | {len(p.removed)} | {len(p.changed)} | {_cell(hours)} |"
+        )
+    return "\n".join([*out, ""])
+
+
+def render_json(report: DiffReport) -> str:
+    data = {"version": 1, **asdict(report)}
+    data["totals"] = {
+        "plans": len(report.plans),
+        "runs_added": report.count("added"),
+        "runs_removed": report.count("removed"),
+        "runs_reparameterised": report.count("changed"),
+        "gpu_hours_before": round(report.hours("before"), 4),
+        "gpu_hours_after": round(report.hours("after"), 4),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}

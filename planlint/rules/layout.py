@@ -1,0 +1,408 @@
+"""PL6xx: layout — run folders under experiment.dir, their configs, and the model and data paths.
+
+Only what exists on this machine is checked, read-only: the top level of `experiment.dir`, fixed file
+names inside run folders, `models.base[].path` and `data.training.path`. Whatever cannot be reached
+(scratch not mounted, as on a CI runner; a cruijff placeholder in the path) is skipped, and the
+family says so in ONE info finding, never an error. `check --no-layout` turns the family off.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from planlint.load import Hit, YMap
+from planlint.plan import Plan, text_of
+from planlint.rules import E, I, Rule, W, declare, plan_check
+from planlint.rules.training import as_int
+from planlint.status import (
+    ExperimentDir,
+    config_drift,
+    experiment_dir,
+    orphan_folders,
+    plan_path,
+    run_names,
+    wandb_name,
+)
+
+#: A data file larger than this is not parsed (its record count is not checked).
+MAX_DATA_BYTES = 200 * 1024 * 1024
+#: Folder findings spelled out one by one before a summary finding.
+MAX_LISTED = 20
+#: The shape of the random run name cruijff_kit's launcher falls back on without my_wandb_run_name.
+_RANDOM_NAME = re.compile(r"^[a-z]+[_-][a-z]+(?:[_-]\d+)?$")
+
+declare(
+    Rule("PL601", "run-folder-missing", W, "a fine-tuned run has no {experiment.dir}/{run name}/ folder"),
+    Rule("PL602", "not-scaffolded", I, "experiment.dir exists but holds no fine-tuned run's folder yet"),
+    Rule(
+        "PL603", "orphan-folder", W, "a run folder (training configs) under experiment.dir belongs to no run"
+    ),
+    Rule(
+        "PL604",
+        "stray-artifacts",
+        W,
+        "artifacts/ under a folder that is no run (a missing my_wandb_run_name?)",
+    ),
+    Rule(
+        "PL605",
+        "wandb-run-name",
+        E,
+        "my_wandb_run_name in a run's setup_finetune.yaml is missing or differs from the run name",
+    ),
+    Rule(
+        "PL606",
+        "config-drift",
+        W,
+        "batch_size/lora_rank/lr/epochs in a run's finetune.yaml differ from the plan",
+    ),
+    Rule("PL607", "model-path-missing", E, "models.base[].path does not exist (its parent folder does)"),
+    Rule(
+        "PL608",
+        "model-config-missing",
+        W,
+        "models.base[].path holds no config.json (not a Hugging Face checkpoint)",
+    ),
+    Rule("PL609", "data-path-missing", E, "data.training.path does not exist (its parent folder does)"),
+    Rule(
+        "PL610",
+        "data-count-mismatch",
+        E,
+        "the training file's record count differs from data.training.splits",
+    ),
+    Rule(
+        "PL611",
+        "data-unreadable",
+        E,
+        "the training file is not JSON, JSON lines, or a list / object of splits",
+    ),
+    Rule(
+        "PL612",
+        "filesystem-skipped",
+        I,
+        "file-system checks skipped: a path is not on this machine (one line per plan)",
+    ),
+)
+
+
+@plan_check
+def check_layout(plan: Plan) -> Iterator[Hit]:
+    """Every PL6 rule; off with `check --no-layout`. Skipped paths are summed up in one PL612 info."""
+    if not plan.layout:
+        return
+    skipped: list[tuple[str, tuple[Any, ...]]] = []
+    yield from _check_experiment(plan, skipped)
+    yield from _check_models(plan, skipped)
+    yield from _check_data(plan, skipped)
+    if skipped:
+        path = next((p for _, p in skipped if p == ("experiment", "dir")), skipped[0][1])
+        reasons = [r for r, _ in skipped]
+        shown = "; ".join(reasons[:4]) + (f"; and {len(reasons) - 4} more" if len(reasons) > 4 else "")
+        yield plan.hit(
+            "PL612",
+            path,
+            f"file-system checks skipped: {shown}",
+            "run planlint where these paths are mounted to check run folders, models and data",
+        )
+
+
+def _reachable(p: Path) -> bool:
+    """A path whose parent folder exists: a missing leaf is then a real finding, not a missing mount."""
+    try:
+        return p.parent.is_dir()
+    except OSError:
+        return False
+
+
+# -- experiment.dir and its run folders ------------------------------------------------------------
+
+
+def _check_experiment(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Iterator[Hit]:
+    exp = experiment_dir(plan)
+    if exp.text is None:
+        return
+    if not exp.reachable:
+        skipped.append((exp.reason or f"experiment.dir {exp.text} is not reachable", ("experiment", "dir")))
+        return
+    names = run_names(plan)
+    present, missing = [], []
+    for name, (i, run) in names.items():
+        if run.get("type") != "fine-tuned":
+            continue
+        (present if name in exp.folders else missing).append((name, i))
+    orphans = orphan_folders(plan, exp)
+    if missing and not present and not orphans:
+        n = len(missing)
+        yield plan.hit(
+            "PL602",
+            ("experiment", "dir"),
+            f"experiment.dir exists but holds none of the {n} fine-tuned run folder{'s' if n != 1 else ''}: not scaffolded yet",
+            "scaffold the runs (cruijff_kit's scaffold-experiment)",
+        )
+    else:
+        by_lower = {f.name.lower(): f.name for f in orphans}
+        pool = [f.name for f in orphans][:500]
+        for n, (name, i) in enumerate(missing):
+            close = by_lower.get(name.lower())
+            if close is None and n < MAX_LISTED:
+                close = next(iter(difflib.get_close_matches(name, pool, n=1, cutoff=0.8)), None)
+            hint = (
+                f"is folder '{close}/' this run? rename it to '{name}/'"
+                if close
+                else "scaffold the run, or remove it from the plan"
+            )
+            yield plan.hit(
+                "PL601",
+                ("runs", i, "name"),
+                f"fine-tuned run '{name}' has no folder {exp.text.rstrip('/')}/{name}/",
+                hint,
+            )
+    yield from _check_orphans(plan, exp, orphans, [name for name, _ in missing][:5000])
+    for name, (i, run) in names.items():
+        folder = exp.folders.get(name)
+        if folder is None or folder.outside or run.get("type") != "fine-tuned":
+            continue
+        yield from _check_run_folder(plan, exp, i, run, name, folder)
+
+
+def _check_orphans(plan: Plan, exp: ExperimentDir, orphans: list[Any], missing: list[str]) -> Iterator[Hit]:
+    """Run-like folders of no run; a rename hint names the closest run that has no folder."""
+    where = ("experiment", "dir")
+    for n, f in enumerate(orphans):
+        if n == MAX_LISTED:
+            rest = ", ".join(o.name for o in orphans[n : n + 5])
+            yield plan.hit(
+                "PL603",
+                where,
+                f"and {len(orphans) - n} more folders under experiment.dir belong to no run ({rest}, ...)",
+                "see `planlint status`",
+            )
+            return
+        if exp.folder_has(f, "artifacts"):
+            why = (
+                " (the random name cruijff_kit's launcher uses when my_wandb_run_name is missing?)"
+                if _RANDOM_NAME.match(f.name)
+                else ""
+            )
+            msg = f"{f.name}/artifacts/ lies under a folder that is no run of the plan{why}: its checkpoints are attributed to no run"
+            yield plan.hit(
+                "PL604",
+                where,
+                msg,
+                "move the artifacts to the run's folder, or add the run to the plan; set my_wandb_run_name to the run name in setup_finetune.yaml",
+            )
+        else:
+            close = next(iter(difflib.get_close_matches(f.name, missing, n=1, cutoff=0.8)), None)
+            hint = (
+                f"rename it to '{close}/' if it is that run"
+                if close
+                else "remove it, or add its run to the plan"
+            )
+            yield plan.hit(
+                "PL603", where, f"folder {f.name}/ holds run configs but belongs to no run of the plan", hint
+            )
+
+
+def _check_run_folder(
+    plan: Plan, exp: ExperimentDir, i: int, run: YMap, name: str, folder: Any
+) -> Iterator[Hit]:
+    configs = exp.run_configs(folder)
+    got = wandb_name(configs)
+    if got is not None:
+        file, value = got
+        if not isinstance(value, str) or not value:
+            msg = f"{name}/{file} has no my_wandb_run_name: the launcher writes artifacts under a random adjective_noun folder"
+            yield plan.hit(
+                "PL605", ("runs", i, "name"), msg, f'add my_wandb_run_name: "{name}" to {name}/{file}'
+            )
+        elif value != name:
+            msg = f"my_wandb_run_name is '{value}' in {name}/{file}, but the run is '{name}': its artifacts would land in {value}/"
+            yield plan.hit("PL605", ("runs", i, "name"), msg, f'set my_wandb_run_name: "{name}"')
+    for d in config_drift(plan, i, run, configs):
+        path = d.plan_path if d.plan_path and d.plan_path[0] == "runs" else ("runs", i, "name")
+        msg = f"run '{name}': {d.file} has {d.key} {d.found}, the plan says {d.plan} (an OOM retry or a hand edit?)"
+        yield plan.hit(
+            "PL606",
+            path,
+            msg,
+            f"re-scaffold the run from the plan, or record the value in the plan (parameters: {{{d.key}: {d.found}}})",
+        )
+
+
+# -- models and data ------------------------------------------------------------------------------
+
+
+def _check_models(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Iterator[Hit]:
+    for idx, model in plan.models():
+        text = model.get("path")
+        if not isinstance(text, str):
+            continue
+        where = ("models", "base", idx, "path")
+        p = plan_path(plan, text)
+        if p is None:
+            skipped.append((f"models.base[{idx}].path {text} holds a placeholder", where))
+            continue
+        if not _reachable(p):
+            skipped.append((f"models.base[{idx}].path {text} is not on this machine", where))
+            continue
+        try:
+            exists, is_dir = p.exists(), p.is_dir()
+            has_config = is_dir and (p / "config.json").is_file()
+        except OSError:
+            skipped.append((f"models.base[{idx}].path {text} cannot be read", where))
+            continue
+        if not exists:
+            siblings = _siblings(p)
+            close = next(iter(difflib.get_close_matches(p.name, siblings, n=1, cutoff=0.6)), None)
+            hint = (
+                f"did you mean '{p.parent / close}'?"
+                if close
+                else "download the model there, or fix the path"
+            )
+            yield plan.hit("PL607", where, f"model path {text} does not exist", hint)
+        elif not is_dir:
+            yield plan.hit(
+                "PL607",
+                where,
+                f"model path {text} is a file, not a model folder",
+                "point it at the folder that holds config.json and the weights",
+            )
+        elif not has_config:
+            yield plan.hit(
+                "PL608",
+                where,
+                f"model folder {text} holds no config.json: torchtune's Hugging Face checkpointer needs it",
+                "download the Hugging Face format of the model (config.json, *.safetensors)",
+            )
+
+
+def _siblings(p: Path) -> list[str]:
+    try:
+        with os.scandir(p.parent) as it:
+            return sorted(e.name for e in it)[:2000]
+    except OSError:
+        return []
+
+
+def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Iterator[Hit]:
+    training = plan.section("data", "training")
+    text = training.get("path")
+    if not isinstance(text, str):
+        return
+    where = ("data", "training", "path")
+    p = plan_path(plan, text)
+    if p is None:
+        skipped.append((f"data.training.path {text} holds a placeholder", where))
+        return
+    if not _reachable(p):
+        skipped.append((f"data.training.path {text} is not on this machine", where))
+        return
+    try:
+        if not p.exists():
+            close = next(iter(difflib.get_close_matches(p.name, _siblings(p), n=1, cutoff=0.6)), None)
+            yield plan.hit(
+                "PL609",
+                where,
+                f"training data {text} does not exist",
+                f"did you mean '{p.parent / close}'?" if close else "fix the path",
+            )
+            return
+        if p.is_dir() or p.suffix.lower() in (".parquet", ".arrow", ".csv"):
+            skipped.append((f"data.training.path {text} is not a JSON file (records not counted)", where))
+            return
+        size = p.stat().st_size
+        if size > MAX_DATA_BYTES:
+            skipped.append(
+                (
+                    f"data.training.path {text} is {size / 1e6:.0f} MB, over {MAX_DATA_BYTES // 2**20} MB (records not counted)",
+                    where,
+                )
+            )
+            return
+        raw = p.read_bytes()
+    except OSError as exc:
+        skipped.append((f"data.training.path {text} cannot be read ({exc.strerror or exc})", where))
+        return
+    records, problem = _records(raw)
+    if problem:
+        yield plan.hit(
+            "PL611",
+            where,
+            f"training data {text} {problem}",
+            'write a JSON list of records, JSON lines, or {"train": [...], "validation": [...], "test": [...]}',
+        )
+        return
+    splits = training.get("splits")
+    if isinstance(splits, YMap) and records is not None:
+        yield from _compare_counts(plan, text, records, splits)
+
+
+def _records(raw: bytes) -> tuple[list[Any] | dict[str, list[Any]] | None, str | None]:
+    """The file's records: a list, or split name -> list; else a problem description."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, "is not UTF-8 text"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as first:
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                return (
+                    None,
+                    f"is neither JSON nor JSON lines (line {first.lineno}: {first.msg}; as JSON lines, line {n} does not parse)",
+                )
+        return rows, None
+    except RecursionError:
+        return None, "nests too deeply to be a dataset"
+    if isinstance(data, list):
+        return data, None
+    if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
+        return data, None
+    return None, "is a JSON value that is neither a list of records nor an object of splits"
+
+
+def _compare_counts(
+    plan: Plan, text: str, records: list[Any] | dict[str, list[Any]], splits: YMap
+) -> Iterator[Hit]:
+    planned = {k: as_int(v) for k, v in splits.items() if as_int(v) is not None}
+    if isinstance(records, list):
+        want = sum(v for v in planned.values() if v is not None)
+        if planned and len(records) != want:
+            parts = " + ".join(f"{k} {text_of(splits, k)}" for k in planned)
+            yield plan.hit(
+                "PL610",
+                ("data", "training", "splits"),
+                f"training data {text} holds {len(records)} records, the plan's splits sum to {want} ({parts})",
+                f"correct data.training.splits (the file is a single list of {len(records)})",
+                key=True,
+            )
+        return
+    for k, want in planned.items():
+        if k not in records:
+            if want:
+                yield plan.hit(
+                    "PL610",
+                    ("data", "training", "splits", k),
+                    f"training data {text} has no '{k}' split, the plan counts {want} records in it",
+                    f"splits in the file: {', '.join(records)}",
+                )
+            continue
+        got = len(records[k])
+        if got != want:
+            yield plan.hit(
+                "PL610",
+                ("data", "training", "splits", k),
+                f"training data {text} holds {got} '{k}' records, the plan says {want}",
+                f"{k}: {got}",
+            )

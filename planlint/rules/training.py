@@ -1,0 +1,409 @@
+"""PL3xx: training — optimizer steps against warmup, packing, prompts, GPUs and validation, dataset types.
+
+Every fine-tuned run is evaluated with its own values (a run's `parameters` override `controls`), but
+a problem is reported once per distinct set of numbers, at the most specific node that causes it: the
+run's override when it has one, else the `controls` key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from planlint.load import Hit, YMap
+from planlint.plan import Plan
+from planlint.rules import E, I, Rule, W, declare, plan_check
+
+#: torchtune's (and cruijff_kit's setup_finetune.py) default `lr_scheduler.num_warmup_steps`.
+DEFAULT_WARMUP = 100
+#: cruijff_kit's setup_finetune.py warns below this many times the warmup.
+WARMUP_FACTOR = 3
+DATASET_TYPES = ("chat_completion", "text_completion")
+#: Run keys that give a run its own training data, so `data.training.splits` does not describe it.
+OWN_DATA_KEYS = ("dataset_path", "training_condition", "dataset_label")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+declare(
+    Rule(
+        "PL301",
+        "warmup-exceeds-steps",
+        E,
+        "the run has fewer optimizer steps than its stated num_warmup_steps",
+    ),
+    Rule(
+        "PL302",
+        "default-warmup-exceeds-steps",
+        W,
+        "fewer optimizer steps than torchtune's default warmup of 100 (warmup not stated)",
+    ),
+    Rule("PL303", "short-after-warmup", W, "fewer optimizer steps than 3x the stated num_warmup_steps"),
+    Rule(
+        "PL304",
+        "batch-exceeds-data",
+        W,
+        "the effective batch (batch x grad accum x GPUs) is larger than the training split",
+    ),
+    Rule(
+        "PL305", "packed-steps-unknown", I, "packed: true without a token count: the step checks were skipped"
+    ),
+    Rule(
+        "PL306", "prompt-without-input", E, "a prompt (controls, run or task) lacks the {input} placeholder"
+    ),
+    Rule(
+        "PL307",
+        "validation-multi-gpu",
+        W,
+        "validation_during_training on several GPUs: the distributed recipe has no validation loop",
+    ),
+    Rule(
+        "PL308",
+        "system-prompt-inert",
+        W,
+        "a non-empty system_prompt with dataset_type text_completion is dropped",
+    ),
+    Rule(
+        "PL309",
+        "bad-dataset-type",
+        E,
+        "a run's or variable's dataset_type is not chat_completion or text_completion",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value a run trains with and the plan node it comes from (None: a default)."""
+
+    value: Any
+    path: tuple[Any, ...] | None
+    from_run: bool = False
+
+    @property
+    def stated(self) -> bool:
+        return self.path is not None
+
+
+def run_setting(plan: Plan, index: int, run: YMap, key: str, default: Any = None) -> Setting:
+    """The value of `key` for run `index`: its parameters, else `controls`, else `default`."""
+    params = run.get("parameters")
+    if isinstance(params, YMap) and key in params:
+        return Setting(params[key], ("runs", index, "parameters", key), True)
+    controls = plan.controls
+    if key in controls:
+        return Setting(controls[key], ("controls", key))
+    return Setting(default, None)
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from a YAML number (4 or 4.0); None for anything else, booleans included."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _gpus(plan: Plan, index: int, run: YMap) -> Setting:
+    """GPUs the run trains on: its parameters, else controls, else 1 (`compute.gpus` is an estimate's request)."""
+    return run_setting(plan, index, run, "gpus", 1)
+
+
+@dataclass
+class _Group:
+    """One distinct problem: where it is reported and which runs share it."""
+
+    path: tuple[Any, ...]
+    key: bool
+    runs: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _subject(group: _Group, total: int) -> str:
+    if group.path[0] == "controls" and len(group.runs) == total and total > 1:
+        return f"every fine-tuned run ({total})"
+    first = f"run '{group.runs[0]}'"
+    if len(group.runs) > 1:
+        return f"{first} and {len(group.runs) - 1} other run{'s' if len(group.runs) > 2 else ''}"
+    return first
+
+
+@plan_check
+def check_training(plan: Plan) -> Iterator[Hit]:
+    """Every PL3 rule: step arithmetic per fine-tuned run, prompts, GPUs with validation, dataset types."""
+    yield from _check_steps(plan)
+    yield from _check_prompts(plan)
+    yield from _check_gpus_and_types(plan)
+
+
+def _check_steps(plan: Plan) -> Iterator[Hit]:
+    splits = plan.section("data", "training").get("splits")
+    train = as_int(splits.get("train")) if isinstance(splits, YMap) else None
+    controls = plan.controls
+    tokens_key = next((k for k in ("total_tokens", "num_tokens") if as_int(controls.get(k))), None)
+    groups: dict[tuple[Any, ...], _Group] = {}
+    packed_skip: _Group | None = None
+    fine_tuned = 0
+    for i, run in plan.runs():
+        if run.get("type") != "fine-tuned":
+            continue
+        fine_tuned += 1
+        params = run.get("parameters")
+        if any(k in run for k in OWN_DATA_KEYS) or (
+            isinstance(params, YMap) and any(k in params for k in OWN_DATA_KEYS)
+        ):
+            continue
+        if "dataset_label" in plan.variables:
+            continue
+        name = str(run.get("name"))
+        bs_s = run_setting(plan, i, run, "batch_size")
+        gas_s = run_setting(plan, i, run, "gradient_accumulation_steps", 1)
+        ep_s = run_setting(plan, i, run, "epochs")
+        wu_s = run_setting(plan, i, run, "num_warmup_steps", DEFAULT_WARMUP)
+        gpu_s = _gpus(plan, i, run)
+        packed_s = run_setting(plan, i, run, "packed", False)
+        bs, gas, epochs, warmup, gpus = (as_int(s.value) for s in (bs_s, gas_s, ep_s, wu_s, gpu_s))
+        if (
+            not bs
+            or not gas
+            or not epochs
+            or not gpus
+            or warmup is None
+            or bs < 1
+            or gas < 1
+            or epochs < 1
+            or gpus < 1
+        ):
+            continue  # the schema reports missing or mistyped values
+        settings = {
+            "num_warmup_steps": wu_s,
+            "batch_size": bs_s,
+            "gradient_accumulation_steps": gas_s,
+            "epochs": ep_s,
+            "gpus": gpu_s,
+        }
+        approx = False
+        if packed_s.value is True:
+            msl_s = run_setting(plan, i, run, "max_seq_len")
+            msl = as_int(msl_s.value)
+            if tokens_key and msl:
+                samples = -(-as_int(controls[tokens_key]) // msl)  # type: ignore[operator]
+                approx = True
+                settings["max_seq_len"] = msl_s
+            else:
+                if packed_skip is None:
+                    packed_skip = _Group(packed_s.path or ("controls",), packed_s.path is None)
+                packed_skip.runs.append(name)
+                continue
+        elif train is None:
+            continue
+        else:
+            samples = train
+        effective = bs * gas * gpus
+        per_epoch = -(-samples // effective) if samples else 0
+        total = per_epoch * epochs
+        where = _most_specific(settings)
+        arithmetic = _arithmetic(samples, approx, tokens_key, bs, gas, gpus, per_epoch, epochs, total)
+        if samples and effective > samples:
+            path, key = where or (bs_s.path or ("controls",), bs_s.path is None)
+            g = groups.setdefault(
+                ("PL304", samples, effective),
+                _Group(path, key, detail={"samples": samples, "effective": effective, "approx": approx}),
+            )
+            g.runs.append(name)
+        if warmup <= 0:
+            continue
+        if total < warmup:
+            rule = "PL301" if wu_s.stated else "PL302"
+        elif wu_s.stated and total < WARMUP_FACTOR * warmup:
+            rule = "PL303"
+        else:
+            continue
+        if where is None:
+            where = (wu_s.path, False) if wu_s.path else (("controls",), True)
+        g = groups.setdefault(
+            (rule, total, warmup),
+            _Group(*where, detail={"total": total, "warmup": warmup, "arith": arithmetic}),
+        )
+        g.runs.append(name)
+    for (rule, *_), g in groups.items():
+        yield _step_hit(plan, rule, g, fine_tuned)
+    if packed_skip is not None:
+        n = len(packed_skip.runs)
+        msg = f"packed: true: the number of packed sequences is unknown from the plan, so the warmup/step checks of {n} fine-tuned run{'s' if n > 1 else ''} were skipped"
+        hint = "state the training token count (controls.total_tokens) and max_seq_len to check the steps of a packed run"
+        yield plan.hit("PL305", packed_skip.path, msg, hint, key=packed_skip.key)
+
+
+def _most_specific(settings: dict[str, Setting]) -> tuple[tuple[Any, ...], bool] | None:
+    """The first of the run's own overrides among the values that produced the step count."""
+    for s in settings.values():
+        if s.from_run and s.path is not None:
+            return s.path, False
+    return None
+
+
+def _arithmetic(
+    samples: int,
+    approx: bool,
+    tokens_key: str | None,
+    bs: int,
+    gas: int,
+    gpus: int,
+    per_epoch: int,
+    epochs: int,
+    total: int,
+) -> str:
+    what = (
+        f"≈{samples} packed sequences (controls.{tokens_key} / max_seq_len)"
+        if approx
+        else f"{samples} train samples"
+    )
+    batch = f"batch {bs} x grad accum {gas}" + (f" x {gpus} GPUs" if gpus > 1 else "")
+    return f"{what} / ({batch}) = {per_epoch} step{'s' if per_epoch != 1 else ''} per epoch x {epochs} epoch{'s' if epochs != 1 else ''} = {total}"
+
+
+def _step_hit(plan: Plan, rule: str, g: _Group, fine_tuned: int) -> Hit:
+    who = _subject(g, fine_tuned)
+    trains = "train" if len(g.runs) > 1 and not who.startswith("every") else "trains"
+    d = g.detail
+    if rule == "PL304":
+        shown = f"≈{d['samples']} packed sequences" if d["approx"] else f"{d['samples']} train samples"
+        msg = f"{who}: the effective batch of {d['effective']} is larger than the {shown}: at most one optimizer step per epoch"
+        return plan.hit(
+            rule,
+            g.path,
+            msg,
+            "lower batch_size or gradient_accumulation_steps, or use more training data",
+            key=g.key,
+        )
+    total, warmup = d["total"], d["warmup"]
+    suggest = total // 10  # a tenth of the steps: below the 3x guard, 0 for tiny runs
+    if rule == "PL301":
+        msg = f"{who} {trains} {total} optimizer steps ({d['arith']}) but num_warmup_steps is {warmup}: the learning rate never reaches its target"
+        hint = f"lower num_warmup_steps (e.g. {suggest}, a tenth of the steps), or train more steps (more epochs, a smaller batch)"
+    elif rule == "PL302":
+        msg = f"{who} {trains} {total} optimizer steps ({d['arith']}), fewer than torchtune's default warmup of {warmup} steps: the learning rate never reaches its target"
+        hint = f"state the warmup in controls, e.g. num_warmup_steps: {suggest}"
+    else:
+        msg = f"{who} {trains} {total} optimizer steps ({d['arith']}), less than {WARMUP_FACTOR}x num_warmup_steps {warmup}: most of training runs below the target learning rate"
+        hint = f"lower num_warmup_steps (e.g. {suggest}), or train more steps"
+    return plan.hit(rule, g.path, msg, hint, key=g.key)
+
+
+def _check_prompts(plan: Plan) -> Iterator[Hit]:
+    controls = plan.controls
+    if isinstance(controls.get("prompt"), str):
+        yield from _prompt_hit(plan, controls["prompt"], ("controls", "prompt"), "controls.prompt")
+    seen: dict[str, int] = {}
+    for i, run in plan.runs():
+        params = run.get("parameters")
+        if not isinstance(params, YMap) or not isinstance(params.get("prompt"), str):
+            continue
+        prompt = params["prompt"]
+        if prompt in seen:
+            continue
+        seen[prompt] = i
+        yield from _prompt_hit(
+            plan, prompt, ("runs", i, "parameters", "prompt"), f"the prompt of run '{run.get('name')}'"
+        )
+    for j, task in enumerate(plan.seq("evaluation", "tasks")):
+        if isinstance(task, YMap) and isinstance(task.get("prompt"), str):
+            yield from _prompt_hit(
+                plan,
+                task["prompt"],
+                ("evaluation", "tasks", j, "prompt"),
+                f"the prompt of task '{task.get('name')}'",
+            )
+
+
+def _prompt_hit(plan: Plan, prompt: str, path: tuple[Any, ...], what: str) -> Iterator[Hit]:
+    if "{input}" in prompt:
+        return
+    others = [m for m in _PLACEHOLDER.findall(prompt) if m != "input"]
+    if others:
+        hint = f"did you mean {{input}}? ({{{others[0]}}} is filled from a record key of that name, if any)"
+    else:
+        hint = 'add {input} where the record\'s input goes, e.g. "Capitalize the given word: {input}\\n"'
+    yield plan.hit(
+        "PL306",
+        path,
+        f"{what} has no {{input}} placeholder: every example would train and evaluate on the same text",
+        hint,
+    )
+
+
+def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
+    bad_types: set[str] = set()
+    values = plan.variables.get("dataset_type")
+    if values is not None:
+        for j, v in enumerate(values):
+            if isinstance(v, str) and v not in DATASET_TYPES and v not in bad_types:
+                bad_types.add(v)
+                yield plan.hit(
+                    "PL309",
+                    ("variables", "dataset_type", j),
+                    f"dataset_type '{v}' is not one of {', '.join(DATASET_TYPES)}",
+                    _type_hint(v),
+                )
+    validation: dict[tuple[Any, ...], _Group] = {}
+    inert: dict[tuple[Any, ...], _Group] = {}
+    for i, run in plan.runs():
+        name = str(run.get("name"))
+        dt = run_setting(plan, i, run, "dataset_type")
+        if (
+            dt.from_run
+            and isinstance(dt.value, str)
+            and dt.value not in DATASET_TYPES
+            and dt.value not in bad_types
+        ):
+            bad_types.add(dt.value)
+            yield plan.hit(
+                "PL309",
+                dt.path or ("runs", i),
+                f"dataset_type '{dt.value}' of run '{name}' is not one of {', '.join(DATASET_TYPES)}",
+                _type_hint(dt.value),
+            )
+        sp = run_setting(plan, i, run, "system_prompt")
+        if dt.value == "text_completion" and isinstance(sp.value, str) and sp.value.strip() and sp.path:
+            where = next((s.path for s in (sp, dt) if s.from_run and s.path), sp.path)
+            inert.setdefault(where, _Group(where, False)).runs.append(name)
+        if run.get("type") != "fine-tuned":
+            continue
+        val = run_setting(plan, i, run, "validation_during_training")
+        gpus = as_int(_gpus(plan, i, run).value)
+        if val.value is True and gpus is not None and gpus > 1:
+            gpu_s = _gpus(plan, i, run)
+            where = next((s.path for s in (gpu_s, val) if s.from_run and s.path), gpu_s.path or val.path)
+            assert where is not None
+            g = validation.setdefault(where, _Group(where, False, detail={"gpus": gpus}))
+            g.runs.append(name)
+    for g in validation.values():
+        who = _subject(g, 0) if g.path[0] != "controls" else "the fine-tuned runs"
+        train = "trains" if len(g.runs) == 1 and g.path[0] != "controls" else "train"
+        msg = f"{who} {train} on {g.detail['gpus']} GPUs with validation_during_training: true, but the distributed recipe has no validation loop: validation is skipped"
+        yield plan.hit(
+            "PL307",
+            g.path,
+            msg,
+            "train on 1 GPU to validate during training, or set validation_during_training: false (cruijff_kit issue #474)",
+        )
+    for g in inert.values():
+        who = "controls" if g.path[0] == "controls" else _subject(g, 0)
+        msg = f"system_prompt is set but dataset_type is text_completion ({who}): base-model training uses no chat template and drops the system prompt"
+        yield plan.hit(
+            "PL308",
+            g.path,
+            msg,
+            'put the instruction into the prompt instead, or use chat_completion; write system_prompt: "" to make it explicit',
+        )
+
+
+def _type_hint(value: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, DATASET_TYPES, n=1, cutoff=0.4)
+    return f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(DATASET_TYPES)}"
