@@ -287,11 +287,14 @@ def _compose(text: str, hits: list[Hit]) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    try:
-        yaml = YAML(typ="safe", pure=False)
-    except Exception:  # pragma: no cover - no C extension
-        yaml = YAML(typ="safe", pure=True)
-    yaml.Resolver = _fast_resolver()
+    yaml = _FAST.get("yaml")
+    if yaml is None:
+        try:
+            yaml = YAML(typ="safe", pure=False)
+        except Exception:  # pragma: no cover - no C extension
+            yaml = YAML(typ="safe", pure=True)
+        yaml.Resolver = _fast_resolver()
+        _FAST["yaml"] = yaml
     try:
         return yaml.compose(text)
     except MarkedYAMLError as exc:

@@ -153,3 +153,19 @@ def test_a_plain_check_does_not_import_gitpython(tmp_path: Path) -> None:
         check=False,
     )
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_status_command_text_and_json(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    runs_dir = tmp_path / "scratch" / "cap_1B_lr_sweep"
+    (runs_dir / "Llama-3.2-1B_rank8_lr1e-5" / "artifacts" / "epoch_0").mkdir(parents=True)
+    text = SEED.replace("  base_controls: true\n", f"  base_controls: true\n  dir: {runs_dir}\n")
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    assert main(["status", "plan.yaml"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("Llama-3.2-1B_rank8_lr1e-5"))
+    assert "trained" in row
+    assert main(["status", ".", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["version"] == 1 and {r["state"] for r in data["runs"]} >= {"trained", "planned"}
+    assert main(["status", "missing.yaml"]) == 2

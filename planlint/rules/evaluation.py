@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from planlint.load import Hit, YMap, YSeq
@@ -105,7 +105,7 @@ def _check_decoding(plan: Plan) -> Iterator[Hit]:
         )
 
 
-def _check_tasks(plan: Plan) -> Iterator[Hit]:
+def _check_tasks(plan: Plan) -> Generator[Hit, None, dict[str, int]]:
     """Task rules; returns the task names (generator return value)."""
     names: dict[str, int] = {}
     for j, task in enumerate(plan.seq("evaluation", "tasks")):

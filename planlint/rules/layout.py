@@ -130,7 +130,8 @@ def _check_experiment(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) ->
         skipped.append((exp.reason or f"experiment.dir {exp.text} is not reachable", ("experiment", "dir")))
         return
     names = run_names(plan)
-    present, missing = [], []
+    present: list[tuple[str, int]] = []
+    missing: list[tuple[str, int]] = []
     for name, (i, run) in names.items():
         if run.get("type") != "fine-tuned":
             continue
@@ -375,9 +376,9 @@ def _records(raw: bytes) -> tuple[list[Any] | dict[str, list[Any]] | None, str |
 def _compare_counts(
     plan: Plan, text: str, records: list[Any] | dict[str, list[Any]], splits: YMap
 ) -> Iterator[Hit]:
-    planned = {k: as_int(v) for k, v in splits.items() if as_int(v) is not None}
+    planned = {k: n for k, v in splits.items() if (n := as_int(v)) is not None}
     if isinstance(records, list):
-        want = sum(v for v in planned.values() if v is not None)
+        want = sum(planned.values())
         if planned and len(records) != want:
             parts = " + ".join(f"{k} {text_of(splits, k)}" for k in planned)
             yield plan.hit(

@@ -377,9 +377,12 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
         gpus = as_int(_gpus(plan, i, run).value)
         if val.value is True and gpus is not None and gpus > 1:
             gpu_s = _gpus(plan, i, run)
-            where = next((s.path for s in (gpu_s, val) if s.from_run and s.path), gpu_s.path or val.path)
-            assert where is not None
-            g = validation.setdefault(where, _Group(where, False, detail={"gpus": gpus}))
+            vwhere = (
+                next((s.path for s in (gpu_s, val) if s.from_run and s.path), None) or gpu_s.path or val.path
+            )
+            if vwhere is None:
+                continue
+            g = validation.setdefault(vwhere, _Group(vwhere, False, detail={"gpus": gpus}))
             g.runs.append(name)
     for g in validation.values():
         who = _subject(g, 0) if g.path[0] != "controls" else "the fine-tuned runs"
