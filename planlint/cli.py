@@ -290,6 +290,33 @@ def init_command(
     click.echo(f"Next: planlint check {folder}")
 
 
+@cli.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@click.pass_obj
+def status(state: State, plan_path: Path, fmt: str) -> None:
+    """What actually ran versus what the plan planned, one row per run (read-only)."""
+    from planlint.engine import UsageError, display_path
+    from planlint.load import load_plan
+    from planlint.plan import Plan
+    from planlint.status import build_status, format_status
+
+    if plan_path.is_dir():
+        config = state.config()
+        found = [plan_path / n for n in config.plan_files if (plan_path / n).is_file()]
+        if len(found) != 1:
+            raise UsageError(f"{plan_path}: expected one plan file in this folder, found {len(found)}")
+        plan_path = found[0]
+    if not plan_path.is_file():
+        raise UsageError(f"{plan_path}: no such plan file")
+    config = state.config()
+    loaded = load_plan(plan_path, max_bytes=config.max_bytes)
+    if loaded.fatal:
+        raise UsageError(f"{plan_path}: the plan does not load (run `planlint check {plan_path}`)")
+    plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
+    click.echo(format_status(build_status(plan), fmt), nl=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: exit 0 clean, 1 findings, 2 usage error or planlint's own failure."""
     from planlint.config import ConfigError
