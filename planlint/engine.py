@@ -18,7 +18,7 @@ from planlint.plan import Plan
 from planlint.rules import RULES, all_checks
 
 if TYPE_CHECKING:
-    from planlint.docs import Doc
+    pass
 
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"}
 

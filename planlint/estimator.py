@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from planlint.logs.records import LogRecord, TrainingRecord
 
 GIB = 2**30
+MIN_STEPS = 5  # logs with fewer optimizer steps are used only when no longer one matches
 
 # Parameters in billions, keyed by (family, size) as model_key() spells them.
 MODEL_SIZES: dict[tuple[str, str], float] = {
@@ -344,6 +345,15 @@ def estimate(
                 distributed_note.append(f"{rec.path} ran on {world} GPUs")
         else:
             others.append(prior)
+
+    # a log of a step or two is mostly warm-up: use it only when nothing better exists
+    for group in (matched, others):
+        if any(p.rec.optimizer_steps >= MIN_STEPS for p in group):
+            for p in [p for p in group if p.rec.optimizer_steps < MIN_STEPS]:
+                group.remove(p)
+                skipped.append(
+                    f"{p.rec.path}: only {p.rec.optimizer_steps} step(s), mostly warm-up; longer logs used"
+                )
 
     if run.train_samples is None or run.train_samples <= 0:
         return _no_time(run, "no train_samples for this run: cannot count its steps", skipped)

@@ -207,6 +207,14 @@ def test_distributed_prior_is_scaled_by_world_size_or_left_out() -> None:
     assert any("world size unknown (left out)" in s for s in e2.skipped)
 
 
+def test_a_log_of_one_step_is_used_only_when_nothing_longer_matches() -> None:
+    short = prior(9.9, steps=1, path="short.out")
+    e = estimate(spec(), [short, prior(path="long.out")])
+    assert e.priors == ("long.out",) and e.seconds_raw == pytest.approx(264.0)
+    assert e.skipped == ("short.out: only 1 step(s), mostly warm-up; longer logs used",)
+    assert estimate(spec(), [short]).priors == ("short.out",)
+
+
 def test_logs_without_timing_say_why() -> None:
     empty = TrainingRecord(path="x.out", batch_size=4)
     e = estimate(spec(), [empty])

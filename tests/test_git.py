@@ -434,9 +434,13 @@ def test_diff_reports_a_plan_that_does_not_load(repo: Path) -> None:
     [
         ((), 2 * 10 / 60, 0),  # two 10-minute runs on one GPU; the control does not count
         ((("  gpus: 1\n", "  gpus: 4\n"),), 2 * 10 / 60, 0),  # each run states gpus: 1
-        ((("  gpus: 1\n", "  gpus: 4\n"), (", gpus: 1, mem", ", mem")), 8 * 10 / 60, 0),  # controls.gpus
+        (
+            (("  gpus: 1\n", "  gpus: 4\n"), (", gpus: 1, mem", ", mem")),
+            (4 + 1) * 10 / 60,
+            0,
+        ),  # controls.gpus
         ((('{time: "0:10:00", gpus: 1, mem: 40G}', '{time: "1-00:00:00", gpus: 2}'),), 48 + 10 / 60, 0),
-        ((('compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', ""),), 10 / 60, 1),  # no estimate
+        ((('    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', ""),), 10 / 60, 1),  # no estimate
     ],
 )
 def test_estimated_gpu_hours(

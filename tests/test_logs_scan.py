@@ -88,6 +88,14 @@ def test_scan_attaches_seff_wall_time_and_nvidia_smi_memory(tmp_path: Path) -> N
     assert res.files == 3
 
 
+def test_a_training_log_beside_the_globbed_one_is_not_a_companion(tmp_path: Path) -> None:
+    art = _run_dir(tmp_path, "r1")
+    shutil.copy(A2, art / "slurm-4817302.out")
+    shutil.copy(G, art / "gpu_run.log")  # named like a companion, but a training log
+    res = scan([f"{tmp_path}/**/slurm-*.out"])
+    assert [Path(r.path).name for r in res.records] == ["slurm-4817302.out"]
+
+
 def test_scan_counts_copies_once(tmp_path: Path) -> None:
     art = _run_dir(tmp_path, "r1")
     shutil.copy(A2, art / "slurm-4817302.out")

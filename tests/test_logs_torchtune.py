@@ -241,7 +241,7 @@ def test_a_huge_log_without_newline_is_read_in_constant_memory(tmp_path: Path) -
     with open(path, "wb") as fh:
         fh.write(b"1|1|Loss: 2.0:   1%|          | 1/100 [00:01<01:40,  1.00s/it]")
         block = b"x" * (1 << 20)
-        for _ in range(200):
+        for _ in range(64):
             fh.write(block)
     tracemalloc.start()
     r = parse_file(path)
@@ -266,6 +266,16 @@ def test_sparse_gigabyte_of_zeros_is_binary_not_a_log(tmp_path: Path) -> None:
 def test_degenerate_inputs(data: bytes) -> None:
     r = parse_bytes(data, chunk=7)
     assert r.epochs_progress == [] and r.why_no_estimate() is not None
+
+
+def test_near_miss_formats_of_other_tools_are_not_read_as_torchtune_steps() -> None:
+    data = (
+        b"12|Loss: 0.5:  10%|#         | 12/120 [00:24<03:36,  2.00s/it]\n"  # torchforge
+        b"{'loss': 0.6931, 'learning_rate': 4.9e-05, 'epoch': 0.1}\n"  # HF Trainer
+        b" 10%|#         | 12/120 [00:24<03:36,  2.00s/it]\n"
+    )
+    r = parse_bytes(data)
+    assert r.epochs_progress == [] and r.final_loss is None
 
 
 @settings(max_examples=150, deadline=None)

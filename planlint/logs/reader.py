@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 CHUNK = 1 << 20
 MAX_LINE = 64 * 1024
@@ -48,7 +48,13 @@ def split_lines(data: bytes) -> list[bytes]:
     return _SPLIT.split(data)
 
 
-def iter_blocks(fh: BinaryIO, chunk: int = CHUNK, max_line: int = MAX_LINE) -> Iterator[bytes]:
+class Readable(Protocol):
+    """A binary file: anything with ``readinto`` (open(..., "rb"), io.BytesIO)."""
+
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+
+def iter_blocks(fh: Readable, chunk: int = CHUNK, max_line: int = MAX_LINE) -> Iterator[bytes]:
     """Yield blocks of whole logical lines, each ending with a line break.
 
     Reads into one reused buffer of ``chunk + max_line`` bytes; a partial line is carried to

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
-from planlint.logs.reader import CHUNK, decode, iter_blocks, read_head_tail, split_lines
+from planlint.logs.reader import CHUNK, Readable, iter_blocks, read_head_tail, split_lines
 from planlint.logs.records import (
     GpuMetricsRecord,
     LogKind,
@@ -106,9 +106,9 @@ def classify(path: str | Path) -> LogKind:
     return classify_bytes(head, tail)
 
 
-def _lines(fh: object, limit: int) -> Iterable[bytes]:
+def _lines(fh: Readable, limit: int) -> Iterable[bytes]:
     read = 0
-    for block in iter_blocks(fh):  # type: ignore[arg-type]
+    for block in iter_blocks(fh):
         read += len(block)
         lines = split_lines(block)
         if lines and not lines[-1]:
@@ -348,14 +348,22 @@ def scan(
 ) -> ScanResult:
     """Discover, drop copies, parse, and attach seff/nvidia-smi companions to training logs."""
     found = discover(globs)
+    extra: set[Path] = set()
     if with_companions:
-        extra: list[Path] = []
-        folders = {p.parent for p in found}
-        for folder in sorted(folders):
-            extra.extend(companions(folder))
-        found = discover([str(p) for p in [*found, *extra]])
+        seen = {os.path.realpath(p) for p in found}
+        for folder in sorted({p.parent for p in found}):
+            for p in companions(folder):
+                real = os.path.realpath(p)
+                if real not in seen:
+                    seen.add(real)
+                    extra.add(p)
+        found = sorted([*found, *extra], key=str)
     dd = dedupe(found)
     records = scan_files(dd.kept, workers=workers, progress=progress)
+    # a file picked up only as a companion counts only if it is seff or nvidia-smi output
+    records = [
+        r for r in records if Path(r.path) not in extra or isinstance(r, (SeffRecord, GpuMetricsRecord))
+    ]
     attach_companions(records)
     res = ScanResult(records=records, files=len(dd.kept))
     res.duplicates = {str(k): str(v) for k, v in dd.dropped.items()}
@@ -370,7 +378,6 @@ __all__ = [
     "classify",
     "classify_bytes",
     "companions",
-    "decode",
     "dedupe",
     "discover",
     "job_id_from_name",

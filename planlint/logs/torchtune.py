@@ -33,7 +33,7 @@ _RANK = re.compile(  # ranks above 0 only: every line of rank 0 may carry its pr
 _NPROC = re.compile(rb"nproc[_-]per[_-]node[= :]+(\d+)")
 _NNODES = re.compile(rb"--nnodes[= ](\d+)")
 _RENDER = re.compile(
-    rb"(?:(\d+)\|(\d+)\|Loss: ?([^\s:|]*):\s*)?(\d+)%\|[^|\r\n]*\|\s*(\d+)/(\d+) "
+    rb"(?:(\d+)\|(\d+)\|Loss: ?([^|\r\n]*?):\s*)?(\d+)%\|[^|\r\n]*\|\s*(\d+)/(\d+) "
     rb"\[(\d+(?::\d\d)+)<([\d:?]+),\s*((?:[\d.]+|\?) ?(?:it/s|s/it))\]"
 )
 _STEP = re.compile(rb"Step (\d+) \| ((?:\w+:\S+ ?)+)")
@@ -209,7 +209,6 @@ class TorchtuneParser:
         self.offset = 0
         self.head_done = False
         self.config: _ConfigDump | None = None
-        self.mem_init_pending = False
         self.bars: dict[int, _Bar] = {}
         self.plain: list[_Bar] = []
         self.max_rank = -1
@@ -295,7 +294,6 @@ class TorchtuneParser:
 
     def _memory_line(self, line: bytes) -> None:
         if b"after model init" in line:
-            self.mem_init_pending = True
             if self.rec.memory_after_init is None:
                 self.rec.memory_after_init = MemoryStats(source="memory stats after model init")
         if b"'peak_memory_" in line:

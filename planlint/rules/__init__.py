@@ -66,8 +66,12 @@ def plan_check(func: PlanCheck) -> PlanCheck:
 def all_checks() -> Iterator[PlanCheck]:
     """Every registered plan check, importing the family modules on first use."""
     from planlint import docs, gitdiff  # noqa: F401  (declare PL5, PL8; gitpython stays unimported)
-    from planlint.rules import runs  # noqa: F401
-    from planlint.rules import evaluation, layout, training  # noqa: F401
+    from planlint.rules import (  # noqa: F401
+        evaluation,
+        layout,
+        runs,
+        training,
+    )
 
     yield from CHECKS
 
@@ -93,7 +97,12 @@ declare(
         "1e-5 without a dot: a string to YAML 1.1 readers (off by default)",
         enabled=False,
     ),
-    Rule("PL015", "symlink-outside-repo", E, "a plan that is a symlink to a file outside the repository (not read)"),
+    Rule(
+        "PL015",
+        "symlink-outside-repo",
+        E,
+        "a plan that is a symlink to a file outside the repository (not read)",
+    ),
     Rule("PL020", "unused-suppression", I, "a `# planlint: disable=` comment silenced nothing"),
     Rule("PL101", "schema", E, "the plan does not match the JSON Schema (type, enum, pattern...)"),
     Rule("PL102", "unknown-key", E, "a key the schema does not know, with a did-you-mean"),
