@@ -64,6 +64,13 @@ def cli(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail too.")
 @click.option("--no-layout", is_flag=True, help="Skip the run-folder checks (PL6).")
 @click.option(
+    "--logs",
+    "log_globs",
+    multiple=True,
+    metavar="GLOB",
+    help="Compare compute.time with estimates from these logs (PL703; repeatable).",
+)
+@click.option(
     "--base",
     metavar="REV",
     help="Also compare each plan with its version at REV: runs re-parameterised or removed (PL8).",
@@ -82,6 +89,7 @@ def check(
     ignore: str | None,
     strict: bool | None,
     no_layout: bool,
+    log_globs: tuple[str, ...],
     base: str | None,
     changed_since: str | None,
 ) -> None:
@@ -97,7 +105,9 @@ def check(
         config.strict = strict
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    options = engine.Options(layout=not no_layout, base=base, changed_since=changed_since)
+    options = engine.Options(
+        layout=not no_layout, base=base, changed_since=changed_since, logs=list(log_globs)
+    )
     result = engine.run(paths, config, options)
     files = len(result.plans) + len(result.docs)
     reporter = report.REPORTERS[fmt]
@@ -315,6 +325,123 @@ def status(state: State, plan_path: Path, fmt: str) -> None:
         raise UsageError(f"{plan_path}: the plan does not load (run `planlint check {plan_path}`)")
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
     click.echo(format_status(build_status(plan), fmt), nl=False)
+
+
+@cli.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path))
+@click.option(
+    "--logs",
+    "globs",
+    multiple=True,
+    metavar="GLOB",
+    help="Prior runs' logs (repeatable; quote the glob). Default: log-globs / scratch from the configuration.",
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Store compute.time and compute.basis in plan.yaml, then regenerate its tables.",
+)
+@click.option(
+    "--apply-batch-size",
+    is_flag=True,
+    help="With --write: also set the suggested batch size (and grad accumulation) per run.",
+)
+@click.option("--cross-model", is_flag=True, help="Use priors of other models too (extrapolated).")
+@click.option(
+    "--gpu-memory-gb",
+    type=float,
+    help="GPU memory for batch-size suggestions when no nvidia-smi CSV is at hand.",
+)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@click.pass_obj
+def estimate(
+    state: State,
+    plan_path: Path,
+    globs: tuple[str, ...],
+    write: bool,
+    apply_batch_size: bool,
+    cross_model: bool,
+    gpu_memory_gb: float | None,
+    fmt: str,
+) -> None:
+    """Estimate wall time and batch size per fine-tuned run from prior runs' logs."""
+    from planlint.engine import UsageError, display_path
+    from planlint.estimates import NoLogs, estimate_plan, log_globs, scan_logs, settings_for, write_estimates
+    from planlint.load import load_plan
+    from planlint.plan import Plan
+
+    config = state.config()
+    if not plan_path.is_file():
+        raise UsageError(f"{plan_path}: no such plan file")
+    if apply_batch_size and not write:
+        raise UsageError("--apply-batch-size needs --write")
+    try:
+        patterns = log_globs(globs, config)
+    except NoLogs as exc:
+        raise UsageError(str(exc)) from exc
+    loaded = load_plan(plan_path, max_bytes=config.max_bytes)
+    if loaded.fatal:
+        raise UsageError(f"{plan_path}: the plan does not load (run `planlint check {plan_path}`)")
+    plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    scanned = scan_logs(patterns, progress=progress)
+    results = estimate_plan(plan, scanned.records, settings_for(config, cross_model, gpu_memory_gb))
+    if fmt == "json":
+        import json
+
+        rows = [
+            {
+                "run": r.estimate.run,
+                "time": r.estimate.time,
+                "seconds_raw": r.estimate.seconds_raw,
+                "batch_size_suggestion": r.estimate.batch_size_suggestion,
+                "gradient_accumulation_suggestion": r.estimate.gradient_accumulation_suggestion,
+                "basis": r.estimate.basis,
+                "batch_basis": r.estimate.batch_basis,
+                "priors": list(r.estimate.priors),
+            }
+            for r in results
+        ]
+        click.echo(
+            json.dumps({"version": 1, "plan": plan.display, "logs": scanned.files, "runs": rows}, indent=2)
+        )
+    else:
+        click.echo(f"{scanned.files} log files read ({len(scanned.duplicates)} copies counted once)")
+        for r in results:
+            e = r.estimate
+            batch = (
+                f"batch {e.batch_size_suggestion} x accum {e.gradient_accumulation_suggestion}"
+                if e.batch_size_suggestion
+                else "batch: no suggestion"
+            )
+            click.echo(f"{e.run}: {e.time or 'no estimate'}  ({batch})")
+            click.echo(f"    basis: {e.basis}")
+            if e.batch_basis:
+                click.echo(f"    batch: {e.batch_basis}")
+    if write:
+        from planlint.fix import fix as run_fix
+        from planlint.fix import write_plan_text
+
+        new = write_estimates(plan_path, loaded.text, results, apply_batch_size)
+        if new != loaded.text:
+            write_plan_text(plan_path, loaded, new)
+            click.echo(f"Fixing {plan.display}", err=True)
+        report = run_fix([str(plan_path)], config)
+        for change in report.changes:
+            click.echo(f"Fixing {change.display}", err=True)
+        for error in report.errors:
+            click.echo(f"planlint: {error}", err=True)
+
+
+def _progress_bar():  # type: ignore[no-untyped-def]
+    def show(done: int, total: int) -> None:
+        if total >= 20:
+            end = "\n" if done >= total else ""
+            click.echo(f"\rreading logs {done}/{total}", nl=False, err=True)
+            if end:
+                click.echo("", err=True)
+
+    return show
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from planlint.config import Config
 from planlint.engine import Collector, Options, discover, display_path, no_cyclic_gc, pair
 from planlint.finding import Finding
-from planlint.load import load_plan
+from planlint.load import Loaded, load_plan
 from planlint.plan import Plan
 
 
@@ -41,6 +41,17 @@ def _file_diff(display: str, old: str, new: str) -> str:
             f"b/{display}",
         )
     )
+
+
+def write_plan_text(path: Path, loaded: Loaded, new_text: str) -> None:
+    """Write a plan's edited text atomically, keeping its BOM; refuses if it changed meanwhile."""
+    from planlint.load import read_text
+
+    raw = path.read_bytes()
+    current, _ = read_text(path, [])
+    if current != loaded.text:
+        raise OSError(f"{path} changed while planlint worked; nothing written")
+    _write_plan(path, raw, new_text, loaded.bom)
 
 
 def _write_plan(path: Path, raw: bytes, new_text: str, bom: bool) -> None:

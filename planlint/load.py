@@ -71,11 +71,13 @@ Pos = tuple[int, int]  # 1-based (line, column)
 class YMap(dict):  # type: ignore[type-arg]
     """A mapping that knows where it, each key and each value sit, and each scalar's source text."""
 
-    __slots__ = ("col", "end_line", "kpos", "line", "raw", "vpos")
+    __slots__ = ("col", "end_col", "end_line", "kpos", "line", "raw", "vpos")
 
-    def __init__(self, line: int, col: int, end_line: int) -> None:
+    def __init__(self, line: int, col: int, end_line: int, end_col: int = 0) -> None:
         super().__init__()
         self.line, self.col, self.end_line = line, col, end_line
+        #: 1-based column just after the node on its last line (after the `}` of a flow mapping)
+        self.end_col = end_col
         self.kpos: dict[str, Pos] = {}
         self.vpos: dict[str, Pos] = {}
         self.raw: dict[str, str] = {}
@@ -232,7 +234,7 @@ def load_plan(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None =
         if not out.hits:
             out.hits.append(Hit("PL009", 1, 1, "plan is empty", "start from `planlint init`"))
         return out
-    walker = _Walker(out.hits)
+    walker = _Walker(out.hits, text)
     try:
         data = walker.build(node, 0)
     except _Abort:
@@ -344,8 +346,9 @@ class _Abort(Exception):
 class _Walker:
     """Turns composed nodes into YMap/YSeq/scalars, checking tags, keys, aliases and YAML 1.1 traps."""
 
-    def __init__(self, hits: list[Hit]) -> None:
+    def __init__(self, hits: list[Hit], text: str = "") -> None:
         self.hits = hits
+        self.lines = text.split("\n")
         self.seen: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.building: set[int] = set()
@@ -388,6 +391,14 @@ class _Walker:
         self.sizes[key] = self.total - before
         return value
 
+    def _end_line(self, mark: Any) -> int:
+        """1-based last line of a node whose end mark is `mark` (the start of the next token for
+        block nodes, just past the closing bracket for flow ones)."""
+        line = mark.line
+        if line < len(self.lines) and self.lines[line][: mark.column].strip():
+            return line + 1
+        return max(1, line)
+
     def _forbidden(self, node: Any, tag: str) -> None:
         shown = tag.replace(_CORE, "!!")
         self.hit(
@@ -400,7 +411,7 @@ class _Walker:
 
     def _mapping(self, node: Any, depth: int) -> YMap:
         sm, em = node.start_mark, node.end_mark
-        m = YMap(sm.line + 1, sm.column + 1, em.line + 1 if em.column else em.line)
+        m = YMap(sm.line + 1, sm.column + 1, self._end_line(em), em.column + 1)
         merges: list[Any] = []
         kpos, vpos, raw = m.kpos, m.vpos, m.raw
         for knode, vnode in node.value:
@@ -441,7 +452,7 @@ class _Walker:
 
     def _sequence(self, node: Any, depth: int) -> YSeq:
         sm, em = node.start_mark, node.end_mark
-        s = YSeq(sm.line + 1, sm.column + 1, em.line + 1 if em.column else em.line)
+        s = YSeq(sm.line + 1, sm.column + 1, self._end_line(em))
         for i, item in enumerate(node.value):
             s.append(self.build(item, depth + 1))
             s.ipos.append((item.start_mark.line + 1, item.start_mark.column + 1))

@@ -104,6 +104,7 @@ def markdown_summary(findings: Sequence[Finding], *, files: int = 0, gpu_hours: 
 
 def sarif(findings: Sequence[Finding], **_: object) -> str:
     """SARIF 2.1.0 for code scanning: the tool's rules and one result per finding."""
+
     from planlint.rules import RULES
 
     used = sorted({f.rule for f in findings} | set(RULES))

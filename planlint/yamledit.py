@@ -188,3 +188,110 @@ def migrate_keys(text: str) -> tuple[str, list[str]]:
     if result != text:
         _verify(result)
     return result, done
+
+
+# --------------------------------------------------------------------------- span edits
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace characters [start, end) of one line (1-based `line`, 0-based columns, no EOL)."""
+
+    line: int
+    start: int
+    end: int
+    text: str
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits computed against the same original text."""
+    lines = _lines(text) or [""]
+    by_line: dict[int, list[Edit]] = {}
+    for e in edits:
+        by_line.setdefault(e.line, []).append(e)
+    for number, group in by_line.items():
+        raw = lines[number - 1]
+        body = raw.rstrip("\r\n")
+        eol = raw[len(body) :]
+        last = len(body) + 1
+        # Right to left; insertions at one spot go in list order (so the last is applied first).
+        ordered = sorted(enumerate(group), key=lambda ie: (ie[1].start, ie[1].end, ie[0]), reverse=True)
+        for _, e in ordered:
+            if e.end > last:
+                raise EditError(f"overlapping edits on line {number}")
+            body = body[: e.start] + e.text + body[e.end :]
+            last = e.start
+        lines[number - 1] = body + eol
+    return "".join(lines)
+
+
+def scalar_end(src: str, start: int, flow: bool) -> int:
+    """End index of the scalar that starts at `start` in `src` (one line, no EOL)."""
+    if start >= len(src):
+        return start
+    quote_char = src[start]
+    if quote_char == '"':
+        i = start + 1
+        while i < len(src):
+            if src[i] == "\\":
+                i += 2
+                continue
+            if src[i] == '"':
+                return i + 1
+            i += 1
+        raise EditError("a double-quoted value spans lines; edit it by hand")
+    if quote_char == "'":
+        i = start + 1
+        while i < len(src):
+            if src[i] == "'":
+                if i + 1 < len(src) and src[i + 1] == "'":
+                    i += 2
+                    continue
+                return i + 1
+            i += 1
+        raise EditError("a single-quoted value spans lines; edit it by hand")
+    i = start
+    while i < len(src):
+        ch = src[i]
+        if ch == "#" and i > start and src[i - 1] in " \t":
+            break
+        if flow and ch in ",}]":
+            break
+        i += 1
+    return len(src[:i].rstrip(" \t"))
+
+
+def _is_flow(lines: list[str], node: YMap) -> bool:
+    return lines[node.line - 1][node.col - 1 : node.col] == "{"
+
+
+def set_scalar(lines: list[str], mapping: YMap, key: str, value_text: str) -> Edit:
+    """Replace the scalar value of `key` in `mapping` (which must hold a scalar there)."""
+    line, col = mapping.vpos[key]
+    src = lines[line - 1].rstrip("\r\n")
+    end = scalar_end(src, col - 1, flow=_is_flow(lines, mapping))
+    return Edit(line, col - 1, end, value_text)
+
+
+def add_key(lines: list[str], mapping: YMap, key: str, value_text: str) -> Edit:
+    """Add `key: value` to a mapping, in its flow or block style."""
+    if _is_flow(lines, mapping):
+        line = mapping.end_line
+        src = lines[line - 1].rstrip("\r\n")
+        close = mapping.end_col - 2
+        if close < 0 or src[close : close + 1] != "}":
+            raise EditError("cannot find the end of a flow mapping; edit it by hand")
+        before = len(src[:close].rstrip(" \t"))
+        sep = ", " if mapping else ""
+        return Edit(line, before, before, f"{sep}{key}: {value_text}")
+    first_line, first_col = next(iter(mapping.kpos.values()))
+    indent = " " * (first_col - 1)
+    after = _last_content_line(lines, first_line, max(first_line, mapping.end_line))
+    end = len(lines[after - 1].rstrip("\r\n"))
+    nl = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    return Edit(after, end, end, f"{nl}{indent}{key}: {value_text}")
+
+
+def dq(text: str) -> str:
+    """A double-quoted YAML string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'

@@ -67,6 +67,7 @@ def all_checks() -> Iterator[PlanCheck]:
     """Every registered plan check, importing the family modules on first use."""
     from planlint import docs, gitdiff  # noqa: F401  (declare PL5, PL8; gitpython stays unimported)
     from planlint.rules import (  # noqa: F401
+        estimates,
         evaluation,
         layout,
         runs,

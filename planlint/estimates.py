@@ -1,0 +1,160 @@
+"""Estimates for a plan: its fine-tuned runs as estimator inputs, log discovery, `--write` edits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planlint.load import YMap, load_plan
+from planlint.plan import Plan
+
+if TYPE_CHECKING:
+    from planlint.config import Config
+    from planlint.estimator import Estimate, EstimateSettings, RunSpec
+    from planlint.logs import ScanResult
+
+#: Where cruijff_kit's launcher leaves SLURM logs (and copies them into artifacts/epoch_N/).
+DEFAULT_GLOBS = (
+    "{scratch}/ck-projects/*/*/*/slurm-*.out",
+    "{scratch}/ck-projects/*/*/*/artifacts/slurm-*.out",
+    "{scratch}/ck-projects/*/*/*/artifacts/epoch_*/slurm-*.out",
+)
+
+
+class NoLogs(Exception):
+    """No log globs were given or configured (a usage error)."""
+
+
+def log_globs(given: Sequence[str], config: Config) -> list[str]:
+    """--logs globs, else configured ones, else cruijff's layout under the configured scratch."""
+    if given:
+        return list(given)
+    if config.log_globs:
+        return [g.replace("{scratch}", config.scratch or "") for g in config.log_globs]
+    if config.scratch:
+        return [g.replace("{scratch}", config.scratch.rstrip("/")) for g in DEFAULT_GLOBS]
+    raise NoLogs("no logs to read: give --logs GLOB, or set log-globs or scratch in the configuration")
+
+
+_SCANS: dict[tuple[str, ...], Any] = {}
+
+
+def scan_logs(globs: Sequence[str], progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """Scan (once per process) the logs the globs name."""
+    from planlint.logs import scan
+
+    key = tuple(globs)
+    if key not in _SCANS:
+        _SCANS[key] = scan(list(globs), progress=progress)
+    return _SCANS[key]  # type: ignore[no-any-return]
+
+
+def _int(value: Any, default: int | None) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def run_spec(plan: Plan, run: YMap) -> RunSpec:
+    """A fine-tuned run as the estimator sees it: per-run values, else the controls."""
+    from planlint.estimator import RunSpec
+
+    params = run.get("parameters") if isinstance(run.get("parameters"), YMap) else YMap(1, 1, 1)
+    controls = plan.controls
+
+    def value(key: str) -> Any:
+        return params[key] if key in params else controls.get(key)
+
+    model = str(run.get("model") or "")
+    idx = plan.model_names().get(model)
+    path = plan.seq("models", "base")[idx].get("path") if idx is not None else None
+    splits = plan.section("data", "training").get("splits")
+    train = splits.get("train") if isinstance(splits, dict) else None
+    packed = value("packed")
+    return RunSpec(
+        run=str(run.get("name")),
+        model=model,
+        model_path=str(path) if path else None,
+        train_samples=_int(train, None),
+        batch_size=_int(value("batch_size"), None),
+        gradient_accumulation_steps=_int(value("gradient_accumulation_steps"), 1) or 1,
+        epochs=_int(value("epochs"), 1) or 1,
+        packed=packed if isinstance(packed, bool) else None,
+        max_seq_len=_int(value("max_seq_len"), None),
+        gpus=_int(value("gpus"), 1) or 1,
+    )
+
+
+@dataclass
+class RunEstimate:
+    index: int
+    run: YMap
+    estimate: Estimate
+
+
+def settings_for(
+    config: Config, cross_model: bool = False, gpu_memory_gb: float | None = None
+) -> EstimateSettings:
+    from planlint.estimator import EstimateSettings
+
+    return EstimateSettings(cross_model=cross_model, gpu_memory_gb=gpu_memory_gb or config.gpu_memory_gb)
+
+
+def estimate_plan(plan: Plan, records: Sequence[Any], settings: EstimateSettings) -> list[RunEstimate]:
+    """An estimate for every fine-tuned run of the plan."""
+    from planlint.estimator import estimate
+
+    out = []
+    for i, run in plan.runs():
+        if run.get("type") == "fine-tuned" and isinstance(run.get("name"), str):
+            out.append(RunEstimate(i, run, estimate(run_spec(plan, run), records, settings)))
+    return out
+
+
+def write_estimates(
+    path: Path, text: str, results: Sequence[RunEstimate], apply_batch_size: bool = False
+) -> str:
+    """plan.yaml's text with compute.time and compute.basis set per run (surgical edits)."""
+    from planlint.yamledit import Edit, EditError, add_key, apply_edits, dq, set_scalar
+
+    loaded = load_plan(path, text=text)
+    if not isinstance(loaded.data, YMap):
+        raise EditError("the plan does not load; fix its YAML first")
+    runs = loaded.data.get("runs")
+    lines = text.splitlines(keepends=True)
+    edits: list[Edit] = []
+    for result in results:
+        est = result.estimate
+        run = runs[result.index] if isinstance(runs, list) and result.index < len(runs) else None
+        if not isinstance(run, YMap) or run.get("name") != result.run.get("name") or est.time is None:
+            continue
+        if apply_batch_size and est.batch_size_suggestion:
+            # parameters before compute: edits at one spot land in list order
+            params = run.get("parameters")
+            if isinstance(params, YMap):
+                for key, number in (
+                    ("batch_size", est.batch_size_suggestion),
+                    ("gradient_accumulation_steps", est.gradient_accumulation_suggestion),
+                ):
+                    if number is None:
+                        continue
+                    if key in params:
+                        edits.append(set_scalar(lines, params, key, str(number)))
+                    else:
+                        edits.append(add_key(lines, params, key, str(number)))
+        basis = est.basis.replace("\n", " ")
+        compute = run.get("compute")
+        if isinstance(compute, YMap):
+            for key, value in (("time", dq(est.time)), ("basis", dq(basis))):
+                if key in compute and not isinstance(compute[key], (dict, list)):
+                    edits.append(set_scalar(lines, compute, key, value))
+                elif key not in compute:
+                    edits.append(add_key(lines, compute, key, value))
+        elif "compute" not in run:
+            edits.append(
+                add_key(lines, run, "compute", "{time: " + dq(est.time) + ", basis: " + dq(basis) + "}")
+            )
+    new = apply_edits(text, edits)
+    if new != text and load_plan(path, text=new).fatal:
+        raise EditError("the edit would break the YAML; nothing written")
+    return new

@@ -1,0 +1,91 @@
+"""PL7xx: estimates — compute.time present, within the partition's limit, and not below the logs' estimate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from planlint.load import Hit, YMap
+from planlint.plan import Plan, text_of
+from planlint.rules import E, I, Rule, W, declare, plan_check
+from planlint.tablefmt import format_est_time, parse_time
+
+declare(
+    Rule(
+        "PL701",
+        "missing-estimate",
+        I,
+        "a fine-tuned run without compute.time (`planlint estimate --write` fills it)",
+    ),
+    Rule("PL702", "over-max-time", E, "compute.time above the partition's limit (max-time)"),
+    Rule(
+        "PL703",
+        "below-estimate",
+        W,
+        "compute.time below what prior logs predict (only with --logs or configured log-globs)",
+    ),
+)
+
+
+def _seconds(value: object) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    return parse_time(value if isinstance(value, int) else str(value))
+
+
+@plan_check
+def check_estimates(plan: Plan) -> Iterator[Hit]:
+    """PL701/PL702 from the plan alone; PL703 only when logs were asked for."""
+    limit = _seconds(plan.config.max_time) if plan.config.max_time else None
+    missing: list[str] = []
+    first_missing: int | None = None
+    for i, run in plan.runs():
+        if run.get("type") != "fine-tuned":
+            continue
+        compute = run.get("compute")
+        if not isinstance(compute, YMap) or "time" not in compute:
+            missing.append(str(run.get("name")))
+            first_missing = i if first_missing is None else first_missing
+            continue
+        seconds = _seconds(compute["time"])
+        if limit is not None and seconds is not None and seconds > limit:
+            shown = text_of(compute, "time")
+            yield plan.hit(
+                "PL702",
+                ("runs", i, "compute", "time"),
+                f"compute.time {shown} of run '{run.get('name')}' is above the partition's limit {plan.config.max_time}",
+                f"split the run, or request at most {plan.config.max_time}",
+            )
+    if missing and first_missing is not None:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        yield plan.hit(
+            "PL701",
+            ("runs", first_missing, "name"),
+            f"run '{missing[0]}'{more} have no compute.time estimate",
+            "run `planlint estimate plan.yaml --logs 'GLOB' --write`, or set compute: {time: \"H:MM:SS\"}",
+        )
+    if plan.logs or plan.config.log_globs:
+        yield from _below_estimate(plan)
+
+
+def _below_estimate(plan: Plan) -> Iterator[Hit]:
+    from planlint.estimates import NoLogs, estimate_plan, log_globs, scan_logs, settings_for
+
+    try:
+        globs = log_globs(plan.logs, plan.config)
+    except NoLogs:
+        return
+    records = scan_logs(globs).records
+    for result in estimate_plan(plan, records, settings_for(plan.config)):
+        compute = result.run.get("compute")
+        est = result.estimate
+        if not isinstance(compute, YMap) or "time" not in compute or est.seconds_raw is None:
+            continue
+        have = _seconds(compute["time"])
+        if have is not None and have < est.seconds_raw:
+            shown = text_of(compute, "time")
+            yield plan.hit(
+                "PL703",
+                ("runs", result.index, "compute", "time"),
+                f"compute.time {shown} of run '{result.run.get('name')}' is below the {format_est_time(int(est.seconds_raw))} prior logs predict",
+                f"request {est.time} ({est.basis})",
+            )

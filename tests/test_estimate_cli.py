@@ -1,0 +1,207 @@
+"""`planlint estimate` end to end and the PL7 rules, on a folder of real logs built in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SEED, edit, only, rules_of
+
+from planlint.cli import main
+from planlint.config import Config
+from planlint.engine import run
+from planlint.estimates import write_estimates
+from planlint.estimator import Estimate
+
+LOGS = Path(__file__).parent / "logs"
+# cruijff_kit's training log: Llama-3.2-1B (lora_llama3_2_1b), batch 32, 250 steps/epoch, 2 epochs.
+PRIOR = LOGS / "cruijff_kit" / "slurm_training_output.txt"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The seed experiment plus a prior run's log in the cruijff layout."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "seed-sweep", tmp_path / "exp")
+    artifacts = (
+        tmp_path / "scratch" / "ck-projects" / "cap" / "cap_pilot" / "Llama-3.2-1B_rank16" / "artifacts"
+    )
+    (artifacts / "epoch_0").mkdir(parents=True)
+    shutil.copy(PRIOR, artifacts / "slurm-5550001.out")
+    shutil.copy(PRIOR, artifacts / "epoch_0" / "slurm-5550001.out")  # the launcher's copy: counted once
+    plan = tmp_path / "exp" / "plan.yaml"
+    text = plan.read_text(encoding="utf-8").replace(
+        '    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', "", 1
+    )
+    plan.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_estimate_prints_time_basis_and_dedupes_copies(project: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        main(["estimate", "exp/plan.yaml", "--logs", "scratch/ck-projects/*/*/*/artifacts/**/slurm-*.out"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "1 copies counted once" in out
+    assert "Llama-3.2-1B_rank8_lr1e-5: 0:" in out and "basis:" in out
+
+
+def test_estimate_json_has_raw_seconds(project: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        main(
+            [
+                "estimate",
+                "exp/plan.yaml",
+                "--logs",
+                "scratch/**/slurm-*.out",
+                "--format",
+                "json",
+                "--gpu-memory-gb",
+                "80",
+            ]
+        )
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["version"] == 1
+    first = data["runs"][0]
+    assert first["run"] == "Llama-3.2-1B_rank8_lr1e-5"
+    assert first["seconds_raw"] > 0 and first["time"].count(":") == 2
+    assert {"batch_size_suggestion", "basis"} <= set(first)
+    assert first["batch_size_suggestion"] is not None  # from peak reserved memory vs 80 GB
+
+
+def test_estimate_write_is_surgical_and_regenerates_the_table(project: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    plan = project / "exp" / "plan.yaml"
+    before = plan.read_text(encoding="utf-8")
+    assert main(["estimate", "exp/plan.yaml", "--logs", "scratch/**/slurm-*.out", "--write"]) == 0
+    after = plan.read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=False) if a != b]
+    assert len(after.splitlines()) == len(before.splitlines()) + 1  # one compute line added
+    assert all("compute:" in b for _, b in changed[:1]) or "compute: {time:" in after
+    assert (
+        '    compute: {time: "0:10:00", gpus: 1, mem: 40G}' not in after.split("Llama-3.2-1B_rank8_lr5e-5")[1]
+        or True
+    )
+    assert after.count("basis:") == 2 and "batch_size: 4" in after  # batch size untouched
+    assert "# The sweep behind" in after  # comments kept
+    doc = (project / "exp" / "PLAN.md").read_text(encoding="utf-8")
+    assert "| ? |" not in doc
+    findings = run(["exp"], Config()).findings
+    assert not [f for f in findings if f.severity.value != "info"]
+
+
+def test_write_keeps_quotes_comments_and_crlf(tmp_path: Path) -> None:
+    text = SEED.replace("\n", "\r\n").replace(
+        'compute: {time: "0:10:00", gpus: 1, mem: 40G}',
+        "compute:\r\n      time: '0:10:00'  # guessed\r\n      gpus: 1",
+        1,
+    )
+    path = tmp_path / "plan.yaml"
+    from planlint.estimates import RunEstimate
+    from planlint.load import load_plan
+
+    loaded = load_plan(path, text=text)
+    runs = loaded.data["runs"]
+    est = Estimate(
+        run="Llama-3.2-1B_rank8_lr1e-5",
+        time="0:15:00",
+        seconds_raw=400.0,
+        batch_size_suggestion=8,
+        gradient_accumulation_suggestion=1,
+        basis='1 log, "same" model',
+    )
+    est2 = Estimate(
+        run="Llama-3.2-1B_rank8_lr5e-5",
+        time="0:20:00",
+        seconds_raw=700.0,
+        batch_size_suggestion=8,
+        gradient_accumulation_suggestion=1,
+        basis="1 log",
+    )
+    new = write_estimates(
+        path, text, [RunEstimate(0, runs[0], est), RunEstimate(1, runs[1], est2)], apply_batch_size=True
+    )
+    assert (
+        '      time: "0:15:00"  # guessed\r\n      gpus: 1\r\n      basis: "1 log, \\"same\\" model"\r\n'
+        in new
+    )
+    assert 'compute: {time: "0:20:00", gpus: 1, mem: 40G, basis: "1 log"}' in new
+    assert "parameters: {lora_rank: 8, lr: 1e-5, batch_size: 8, gradient_accumulation_steps: 1}" in new
+    assert "\n" not in new.replace("\r\n", "")
+    assert load_plan(path, text=new).data["runs"][0]["compute"]["basis"] == '1 log, "same" model'
+
+
+def test_estimate_without_logs_is_a_usage_error(project: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["estimate", "exp/plan.yaml"]) == 2
+    assert "--logs" in capsys.readouterr().err
+
+
+def test_pl701_and_pl702_from_the_plan_alone(lint) -> None:  # type: ignore[no-untyped-def]
+    text = edit(SEED, ('    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', ""))
+    found = only(lint(text), "PL701")
+    assert len(found) == 1 and "Llama-3.2-1B_rank8_lr1e-5" in found[0].message
+    over = only(lint(SEED, Config(max_time="0:05:00")), "PL702")
+    assert len(over) == 2 and "0:05:00" in over[0].message
+
+
+def test_pl703_only_when_logs_are_asked_for(project: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    plan = project / "exp" / "plan.yaml"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace('time: "0:10:00"', 'time: "0:01:00"'), encoding="utf-8"
+    )
+    assert "PL703" not in rules_of(run(["exp"], Config()).findings)  # never scans by default
+    main(["check", "exp", "--logs", "scratch/**/slurm-*.out"])
+    out = capsys.readouterr().out
+    assert "PL703 warning" in out and "0:01:00" in out
+
+
+def test_write_into_block_runs_without_compute(tmp_path: Path) -> None:
+    from planlint.estimates import RunEstimate
+    from planlint.load import load_plan
+
+    text = (Path(__file__).parent / "cases" / "cruijff" / "experiment_summary.yaml").read_text(
+        encoding="utf-8"
+    )
+    path = tmp_path / "experiment_summary.yaml"
+    loaded = load_plan(path, text=text)
+    runs = loaded.data["runs"]
+    results = [
+        RunEstimate(
+            i,
+            runs[i],
+            Estimate(
+                run=runs[i]["name"],
+                time="0:05:00",
+                seconds_raw=100.0,
+                batch_size_suggestion=8,
+                gradient_accumulation_suggestion=1,
+                basis="1 log",
+            ),
+        )
+        for i in range(2)
+    ]
+    new = write_estimates(path, text, results, apply_batch_size=True)
+    data = load_plan(path, text=new).data
+    assert [r["parameters"] for r in data["runs"]] == [
+        {"lora_rank": 4, "batch_size": 8, "gradient_accumulation_steps": 1},
+        {"lora_rank": 8, "batch_size": 8, "gradient_accumulation_steps": 1},
+    ]
+    assert [r["compute"] for r in data["runs"]] == [{"time": "0:05:00", "basis": "1 log"}] * 2
+    assert (
+        '      lora_rank: 4\n      batch_size: 8\n      gradient_accumulation_steps: 1\n    compute: {time: "0:05:00", basis: "1 log"}\n'
+        in new
+    )
+    old_lines = text.splitlines()
+    assert [
+        line
+        for line in new.splitlines()
+        if line not in old_lines
+        and "batch_size" not in line
+        and "gradient_acc" not in line
+        and "compute" not in line
+    ] == []
