@@ -183,3 +183,57 @@ def test_arbitrary_markdown_around_markers(workdir: Path, text: str) -> None:
 
 def test_examples_survive_every_rule_selected(workdir: Path) -> None:
     assert main(["check", "--select", "ALL", str(EXAMPLES)]) in (0, 1)
+
+
+log_atoms = st.sampled_from(
+    [
+        "Running LoRAFinetuneRecipeSingleDevice with resolved config:\n",
+        "Running FullFinetuneRecipeDistributed with resolved config:\n",
+        "batch_size: 4\n",
+        "epochs: 2\n",
+        "gradient_accumulation_steps: x\n",
+        "  _component_: torchtune.models.llama3_2.lora_llama3_2_1b\n",
+        "1|40|Loss: 10.48:  16%|█▌        | 40/250 [00:19<01:44,  2.00it/s]",
+        "\r",
+        "1|250|Loss: 0.22: 100%|██████████| 250/250 [01:55<00:00,  2.22it/s]",
+        " 3/0 [00:0",
+        "Checkpoint saved in 33.06 seconds.\n",
+        "GPU peak memory reserved: 2.37 GiB\n",
+        "torch.OutOfMemoryError: CUDA out of memory.\n",
+        "Job Wall-clock time: 1-02:03:04\n",
+        "total time: 0:05:00\n",
+        "302,904 tokens [I: 297,904, O: 5,000]\n",
+        "timestamp, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB]\n",
+        "2025/01/01 00:00:00.000, NVIDIA A100, [N/A], 18000 MiB, 40960 MiB\n",
+        "[rank1]: ",
+        "INFO:torchtune.utils._logging:",
+        "\xff\xfe",
+        "\n",
+        "é",
+    ]
+)
+
+
+@given(st.lists(log_atoms, max_size=40).map("".join), st.booleans())
+def test_arbitrary_log_text_never_crashes_the_parsers_or_the_estimator(
+    workdir: Path, text: str, cut: bool
+) -> None:
+    from planlint.estimator import RunSpec, estimate
+    from planlint.logs import parse_file
+
+    data = text.encode("utf-8")
+    if cut and len(data) > 3:
+        data = data[:-1]  # often the middle of a UTF-8 sequence
+    path = workdir / "slurm-4242.out"
+    path.write_bytes(data)
+    record = parse_file(path)
+    spec = RunSpec(
+        run="Llama-3.2-1B_rank8_lr1e-5",
+        model="Llama-3.2-1B-Instruct",
+        model_path="/models/Llama-3.2-1B-Instruct",
+        train_samples=800,
+        batch_size=4,
+        epochs=2,
+    )
+    result = estimate(spec, [record])
+    assert result.time is None or result.time.count(":") == 2
