@@ -17,6 +17,30 @@ TWO_MODEL = (EXAMPLES / "two-model-sweep" / "plan.yaml").read_text(encoding="utf
 SEED = (EXAMPLES / "seed-sweep" / "plan.yaml").read_text(encoding="utf-8")
 CASES = Path(__file__).resolve().parent / "cases"
 
+#: The planning checklist's own All Runs table, as cells.
+SEED_HEADER = ["Run Name", "Model", "LoRA Rank", "Learning Rate", "Batch Size", "Type", "Est. Time"]
+SEED_ROWS = [
+    [
+        "Llama-3.2-1B_rank8_lr1e-5",
+        "Llama-3.2-1B-Instruct",
+        "8",
+        "1e-5",
+        "4",
+        "Fine-tuned",
+        "~10min",
+    ],
+    [
+        "Llama-3.2-1B_rank8_lr5e-5",
+        "Llama-3.2-1B-Instruct",
+        "8",
+        "5e-5",
+        "4",
+        "Fine-tuned",
+        "~10min",
+    ],
+    ["Llama-3.2-1B_base", "Llama-3.2-1B-Instruct", "-", "-", "-", "Control", "N/A"],
+]
+
 
 def edit(text: str, *pairs: tuple[str, str]) -> str:
     """Apply exact, single-occurrence replacements, so a test fails loudly if the base plan moves."""

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import SEED_HEADER, SEED_ROWS
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -27,28 +28,7 @@ from planlint.markdown import (
 )
 from planlint.tablefmt import format_table
 
-HEADER = ["Run Name", "Model", "LoRA Rank", "Learning Rate", "Batch Size", "Type", "Est. Time"]
-ROWS = [
-    [
-        "Llama-3.2-1B_rank8_lr1e-5",
-        "Llama-3.2-1B-Instruct",
-        "8",
-        "1e-5",
-        "4",
-        "Fine-tuned",
-        "~10min",
-    ],
-    [
-        "Llama-3.2-1B_rank8_lr5e-5",
-        "Llama-3.2-1B-Instruct",
-        "8",
-        "5e-5",
-        "4",
-        "Fine-tuned",
-        "~10min",
-    ],
-    ["Llama-3.2-1B_base", "Llama-3.2-1B-Instruct", "-", "-", "-", "Control", "N/A"],
-]
+HEADER, ROWS = SEED_HEADER, SEED_ROWS
 SEED_LINES = format_table(HEADER, ROWS, "seed")
 BEGIN = "<!-- planlint:begin all-runs -->"
 END = "<!-- planlint:end all-runs -->"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import SEED_HEADER, SEED_ROWS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,28 +21,7 @@ from planlint.tablefmt import (
     parse_time,
 )
 
-HEADER = ["Run Name", "Model", "LoRA Rank", "Learning Rate", "Batch Size", "Type", "Est. Time"]
-ROWS = [
-    [
-        "Llama-3.2-1B_rank8_lr1e-5",
-        "Llama-3.2-1B-Instruct",
-        "8",
-        "1e-5",
-        "4",
-        "Fine-tuned",
-        "~10min",
-    ],
-    [
-        "Llama-3.2-1B_rank8_lr5e-5",
-        "Llama-3.2-1B-Instruct",
-        "8",
-        "5e-5",
-        "4",
-        "Fine-tuned",
-        "~10min",
-    ],
-    ["Llama-3.2-1B_base", "Llama-3.2-1B-Instruct", "-", "-", "-", "Control", "N/A"],
-]
+HEADER, ROWS = SEED_HEADER, SEED_ROWS
 
 # Copied byte for byte from reference/000_8ad76d3f46f152df.txt (the lines after "## All Runs").
 SEED_TABLE = """\
