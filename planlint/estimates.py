@@ -59,7 +59,8 @@ def run_spec(plan: Plan, run: YMap) -> RunSpec:
     """A fine-tuned run as the estimator sees it: per-run values, else the controls."""
     from planlint.estimator import RunSpec
 
-    params = run.get("parameters") if isinstance(run.get("parameters"), YMap) else YMap(1, 1, 1)
+    got = run.get("parameters")
+    params: YMap = got if isinstance(got, YMap) else YMap(1, 1, 1)
     controls = plan.controls
 
     def value(key: str) -> Any:
