@@ -95,11 +95,14 @@ def check(
 ) -> None:
     """Check plans, docs or folders (none: every plan in the git repository)."""
     from planlint import engine, report
+    from planlint.config import check_selectors
 
     config = state.config()
     if select:
         config.select = _ids(select)
+        check_selectors(config.select, "--select")
     if ignore:
+        check_selectors(_ids(ignore), "--ignore")
         config.ignore = [*config.ignore, *_ids(ignore)]
     if strict is not None:
         config.strict = strict
@@ -421,11 +424,16 @@ def estimate(
     if write:
         from planlint.fix import fix as run_fix
         from planlint.fix import write_plan_text
+        from planlint.yamledit import EditError
 
-        new = write_estimates(plan_path, loaded.text, results, apply_batch_size)
-        if new != loaded.text:
-            write_plan_text(plan_path, loaded, new)
-            click.echo(f"Fixing {plan.display}", err=True)
+        try:
+            new = write_estimates(plan_path, loaded.text, results, apply_batch_size)
+            if new != loaded.text:
+                write_plan_text(plan_path, loaded, new)
+                click.echo(f"Fixing {plan.display}", err=True)
+        except (EditError, OSError) as exc:
+            click.echo(f"planlint: {plan.display}: not written: {exc}", err=True)
+            sys.exit(1)
         report = run_fix([str(plan_path)], config)
         for change in report.changes:
             click.echo(f"Fixing {change.display}", err=True)

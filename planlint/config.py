@@ -68,6 +68,18 @@ class Config:
         return name in self.plan_files
 
 
+def check_selectors(selectors: list[str], where: str) -> None:
+    """Refuse a selector that names no rule (a typo would silently hide every finding)."""
+    from planlint.rules import RULES, all_checks
+
+    list(all_checks())
+    for sel in selectors:
+        if sel != "ALL" and not any(rid.startswith(sel) for rid in RULES):
+            raise ConfigError(
+                f"{where}: '{sel}' selects no rule (rule ids look like PL213, prefixes like PL2)"
+            )
+
+
 def _matches(rule_id: str, selectors: list[str]) -> bool:
     return any(s == "ALL" or rule_id.startswith(s) for s in selectors)
 
@@ -146,6 +158,12 @@ def from_mapping(table: dict[str, Any], source: Path | None = None) -> Config:
                 if sev not in ("error", "warning", "info"):
                     raise ConfigError(f"{where}: severity of {rid} must be error, warning or info")
             value = {k.upper(): v for k, v in value.items()}
+        if key in ("select", "extend_select", "ignore"):
+            value = [str(v).upper() for v in value]
+            check_selectors(value, where)
+        if key == "per_file_ignores":
+            for ids in value.values():
+                check_selectors([str(v).upper() for v in ids], where)
         if key == "table_style" and value not in ("seed", "aligned"):
             raise ConfigError(f"{where}: table-style must be 'seed' or 'aligned'")
         setattr(cfg, key, value)

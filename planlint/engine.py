@@ -160,7 +160,10 @@ class Collector:
         for line, ids in sorted(suppressions.items()):
             for rid in sorted(ids):
                 if (line, rid) not in used and rid != "PL020":
-                    msg = f"suppression of {rid} on this line silenced nothing"
+                    if rid in RULES:
+                        msg = f"suppression of {rid} on this line silenced nothing"
+                    else:
+                        msg = f"{rid} in this suppression is not a planlint rule (see `planlint rules`)"
                     self.add([Hit("PL020", line, 1, msg, "remove the comment")])
 
 

@@ -116,7 +116,17 @@ def write_estimates(
     path: Path, text: str, results: Sequence[RunEstimate], apply_batch_size: bool = False
 ) -> str:
     """plan.yaml's text with compute.time and compute.basis set per run (surgical edits)."""
-    from planlint.yamledit import Edit, EditError, add_key, apply_edits, dq, set_scalar
+    from planlint.yamledit import (
+        Edit,
+        EditError,
+        add_key,
+        add_keys,
+        apply_edits,
+        check_edit,
+        dq,
+        own,
+        set_scalar,
+    )
 
     loaded = load_plan(path, text=text)
     if not isinstance(loaded.data, YMap):
@@ -124,6 +134,17 @@ def write_estimates(
     runs = loaded.data.get("runs")
     lines = text.splitlines(keepends=True)
     edits: list[Edit] = []
+    touched: set[int] = set()
+
+    def target(mapping: YMap, run: YMap, what: str) -> YMap:
+        # An alias or merge key would make one edit land in several runs (or nowhere sensible).
+        if id(mapping) in touched or not own(mapping, run):
+            raise EditError(
+                f"{what} of run '{run.get('name')}' is an alias or merged; write it out, then retry"
+            )
+        touched.add(id(mapping))
+        return mapping
+
     for result in results:
         est = result.estimate
         run = runs[result.index] if isinstance(runs, list) and result.index < len(runs) else None
@@ -133,29 +154,43 @@ def write_estimates(
             # parameters before compute: edits at one spot land in list order
             params = run.get("parameters")
             if isinstance(params, YMap):
-                for key, number in (
+                params = target(params, run, "parameters")
+                wanted = [
                     ("batch_size", est.batch_size_suggestion),
                     ("gradient_accumulation_steps", est.gradient_accumulation_suggestion),
-                ):
+                ]
+                new_keys = []
+                for key, number in wanted:
                     if number is None:
                         continue
                     if key in params:
                         edits.append(set_scalar(lines, params, key, str(number)))
                     else:
-                        edits.append(add_key(lines, params, key, str(number)))
+                        new_keys.append((key, str(number)))
+                if new_keys:
+                    edits.append(add_keys(lines, params, new_keys))
         basis = est.basis.replace("\n", " ")
         compute = run.get("compute")
         if isinstance(compute, YMap):
+            compute = target(compute, run, "compute")
+            missing = []
             for key, value in (("time", dq(est.time)), ("basis", dq(basis))):
                 if key in compute and not isinstance(compute[key], (dict, list)):
                     edits.append(set_scalar(lines, compute, key, value))
                 elif key not in compute:
-                    edits.append(add_key(lines, compute, key, value))
+                    missing.append((key, value))
+            if missing:
+                edits.append(add_keys(lines, compute, missing))
         elif "compute" not in run:
             edits.append(
-                add_key(lines, run, "compute", "{time: " + dq(est.time) + ", basis: " + dq(basis) + "}")
+                add_key(
+                    lines,
+                    target(run, run, "run"),
+                    "compute",
+                    "{time: " + dq(est.time) + ", basis: " + dq(basis) + "}",
+                )
             )
     new = apply_edits(text, edits)
-    if new != text and load_plan(path, text=new).fatal:
-        raise EditError("the edit would break the YAML; nothing written")
+    if new != text:
+        check_edit(path, text, new)
     return new

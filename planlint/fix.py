@@ -108,8 +108,17 @@ def _edit_plans(
                             )
                         )
                 names = {run.get("name") for _, run in plan.runs()}
+                implied = list(implied_runs(plan))
+                counts: dict[str, int] = {}
+                for r in implied:
+                    counts[r.name] = counts.get(r.name, 0) + 1
                 missing = []
-                for r in implied_runs(plan):
+                for r in implied:
+                    if counts[r.name] > 1:
+                        report.errors.append(
+                            f"{display}: not adding {r.name}: the naming template gives other runs this name too (PL219)"
+                        )
+                        continue
                     if r.type == "control":
                         if r.model in have_control:
                             continue
@@ -118,6 +127,7 @@ def _edit_plans(
                     if r.name in names:
                         notes.append(f"skipped {r.name}: a run of that name exists with other parameters")
                         continue
+                    names.add(r.name)
                     missing.append(r)
                 text = splice_runs(text, missing)
                 notes += [f"added run {r.name}" for r in missing]

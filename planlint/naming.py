@@ -40,7 +40,7 @@ def _value_slots(abbrev: str, value: Any, written: str) -> list[Slot]:
     if isinstance(value, bool):
         return [Slot(abbrev + ("true" if value else "false"))]
     if isinstance(value, (int, float)):
-        return [Slot(abbrev), Slot(written, float(value))]
+        return [Slot(abbrev), Slot(written.lstrip("+"), float(value))]
     if isinstance(value, str):
         return [Slot(_STRING_KEEP.sub("", value))]
     return [Slot(abbrev + _STRING_KEEP.sub("", str(value)))]

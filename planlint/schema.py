@@ -249,10 +249,8 @@ def _to_hits(root: YMap, error: Any) -> Iterator[Hit]:
             )
         return
     line, col = position(root, path)
-    if kind == "pattern" and _TIME_PATH.match(where):
-        msg = f"{where} {_short(error.instance)} is not a SLURM time"
-        yield Hit("PL106", line, col, msg, 'write H:MM:SS, e.g. "0:30:00", or D-HH:MM:SS; quote it')
-        return
+    if _TIME_PATH.match(where) and isinstance(error.instance, (str, int)):
+        return  # compute.time values are judged by the parser the table uses (see _times)
     yield Hit("PL101", line, col, f"{where}: {_message(error)}", _hint(error))
 
 
@@ -302,8 +300,46 @@ def _required_hint(path: tuple[Any, ...], key: str) -> str | None:
     return hints.get(key)
 
 
+#: Longer than this is no SLURM request anyone means (and would render as ~2399999h).
+MAX_TIME_SECONDS = 366 * 24 * 3600
+
+
+def _times(data: YMap) -> Iterator[Hit]:
+    """PL106: compute.time must parse the way the All Runs table parses it."""
+    from planlint.tablefmt import parse_time
+
+    computes: list[tuple[str, Any]] = []
+    runs = data.get("runs")
+    if isinstance(runs, list):
+        computes += [
+            (f"runs[{i}].compute", r.get("compute")) for i, r in enumerate(runs) if isinstance(r, dict)
+        ]
+    evaluation = data.get("evaluation")
+    if isinstance(evaluation, dict):
+        computes.append(("evaluation.compute", evaluation.get("compute")))
+    for where, compute in computes:
+        if not isinstance(compute, YMap) or "time" not in compute:
+            continue
+        value = compute["time"]
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            continue
+        seconds = parse_time(value if isinstance(value, int) else str(value))
+        if seconds is None or seconds > MAX_TIME_SECONDS:
+            line, col = compute.vpos["time"]
+            why = "is not a SLURM time" if seconds is None else "is longer than a year"
+            shown = compute.raw.get("time", str(value))
+            yield Hit(
+                "PL106",
+                line,
+                col,
+                f"{where}.time '{shown}' {why}",
+                'write H:MM:SS, e.g. "0:30:00", or D-HH:MM:SS; quote it',
+            )
+
+
 def _semantic_schema_checks(data: YMap) -> Iterator[Hit]:
     """Checks of the schema family that JSON Schema cannot express."""
+    yield from _times(data)
     evaluation = data.get("evaluation")
     if isinstance(evaluation, YMap) and "system_prompt" in evaluation:
         line, col = evaluation.kpos["system_prompt"]

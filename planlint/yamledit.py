@@ -130,15 +130,25 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
         src = lines[kline - 1]
         style = RunStyle(dash_indent="  ")
         new = [line_ + nl for r in runs_to_add for line_ in run_lines(r, style)]
-        if isinstance(runs, YSeq):  # `runs: []`
-            if line != kline or src[col - 1 : col + 1] != "[]":
+        body = src.rstrip("\r\n")
+        eol = src[len(body) :] or nl
+        if line != kline:
+            raise EditError("runs: holds a value on another line; write `runs:` and retry")
+        if isinstance(runs, YSeq):  # `runs: []` or `runs: [ ]`
+            close = body.find("]", col - 1)
+            if body[col - 1 : col] != "[" or close < 0 or body[col:close].strip():
                 raise EditError("runs is an empty flow list that spans lines; write `runs:` and retry")
-            head = src[: col - 1].rstrip() + src[col + 1 :].lstrip(" ")
-            lines[kline - 1] = head if head.endswith(("\n", "\r")) else head + nl
-        elif not src.endswith(("\n", "\r")):
-            lines[kline - 1] = src + nl
+            value_end = close + 1
+        else:  # `runs:`, `runs: ~`, `runs: null`
+            value_end = (
+                scalar_end(body, col - 1, flow=False) if body[col - 1 : col] not in ("", "#") else col - 1
+            )
+        rest = body[value_end:].strip()
+        lines[kline - 1] = body[: col - 1].rstrip() + (f"  {rest}" if rest else "") + eol
         result = "".join(lines[:kline] + new + lines[kline:])
     else:
+        if any(line.rstrip("\r\n") == "..." for line in lines):
+            raise EditError("the plan ends its document with `...`; add `runs:` by hand and retry")
         body = "".join(line + nl for r in runs_to_add for line in run_lines(r, RunStyle()))
         sep = "" if not text or text.endswith(("\n", "\r")) else nl
         result = text + sep + "runs:" + nl + body
@@ -146,9 +156,17 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
     return result
 
 
+def check_edit(path: Path, old: str, new: str) -> None:
+    """Refuse an edit whose result does not load or has more load findings (e.g. duplicate keys)."""
+    before = load_plan(path, text=old)
+    after = load_plan(path, text=new)
+    if after.fatal or len(after.hits) > len(before.hits):
+        raise EditError("the edit would break the YAML; nothing written")
+
+
 def _verify(text: str, expected_runs: int | None = None) -> None:
     reloaded = load_plan(Path("plan.yaml"), text=text)
-    if reloaded.fatal:
+    if reloaded.fatal or any(h.rule == "PL002" for h in reloaded.hits):
         raise EditError("the edit would break the YAML; nothing written")
     if expected_runs is not None:
         runs = reloaded.data.get("runs")
@@ -266,30 +284,66 @@ def _is_flow(lines: list[str], node: YMap) -> bool:
 
 
 def set_scalar(lines: list[str], mapping: YMap, key: str, value_text: str) -> Edit:
-    """Replace the scalar value of `key` in `mapping` (which must hold a scalar there)."""
+    """Replace the scalar value of `key` in `mapping` (which must hold a one-line scalar there)."""
     line, col = mapping.vpos[key]
     src = lines[line - 1].rstrip("\r\n")
-    end = scalar_end(src, col - 1, flow=_is_flow(lines, mapping))
+    flow = _is_flow(lines, mapping)
+    if src[col - 1 : col] in ("|", ">"):
+        raise EditError(f"{key} is a block scalar (| or >); edit it by hand")
+    end = scalar_end(src, col - 1, flow=flow)
+    if not flow and _continues(lines, mapping, key, line):
+        raise EditError(f"{key} spans several lines; edit it by hand")
+    if mapping.get(key) is None and src[col - 2 : col - 1] == ":":
+        value_text = " " + value_text  # `time:` (null) becomes `time: "0:10:00"`
     return Edit(line, col - 1, end, value_text)
+
+
+def _continues(lines: list[str], mapping: YMap, key: str, line: int) -> bool:
+    """Does the block value of `key` (starting on `line`) continue on the next lines?"""
+    later = [kl for kl, _ in mapping.kpos.values() if kl > line]
+    stop = min(later) if later else mapping.end_line + 1
+    for n in range(line + 1, min(stop, len(lines) + 1)):
+        text = lines[n - 1].strip()
+        if text and not text.startswith("#"):
+            return True
+    return False
 
 
 def add_key(lines: list[str], mapping: YMap, key: str, value_text: str) -> Edit:
     """Add `key: value` to a mapping, in its flow or block style."""
+    return add_keys(lines, mapping, [(key, value_text)])
+
+
+def add_keys(lines: list[str], mapping: YMap, pairs: list[tuple[str, str]]) -> Edit:
+    """Add several `key: value` pairs to a mapping in one edit, in its flow or block style."""
     if _is_flow(lines, mapping):
         line = mapping.end_line
         src = lines[line - 1].rstrip("\r\n")
         close = mapping.end_col - 2
         if close < 0 or src[close : close + 1] != "}":
             raise EditError("cannot find the end of a flow mapping; edit it by hand")
+        if line != mapping.line and not src[:close].strip():
+            raise EditError("a flow mapping whose } stands on its own line; edit it by hand")
         before = len(src[:close].rstrip(" \t"))
-        sep = ", " if mapping else ""
-        return Edit(line, before, before, f"{sep}{key}: {value_text}")
+        body = ", ".join(f"{k}: {v}" for k, v in pairs)
+        prev = src[:before][-1:]
+        sep = "" if not mapping or prev in ("{", ",") else ", "
+        if prev == ",":
+            sep = " "
+        return Edit(line, before, before, f"{sep}{body}")
+    if not mapping.kpos:
+        raise EditError("an empty block mapping; edit it by hand")
     first_line, first_col = next(iter(mapping.kpos.values()))
     indent = " " * (first_col - 1)
     after = _last_content_line(lines, first_line, max(first_line, mapping.end_line))
     end = len(lines[after - 1].rstrip("\r\n"))
     nl = "\r\n" if lines[0].endswith("\r\n") else "\n"
-    return Edit(after, end, end, f"{nl}{indent}{key}: {value_text}")
+    return Edit(after, end, end, "".join(f"{nl}{indent}{k}: {v}" for k, v in pairs))
+
+
+def own(mapping: YMap, owner: YMap) -> bool:
+    """Is `mapping` written inside `owner` (not reached through an alias or a merge key)?"""
+    return owner.line <= mapping.line <= max(owner.line, owner.end_line)
 
 
 def dq(text: str) -> str:

@@ -169,3 +169,20 @@ def test_status_command_text_and_json(tmp_path: Path, monkeypatch, capsys) -> No
     data = json.loads(capsys.readouterr().out)
     assert data["version"] == 1 and {r["state"] for r in data["runs"]} >= {"trained", "planned"}
     assert main(["status", "missing.yaml"]) == 2
+
+
+@pytest.mark.parametrize("args", [["--select", "PL2O1"], ["--ignore", "PLX"]])
+def test_a_selector_that_selects_nothing_is_a_usage_error(bad_plan: Path, args: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["check", *args, "plan.yaml"]) == 2
+    assert "selects no rule" in capsys.readouterr().err
+
+
+def test_unknown_rule_in_a_suppression_is_named(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    bad_plan.write_text(
+        bad_plan.read_text(encoding="utf-8").replace(
+            "  epochs: 1\n", "  epochs: 1  # planlint: disable=PL999\n"
+        ),
+        encoding="utf-8",
+    )
+    main(["check", "plan.yaml"])
+    assert "PL999 in this suppression is not a planlint rule" in capsys.readouterr().out

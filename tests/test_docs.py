@@ -390,3 +390,32 @@ def test_property_fix_touches_only_the_region(experiment: Path, before: str, aft
     assert new.startswith(prefix.encode()) and new.endswith(suffix.encode())
     assert fix(["exp/PLAN.md"], Config()).changes == []
     assert [f for f in doc_findings(["exp/PLAN.md"]) if f.rule == "PL501"] == []
+
+
+@pytest.mark.parametrize(
+    "runs_line", ["runs: []  # todo\n", "runs: [ ]\n", "runs: ~\n", "runs: null  # later\n", "runs:\n"]
+)
+def test_fix_runs_into_an_empty_runs_list(tmp_path: Path, monkeypatch, runs_line: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    head = SEED[: SEED.index("runs:\n")]
+    tail = SEED[SEED.index("\nevaluation:") :]
+    (tmp_path / "plan.yaml").write_text(head + runs_line + tail, encoding="utf-8")
+    report = fix(["plan.yaml"], Config(), add_runs=True)
+    assert report.errors == []
+    new = (tmp_path / "plan.yaml").read_text(encoding="utf-8")
+    assert new.startswith(head) and new.endswith(tail)
+    assert ("# todo" in new) == ("# todo" in runs_line) and ("# later" in new) == ("# later" in runs_line)
+    assert [f.rule for f in run(["plan.yaml"], Config(ignore=["PL504", "PL6", "PL7", "PL4"])).findings] == []
+
+
+def test_fix_runs_never_writes_colliding_names(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    text = TWO_MODEL.replace("      short: Llama-3.2-3B\n", "      short: Llama-3.2-1B\n")
+    head = text[: text.index("runs:\n")]
+    (tmp_path / "plan.yaml").write_text(head + "runs: []\n", encoding="utf-8")
+    report = fix(["plan.yaml"], Config(), add_runs=True)
+    assert any("PL219" in e for e in report.errors)
+    found = run(["plan.yaml"], Config()).findings
+    assert "PL201" not in [f.rule for f in found] and "PL219" in [f.rule for f in found]

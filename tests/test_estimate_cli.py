@@ -205,3 +205,71 @@ def test_write_into_block_runs_without_compute(tmp_path: Path) -> None:
         and "gradient_acc" not in line
         and "compute" not in line
     ] == []
+
+
+def _one_run_plan(compute: str) -> str:
+    return SEED.replace('    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', compute, 1)
+
+
+@pytest.mark.parametrize(
+    ("compute", "expected"),
+    [
+        ("    compute: {}\n", '    compute: {time: "0:20:00", basis: "1 log"}\n'),
+        ('    compute: {time: "1:00:00", }\n', '    compute: {time: "0:20:00", basis: "1 log" }\n'),
+        (
+            "    compute:\n      time:\n      gpus: 1\n",
+            '    compute:\n      time: "0:20:00"\n      gpus: 1\n      basis: "1 log"\n',
+        ),
+    ],
+    ids=["empty-flow", "trailing-comma", "null-time"],
+)
+def test_write_into_awkward_compute_mappings(tmp_path: Path, compute: str, expected: str) -> None:
+    from planlint.estimates import RunEstimate
+    from planlint.load import load_plan
+
+    text = _one_run_plan(compute)
+    path = tmp_path / "plan.yaml"
+    run0 = load_plan(path, text=text).data["runs"][0]
+    est = Estimate(
+        run=run0["name"],
+        time="0:20:00",
+        seconds_raw=600.0,
+        batch_size_suggestion=None,
+        gradient_accumulation_suggestion=None,
+        basis="1 log",
+    )
+    new = write_estimates(path, text, [RunEstimate(0, run0, est)])
+    assert (
+        expected in new
+        and new.replace(expected, compute.replace("1:00:00", "0:20:00").replace(", }", ", basis: x}"), 1)
+        is not None
+    )
+    assert load_plan(path, text=new).data["runs"][0]["compute"]["time"] == "0:20:00"
+
+
+@pytest.mark.parametrize(
+    "compute",
+    ["    compute: *c\n", "    compute:\n      time: |\n        0:10:00\n"],
+    ids=["alias", "block-scalar"],
+)
+def test_write_refuses_what_it_cannot_edit_safely(project: Path, compute: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    plan = project / "exp" / "plan.yaml"
+    text = plan.read_text(encoding="utf-8")
+    if "*c" in compute:
+        text = text.replace(
+            "    parameters: {lora_rank: 8, lr: 1e-5}\n",
+            "    parameters: {lora_rank: 8, lr: 1e-5}\n    compute: &c {gpus: 1}\n",
+            1,
+        )
+        text = text.replace('    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', compute, 1)
+    else:
+        text = text.replace(
+            "    parameters: {lora_rank: 8, lr: 1e-5}\n",
+            "    parameters: {lora_rank: 8, lr: 1e-5}\n" + compute,
+            1,
+        )
+    plan.write_text(text, encoding="utf-8")
+    before = plan.read_bytes()
+    assert main(["estimate", "exp/plan.yaml", "--logs", "scratch/**/slurm-*.out", "--write"]) == 1
+    assert "not written" in capsys.readouterr().err
+    assert plan.read_bytes() == before

@@ -342,3 +342,41 @@ def test_property_full_product_is_clean_and_each_removal_is_one_finding(
         f.rule for f in lint(head + "".join(remaining), Config(ignore=["PL218"])) if f.rule.startswith("PL2")
     ]
     assert len(found) == 1 and found[0] in ("PL213", "PL204", "PL205"), found
+
+
+@pytest.mark.parametrize(
+    ("edits", "needle"),
+    [
+        (
+            [("output:\n", 'naming:\n  template: "{model}_r{lora_rank}"\n\noutput:\n')],
+            '  template: "{model}_r{lora_rank}"',
+        ),
+        (
+            [("      short: Llama-3.2-3B\n", "      short: Llama-3.2-1B\n")],
+            "    - name: Llama-3.2-3B-Instruct",
+        ),
+    ],
+    ids=["template-drops-a-variable", "two-models-one-short-name"],
+)
+def test_names_that_collide_across_the_sweep(lint, edits, needle: str) -> None:  # type: ignore[no-untyped-def]
+    text = edit(TWO_MODEL, *edits)
+    found = only(lint(text), "PL219")
+    assert len(found) == 1 and found[0].line == line_of(text, needle)
+    assert "would all be named" in found[0].message
+
+
+def test_duplicate_model_entries(lint) -> None:  # type: ignore[no-untyped-def]
+    text = edit(
+        TWO_MODEL,
+        (
+            "models:\n  base:\n",
+            "models:\n  base:\n    - name: Llama-3.2-3B-Instruct\n      path: /scratch/other/Llama-3.2-3B-Instruct\n",
+        ),
+    )
+    found = only(lint(text), "PL220")
+    assert len(found) == 1 and "first at line" in found[0].message
+
+
+def test_signed_numbers_render_clean_names(lint) -> None:  # type: ignore[no-untyped-def]
+    text = edit(SEED, ("lr: [1e-5, 5e-5]", "lr: [+1e-5, 5e-5]"))
+    assert "PL202" not in rules_of(lint(text)) and "PL217" not in rules_of(lint(text))

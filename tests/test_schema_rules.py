@@ -145,3 +145,21 @@ def test_cruijff_template_vocabulary_is_fully_known(lint) -> None:  # type: igno
 
 def test_plan_that_is_not_a_mapping(lint) -> None:  # type: ignore[no-untyped-def]
     assert rules_of(lint("- a\n- b\n")) == ["PL101"]
+
+
+@pytest.mark.parametrize(
+    ("value", "bad"),
+    [
+        ('"1:99:99"', True),
+        ('"1:60"', True),
+        ('"99999999999999999999-0"', True),
+        ('"2-12:30:00"', False),
+        ("90", False),
+        ('"0:15:00"', False),
+    ],
+)
+def test_compute_time_is_judged_by_the_table_parser(lint, value: str, bad: bool) -> None:  # type: ignore[no-untyped-def]
+    text = edit(TWO_MODEL, ('compute: {time: "0:15:00"', f"compute: {{time: {value}"))
+    found = only(lint(text), "PL106")
+    assert len(found) == (1 if bad else 0)
+    assert "PL101" not in rules_of(lint(text))

@@ -69,6 +69,8 @@ declare(
     Rule("PL216", "bad-exclude", E, "a sweep.exclude entry names a key that is no variable or model"),
     Rule("PL217", "name-mismatch", E, "a run name differs from the one its parameters render"),
     Rule("PL218", "unused-model", W, "a model in models.base that no run uses"),
+    Rule("PL219", "name-collision", E, "the naming template gives two runs of the sweep the same name"),
+    Rule("PL220", "duplicate-model", E, "two models.base entries share a name"),
 )
 
 
@@ -183,6 +185,7 @@ def check_runs(plan: Plan) -> Iterator[Hit]:
                     f"use one of [{allowed}] or add it to variables.{var}",
                 )
     yield from _check_names(plan)
+    yield from _check_collisions(plan)
     yield from _check_controls(plan)
     yield from _check_coverage(plan)
     yield from _check_excludes(plan)
@@ -232,6 +235,51 @@ def _check_names(plan: Plan) -> Iterator[Hit]:
             f"run name '{name}' does not match {kind}: expected '{expected}'",
             f"rename it to {expected} (template {plan.control_template() if rtype == 'control' else plan.template()})",
         )
+
+
+def _check_collisions(plan: Plan) -> Iterator[Hit]:
+    """Names must tell the runs of the sweep apart (a template that drops a variable, two models
+    with one short name, string values that reduce to the same token)."""
+    seen_models: dict[str, int] = {}
+    for i, model in plan.models():
+        name = model.get("name")
+        if isinstance(name, str):
+            if name in seen_models:
+                yield plan.hit(
+                    "PL220",
+                    ("models", "base", i, "name"),
+                    f"model '{name}' is declared twice (first at line {plan.pos('models', 'base', seen_models[name], 'name')[0]})",
+                    "keep one entry per model",
+                )
+            else:
+                seen_models[name] = i
+    first: dict[str, ImpliedRun] = {}
+    clashes: dict[str, list[ImpliedRun]] = {}
+    for r in implied_runs(plan, with_controls=True):
+        if r.name in first:
+            clashes.setdefault(r.name, [first[r.name]]).append(r)
+        else:
+            first[r.name] = r
+    if not clashes:
+        return
+    name, runs = next(iter(clashes.items()))
+    described = "; ".join(
+        f"{r.model} {' '.join(f'{v}={t}' for v, _, t in r.params) or '(control)'}" for r in runs[:4]
+    )
+    where: tuple[Any, ...] = (
+        ("naming", "template")
+        if "template" in plan.naming
+        else ("models", "base", runs[1].model_index, "name")
+    )
+    more = f" ({len(clashes) - 1} more names collide)" if len(clashes) > 1 else ""
+    hint = "use every variable in naming.template ({vars} does), and give each model its own `short`"
+    yield plan.hit(
+        "PL219",
+        where,
+        f"{len(runs)} runs of the sweep would all be named '{name}': {described}{more}",
+        hint,
+        key=where[0] == "naming",
+    )
 
 
 def _check_controls(plan: Plan) -> Iterator[Hit]:
