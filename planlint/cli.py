@@ -115,6 +115,11 @@ def check(
     files = len(result.plans) + len(result.docs)
     reporter = report.REPORTERS[fmt]
     kwargs: dict[str, Any] = {"files": files}
+    if fmt in ("text", "github"):
+        from planlint.plan import gpu_hours
+
+        hours = [gpu_hours(p)[0] for p in result.plan_objects if not p.loaded.fatal]
+        kwargs["gpu_hours"] = sum(hours) if any(hours) else None
     if fmt == "text":
         kwargs["color"] = _use_color()
     click.echo(reporter(result.findings, **kwargs), nl=False)

@@ -123,22 +123,10 @@ def default_base(repo: Repo) -> tuple[str, Commit]:
 
 def hours_of(plan: Plan) -> Hours:
     """Sum over fine-tuned runs of compute.time x compute.gpus (default controls.gpus, else 1)."""
-    from planlint.tablefmt import parse_time
+    from planlint.plan import gpu_hours
 
-    out = Hours()
-    default_gpus = _gpus(plan.controls.get("gpus")) or 1
-    for _, run in plan.runs():
-        if run.get("type") != "fine-tuned":
-            continue
-        compute = run.get("compute")
-        compute = compute if isinstance(compute, dict) else {}
-        time = compute.get("time")
-        seconds = parse_time(time) if isinstance(time, (str, int)) else None
-        if seconds is None:
-            out.unestimated += 1
-            continue
-        out.total += seconds * (_gpus(compute.get("gpus")) or default_gpus) / 3600
-    return out
+    total, missing = gpu_hours(plan)
+    return Hours(total=total, unestimated=missing)
 
 
 def _gpus(value: Any) -> int | None:

@@ -163,3 +163,27 @@ def render_value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return repr(value)
     return str(value)
+
+
+def gpu_hours(plan: Plan) -> tuple[float, int]:
+    """Estimated GPU hours (sum over fine-tuned runs of compute.time x GPUs) and how many
+    fine-tuned runs have no usable compute.time (left out of the sum)."""
+    from planlint.tablefmt import parse_time
+
+    def count(value: Any) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+
+    total, missing = 0.0, 0
+    default_gpus = count(plan.controls.get("gpus")) or 1
+    for _, run in plan.runs():
+        if run.get("type") != "fine-tuned":
+            continue
+        compute = run.get("compute")
+        compute = compute if isinstance(compute, dict) else {}
+        time = compute.get("time")
+        seconds = parse_time(time) if isinstance(time, (str, int)) and not isinstance(time, bool) else None
+        if seconds is None:
+            missing += 1
+            continue
+        total += seconds * (count(compute.get("gpus")) or default_gpus) / 3600
+    return total, missing

@@ -186,3 +186,10 @@ def test_unknown_rule_in_a_suppression_is_named(bad_plan: Path, capsys) -> None:
     )
     main(["check", "plan.yaml"])
     assert "PL999 in this suppression is not a planlint rule" in capsys.readouterr().out
+
+
+def test_count_line_carries_the_estimated_gpu_hours(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["check", str(EXAMPLES / "seed-sweep")]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("estimated 0.3 GPU hours")  # 2 runs x 10 min x 1 GPU
+    assert main(["check", str(EXAMPLES / "two-model-sweep" / "plan.yaml")]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("estimated 3.3 GPU hours")  # 4 x 15 min + 4 x 35 min
