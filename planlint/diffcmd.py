@@ -129,11 +129,6 @@ def hours_of(plan: Plan) -> Hours:
     return Hours(total=total, unestimated=missing)
 
 
-def _gpus(value: Any) -> int | None:
-    """A GPU count as written, or None when it is not a positive integer."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
-
-
 def run_info(run: YMap) -> RunInfo:
     params = run.get("parameters")
     return RunInfo(
