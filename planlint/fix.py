@@ -74,7 +74,7 @@ def _edit_plans(
     """Edit each plan's text; returns the new texts (written unless `check_only`)."""
     edited: dict[Path, str] = {}
     from planlint.naming import implied_runs, norm, run_params
-    from planlint.yamledit import EditError, migrate_keys
+    from planlint.yamledit import EditError, add_matrix_entries, migrate_keys
     from planlint.yamledit import add_runs as splice_runs
 
     for path in plans:
@@ -131,6 +131,10 @@ def _edit_plans(
                     missing.append(r)
                 text = splice_runs(text, missing)
                 notes += [f"added run {r.name}" for r in missing]
+                evaluated = add_matrix_entries(text, missing)
+                if evaluated != text:
+                    notes.append("added evaluation.matrix entries for the new runs, like the existing ones")
+                    text = evaluated
         except EditError as exc:
             report.errors.append(f"{display}: not edited: {exc}")
             continue

@@ -156,6 +156,63 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
     return result
 
 
+def _flow_list(seq: Any) -> str:
+    from planlint.plan import text_of
+
+    if not isinstance(seq, YSeq):
+        return "null"
+    return "[" + ", ".join(text_of(seq, i) for i in range(len(seq))) + "]"
+
+
+def add_matrix_entries(text: str, added: list[ImpliedRun]) -> str:
+    """Evaluate newly added runs like the runs already in `evaluation.matrix` (same tasks and
+    epochs as an entry of a run of the same type), in the matrix's own style."""
+    loaded = load_plan(Path("plan.yaml"), text=text)
+    data = loaded.data
+    matrix = data.get("evaluation", {}).get("matrix") if isinstance(data, YMap) else None
+    if not added or not isinstance(matrix, YSeq) or not matrix or not isinstance(matrix[0], YMap):
+        return text
+    types = {r.get("name"): r.get("type") for r in data.get("runs") or [] if isinstance(r, YMap)}
+    examples: dict[str, YMap] = {}
+    for entry in matrix:
+        if isinstance(entry, YMap):
+            examples.setdefault(str(types.get(entry.get("run"))), entry)
+    lines = _lines(text)
+    nl = newline_of(text)
+    line, col = matrix.ipos[0]
+    src = lines[line - 1].rstrip("\r\n")
+    dash = src.rfind("-", 0, col - 1)
+    indent = src[:dash] if dash >= 0 else "  "
+    flow = src[col - 1 : col] == "{"
+    present = {e.get("run") for e in matrix if isinstance(e, YMap)}
+    new: list[str] = []
+    for run in added:
+        example = examples.get(run.type)
+        if example is None or run.name in present:
+            continue
+        tasks = _flow_list(example.get("tasks"))
+        epochs = _flow_list(example.get("epochs")) if run.type == "fine-tuned" else "null"
+        if flow:
+            new.append(f"{indent}- {{run: {quote(run.name)}, tasks: {tasks}, epochs: {epochs}}}")
+        else:
+            new += [
+                f"{indent}- run: {quote(run.name)}",
+                f"{indent}  tasks: {tasks}",
+                f"{indent}  epochs: {epochs}",
+            ]
+    if not new:
+        return text
+    last = matrix[-1]
+    first_line = matrix.ipos[-1][0]
+    end = last.end_line if isinstance(last, (YMap, YSeq)) else first_line
+    after = _last_content_line(lines, first_line, max(first_line, end))
+    if not lines[after - 1].endswith(("\n", "\r")):
+        lines[after - 1] += nl
+    result = "".join(lines[:after] + [line_ + nl for line_ in new] + lines[after:])
+    check_edit(Path("plan.yaml"), text, result)
+    return result
+
+
 def check_edit(path: Path, old: str, new: str) -> None:
     """Refuse an edit whose result does not load or has more load findings (e.g. duplicate keys)."""
     before = load_plan(path, text=old)

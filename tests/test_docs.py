@@ -419,3 +419,22 @@ def test_fix_runs_never_writes_colliding_names(tmp_path: Path, monkeypatch) -> N
     assert any("PL219" in e for e in report.errors)
     found = run(["plan.yaml"], Config()).findings
     assert "PL201" not in [f.rule for f in found] and "PL219" in [f.rule for f in found]
+
+
+def test_fix_runs_also_evaluates_the_new_runs(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    text = TWO_MODEL.replace("  lr: [1e-5, 5e-5]\n", "  lr: [1e-5, 5e-5, 1e-4]\n")
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    report = fix(["plan.yaml"], Config(), add_runs=True)
+    assert report.errors == []
+    new = (tmp_path / "plan.yaml").read_text(encoding="utf-8")
+    assert new.endswith(
+        "    - {run: Llama-3.2-3B_base, vis_label: 3B base, tasks: [capitalization], epochs: null}\n"
+        "    - {run: Llama-3.2-1B_rank4_lr1e-4, tasks: [capitalization], epochs: [0, 1]}\n"
+        "    - {run: Llama-3.2-1B_rank8_lr1e-4, tasks: [capitalization], epochs: [0, 1]}\n"
+        "    - {run: Llama-3.2-3B_rank4_lr1e-4, tasks: [capitalization], epochs: [0, 1]}\n"
+        "    - {run: Llama-3.2-3B_rank8_lr1e-4, tasks: [capitalization], epochs: [0, 1]}\n"
+    )
+    found = run(["plan.yaml"], Config(ignore=["PL504", "PL6"])).findings
+    assert [f.rule for f in found if f.severity.value != "info"] == []
