@@ -317,10 +317,13 @@ def test_fix_runs_adds_implied_runs_in_the_plans_style(experiment: Path) -> None
     assert sorted(c.display for c in report.changes) == ["exp/PLAN.md", "exp/plan.yaml"]
     new = plan.read_text(encoding="utf-8")
     added = "  - name: Llama-3.2-1B_rank8_lr1e-4\n    type: fine-tuned\n    model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 1e-4}\n"
-    assert new == text.replace(
-        "    parameters: {}\n\nevaluation:", "    parameters: {}\n" + added + "\nevaluation:"
+    evaluated = "    - run: Llama-3.2-1B_rank8_lr1e-4\n      tasks: [capitalization]\n      epochs: [0]\n"
+    assert (
+        new
+        == text.replace("    parameters: {}\n\nevaluation:", "    parameters: {}\n" + added + "\nevaluation:")
+        + evaluated
     )
-    assert [f for f in run(["exp"], Config()).findings if f.severity.value == "error"] == []
+    assert [f for f in run(["exp"], Config()).findings if f.severity.value != "info"] == []
     assert fix(["exp"], Config(), add_runs=True).changes == []  # idempotent, never deletes
 
 
