@@ -280,17 +280,24 @@ def test_fix_leaves_a_doc_with_broken_markers_alone(experiment: Path, capsys) ->
     assert doc.read_text(encoding="utf-8") == text
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")
-def test_fix_on_a_read_only_folder_fails_cleanly(experiment: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_fix_on_a_read_only_folder_fails_cleanly(experiment: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     doc = stale(experiment)
     before = doc.read_bytes()
     experiment.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    if os.geteuid() == 0:  # root may write anyway: make the folder refuse the temp file itself
+        import tempfile
+
+        def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise PermissionError(13, "Permission denied", str(experiment))
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
     try:
         assert main(["fix", "exp"]) == 1
     finally:
         experiment.chmod(0o755)
     assert doc.read_bytes() == before
-    assert "planlint:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "exp/PLAN.md: not written:" in err and "Permission denied" in err
 
 
 def test_fix_refuses_a_symlinked_doc_leaving_the_repository(experiment: Path, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
