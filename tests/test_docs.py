@@ -24,7 +24,8 @@ SEED_TABLE = """| Run Name | Model | LoRA Rank | Learning Rate | Batch Size | Ty
 | Llama-3.2-1B_rank8_lr1e-5 | Llama-3.2-1B-Instruct | 8 | 1e-5 | 4 | Fine-tuned | ~10min |
 | Llama-3.2-1B_rank8_lr5e-5 | Llama-3.2-1B-Instruct | 8 | 5e-5 | 4 | Fine-tuned | ~10min |
 | Llama-3.2-1B_base | Llama-3.2-1B-Instruct | - | - | - | Control | N/A |"""
-SEED_FILE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "000_8ad76d3f46f152df.txt"
+#: The planning checklist this tool automates (a copy of the project's reference document).
+SEED_FILE = Path(__file__).resolve().parent / "cases" / "seed_checklist.txt"
 MARKERS = "<!-- planlint:begin all-runs -->\n<!-- planlint:end all-runs -->\n"
 
 
@@ -38,8 +39,7 @@ def render(tmp_path: Path, text: str, region: str = "all-runs", config: Config |
 def test_golden_seed_table_byte_for_byte(tmp_path: Path) -> None:
     out = render(tmp_path, SEED)
     assert out == SEED_TABLE
-    if SEED_FILE.is_file():  # the seed document itself, when the reference checkout is present
-        assert "\n" + out + "\n" in SEED_FILE.read_text(encoding="utf-8")
+    assert "\n" + out + "\n" in SEED_FILE.read_text(encoding="utf-8")  # the seed document itself
 
 
 def test_golden_two_model_sweep(tmp_path: Path) -> None:
