@@ -231,7 +231,7 @@ def _verify(text: str, expected_runs: int | None = None) -> None:
             raise EditError("the edit did not land in the runs list; nothing written")
 
 
-_KEY_AT = re.compile(r"""(?P<q>["']?)(?P<key>[^"':]+)(?P=q)\s*:""")
+_KEY_AT = re.compile(r"""(?P<q>["']?)(?P<key>[^"':\s]+)(?P=q)\s*:""")
 
 
 def migrate_keys(text: str) -> tuple[str, list[str]]:

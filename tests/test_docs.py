@@ -448,3 +448,14 @@ def test_fix_runs_also_evaluates_the_new_runs(tmp_path: Path, monkeypatch) -> No
     )
     found = run(["plan.yaml"], Config(ignore=["PL504", "PL6"])).findings
     assert [f.rule for f in found if f.severity.value != "info"] == []
+
+
+def test_fix_migrate_renames_a_key_written_with_a_space_before_the_colon(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    text = edit(TWO_MODEL, ("    dataset_label: words", "    label : words"))
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    fix(["plan.yaml"], Config(), migrate=True)
+    assert (tmp_path / "plan.yaml").read_text(encoding="utf-8") == TWO_MODEL.replace(
+        "    dataset_label: words", "    dataset_label : words"
+    )

@@ -380,3 +380,12 @@ def test_duplicate_model_entries(lint) -> None:  # type: ignore[no-untyped-def]
 def test_signed_numbers_render_clean_names(lint) -> None:  # type: ignore[no-untyped-def]
     text = edit(SEED, ("lr: [1e-5, 5e-5]", "lr: [+1e-5, 5e-5]"))
     assert "PL202" not in rules_of(lint(text)) and "PL217" not in rules_of(lint(text))
+
+
+@pytest.mark.parametrize(
+    "template", ["{model}_{vars}_{unknown}", "{model}_{vars}_{", "{model}_{learning_rate}"]
+)
+def test_template_with_an_unknown_placeholder(lint, template: str) -> None:  # type: ignore[no-untyped-def]
+    text = edit(TWO_MODEL, ("output:\n", f'naming:\n  template: "{template}"\n\noutput:\n'))
+    found = only(lint(text), "PL221")
+    assert len(found) == 1 and found[0].line == line_of(text, f'  template: "{template}"')

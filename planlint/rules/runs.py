@@ -71,6 +71,7 @@ declare(
     Rule("PL218", "unused-model", W, "a model in models.base that no run uses"),
     Rule("PL219", "name-collision", E, "the naming template gives two runs of the sweep the same name"),
     Rule("PL220", "duplicate-model", E, "two models.base entries share a name"),
+    Rule("PL221", "bad-template", E, "naming.template or naming.control uses an unknown placeholder"),
 )
 
 
@@ -185,6 +186,7 @@ def check_runs(plan: Plan) -> Iterator[Hit]:
                     f"use one of [{allowed}] or add it to variables.{var}",
                 )
     yield from _check_names(plan)
+    yield from _check_templates(plan)
     yield from _check_collisions(plan)
     yield from _check_controls(plan)
     yield from _check_coverage(plan)
@@ -235,6 +237,26 @@ def _check_names(plan: Plan) -> Iterator[Hit]:
             f"run name '{name}' does not match {kind}: expected '{expected}'",
             f"rename it to {expected} (template {plan.control_template() if rtype == 'control' else plan.template()})",
         )
+
+
+def _check_templates(plan: Plan) -> Iterator[Hit]:
+    import re
+
+    known = {"model", "vars", *plan.variables}
+    for key in ("template", "control"):
+        template = plan.naming.get(key)
+        if not isinstance(template, str):
+            continue
+        bad = [p for p in re.findall(r"\{([^{}]*)\}", template) if p not in known]
+        stray = re.sub(r"\{[^{}]*\}", "", template)
+        if bad or "{" in stray or "}" in stray:
+            what = f"unknown placeholder {{{bad[0]}}}" if bad else "an unbalanced brace"
+            yield plan.hit(
+                "PL221",
+                ("naming", key),
+                f"naming.{key} '{template}' has {what}",
+                f"use {{model}}, {{vars}} or a variable: {', '.join('{' + v + '}' for v in plan.variables) or '(none declared)'}",
+            )
 
 
 def _check_collisions(plan: Plan) -> Iterator[Hit]:
