@@ -166,9 +166,18 @@ def excluded(plan: Plan, model: str, combo: dict[str, Any]) -> int | None:
 
 def implied_runs(plan: Plan, with_controls: bool | None = None) -> Iterator[ImpliedRun]:
     """Per model in declared order: the product (first variable outermost), then its control."""
-    variables: list[tuple[str, YSeq]] = list(plan.variables.items())
     if with_controls is None:
         with_controls = plan.base_controls is not False
+    if "implied" not in plan.cache:  # several rules walk the sweep: render it once per plan
+        plan.cache["implied"] = list(_implied(plan))
+    for run in plan.cache["implied"]:
+        if with_controls or run.type != "control":
+            yield run
+
+
+def _implied(plan: Plan) -> Iterator[ImpliedRun]:
+    variables: list[tuple[str, YSeq]] = list(plan.variables.items())
+    with_controls = True
     for index, model in plan.models():
         name = model.get("name")
         if not isinstance(name, str):
