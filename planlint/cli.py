@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -446,13 +447,12 @@ def estimate(
             click.echo(f"planlint: {error}", err=True)
 
 
-def _progress_bar():  # type: ignore[no-untyped-def]
+def _progress_bar() -> Callable[[int, int], None]:
+    """A one-line counter on stderr, shown only when there are many logs."""
+
     def show(done: int, total: int) -> None:
         if total >= 20:
-            end = "\n" if done >= total else ""
-            click.echo(f"\rreading logs {done}/{total}", nl=False, err=True)
-            if end:
-                click.echo("", err=True)
+            click.echo(f"\rreading logs {done}/{total}", nl=done >= total, err=True)
 
     return show
 

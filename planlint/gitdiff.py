@@ -227,11 +227,10 @@ def runs_by_name(plan: Plan) -> dict[str, tuple[int, YMap]]:
 
 # -- run folders --------------------------------------------------------------------------------
 def experiment_dir(plan: Plan) -> Path | None:
-    value = plan.section("experiment").get("dir")
-    if not isinstance(value, str) or not value.strip():
-        return None
-    folder = Path(value).expanduser()
-    return folder if folder.is_absolute() else plan.folder / folder
+    """experiment.dir resolved as every other rule resolves it (None for a placeholder)."""
+    from planlint.status import plan_path
+
+    return plan_path(plan, plan.section("experiment").get("dir"))
 
 
 def artifacts_of(folder: Path) -> str | None:
