@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from planfactory import write_plan  # noqa: E402
 
-
 # Users' installs have .pyc files; PYTHONDONTWRITEBYTECODE would make every run a first run.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
@@ -49,8 +48,8 @@ def median_run(cmd: list[str], repeat: int, cwd: Path | None = None) -> tuple[fl
 
 def pl2_seconds(plan: Path) -> float:
     from planlint.config import Config
-    from planlint.load import load_plan
-    from planlint.plan import Plan
+    from planlint.plan.load import load_plan
+    from planlint.plan.model import Plan
     from planlint.rules.runs import check_runs
 
     loaded = load_plan(plan)

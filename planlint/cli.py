@@ -117,7 +117,7 @@ def check(
     reporter = report.REPORTERS[fmt]
     kwargs: dict[str, Any] = {"files": files}
     if fmt in ("text", "github"):
-        from planlint.plan import gpu_hours
+        from planlint.plan.model import gpu_hours
 
         hours = [gpu_hours(p)[0] for p in result.plan_objects if not p.loaded.fatal]
         kwargs["gpu_hours"] = sum(hours) if any(hours) else None
@@ -128,7 +128,7 @@ def check(
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(report.markdown_summary(result.findings, files=files))
             if base is not None or changed_since is not None:
-                from planlint import diffcmd
+                from planlint.commands import diff as diffcmd
 
                 start = Path(paths[0]) if paths else None
                 rev = base if base is not None else changed_since
@@ -156,7 +156,7 @@ def check(
 def fix(state: State, paths: tuple[str, ...], check_only: bool, add_runs: bool, migrate: bool) -> None:
     """Regenerate the tables between planlint markers (only those lines change)."""
     from planlint import report
-    from planlint.fix import fix as run_fix
+    from planlint.commands.fix import fix as run_fix
 
     config = state.config()
     result = run_fix(paths, config, check_only=check_only, add_runs=add_runs, migrate=migrate)
@@ -213,7 +213,7 @@ def rules(fmt: str) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of plan.yaml."""
-    from planlint.schema import schema_path
+    from planlint.plan.schema import schema_path
 
     click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
 
@@ -229,7 +229,7 @@ def diff_command(state: State, base: str | None, head: str | None, fmt: str) -> 
     BASE defaults to the merge base with the default branch (origin/HEAD, else main or master);
     HEAD to the working tree. --format markdown renders a pull-request comment.
     """
-    from planlint import diffcmd
+    from planlint.commands import diff as diffcmd
 
     changes = diffcmd.compute(base, head, state.config())
     click.echo(diffcmd.RENDERERS[fmt](changes), nl=False)
@@ -292,7 +292,7 @@ def init_command(
     Asks on the terminal for what the options do not give; without a terminal it never asks
     and fails naming the missing option.
     """
-    from planlint import init as planinit
+    from planlint.commands import init as planinit
 
     config = state.config(planinit.existing_parent(folder))
     given = planinit.given_answers(from_answers, options)
@@ -315,10 +315,10 @@ def init_command(
 @click.pass_obj
 def status(state: State, plan_path: Path, fmt: str) -> None:
     """What actually ran versus what the plan planned, one row per run (read-only)."""
+    from planlint.commands.status import build_status, format_status
     from planlint.engine import UsageError, display_path
-    from planlint.load import load_plan
-    from planlint.plan import Plan
-    from planlint.status import build_status, format_status
+    from planlint.plan.load import load_plan
+    from planlint.plan.model import Plan
 
     if plan_path.is_dir():
         config = state.config()
@@ -375,9 +375,16 @@ def estimate(
 ) -> None:
     """Estimate wall time and batch size per fine-tuned run from prior runs' logs."""
     from planlint.engine import UsageError, display_path
-    from planlint.estimates import NoLogs, estimate_plan, log_globs, scan_logs, settings_for, write_estimates
-    from planlint.load import load_plan
-    from planlint.plan import Plan
+    from planlint.estimate.plan import (
+        NoLogs,
+        estimate_plan,
+        log_globs,
+        scan_logs,
+        settings_for,
+        write_estimates,
+    )
+    from planlint.plan.load import load_plan
+    from planlint.plan.model import Plan
 
     config = state.config()
     if not plan_path.is_file():
@@ -428,9 +435,9 @@ def estimate(
             if e.batch_basis:
                 click.echo(f"    batch: {e.batch_basis}")
     if write:
-        from planlint.fix import fix as run_fix
-        from planlint.fix import write_plan_text
-        from planlint.yamledit import EditError
+        from planlint.commands.fix import fix as run_fix
+        from planlint.commands.fix import write_plan_text
+        from planlint.plan.edit import EditError
 
         try:
             new = write_estimates(plan_path, loaded.text, results, apply_batch_size)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from planlint.config import Config
 from planlint.finding import Finding, Severity
-from planlint.load import Hit, Loaded, YMap, load_plan
-from planlint.plan import Plan
+from planlint.plan.load import Hit, Loaded, YMap, load_plan
+from planlint.plan.model import Plan
 from planlint.rules import RULES, all_checks
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class Options:
     """What `check` was asked to do beyond the configuration."""
 
     layout: bool = True
-    #: compare each plan with its version at this revision (PL8, planlint.gitdiff)
+    #: compare each plan with its version at this revision (PL8, planlint.rules.git)
     base: str | None = None
     #: check only the plans and docs changed since where HEAD left this revision (and PL8 against it)
     changed_since: str | None = None
@@ -190,7 +190,7 @@ def symlink_outside_repo(path: Path) -> Path | None:
     """The target of a symlink that leaves the repository around `path`, else None."""
     if not path.is_symlink():
         return None
-    from planlint.docs import repo_root
+    from planlint.doc.docs import repo_root
 
     target = path.resolve()
     try:
@@ -231,7 +231,7 @@ def check_plan(path: Path, config: Config, options: Options | None = None) -> tu
     if loaded.fatal:
         plan.schema_ok = False
         return plan, hits
-    from planlint.schema import validate
+    from planlint.plan.schema import validate
 
     schema_hits = validate(loaded.data)
     hits.extend(schema_hits)
@@ -267,7 +267,7 @@ def no_cyclic_gc() -> Iterator[None]:
 
 def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Result:
     if options.changed_since is not None:
-        from planlint.gitdiff import changed_files
+        from planlint.rules.git import changed_files
 
         paths = changed_files(paths, options.changed_since, config)
         if not paths:
@@ -288,7 +288,7 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
         )
         result.findings.extend(collector.findings)
     if docs or (options.docs and plans):
-        from planlint.docs import check_docs
+        from planlint.doc.docs import check_docs
 
         for doc, hits in check_docs(docs, loaded):
             collector = Collector(config, doc.display)
@@ -305,7 +305,7 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
                     result.findings.extend(collector.findings)
     rev = options.base if options.base is not None else options.changed_since
     if rev is not None:  # PL8: gitpython is imported only here
-        from planlint.gitdiff import check_base
+        from planlint.rules.git import check_base
 
         result.findings = check_base(loaded, rev, config, result.findings, branch_point=options.base is None)
     result.findings.sort(key=Finding.sort_key)
@@ -318,7 +318,7 @@ def pair(
     """A changed doc pulls in its plan and a changed plan its docs; returns plans and read docs."""
     if not options.docs:
         return plans, []
-    from planlint.docs import docs_near, has_markers
+    from planlint.doc.docs import docs_near, has_markers
 
     # Absolute, not resolved: a symlinked doc belongs to the folder of the link.
     wanted = dict.fromkeys(p.absolute() for p in docs)
@@ -328,7 +328,7 @@ def pair(
     candidates = [d for d in wanted if has_markers(d, config.max_bytes)]
     if not candidates:
         return plans, []
-    from planlint.docs import read_doc
+    from planlint.doc.docs import read_doc
 
     read = [read_doc(d, display_path(d), config) for d in candidates]
     known = {p.resolve() for p in plans}

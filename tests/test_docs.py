@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planlint.cli import main
+from planlint.commands.fix import fix
 from planlint.config import Config
+from planlint.doc.render import render_lines
 from planlint.engine import check_plan, run
-from planlint.fix import fix
-from planlint.table import render_lines
 
 SEED_TABLE = """| Run Name | Model | LoRA Rank | Learning Rate | Batch Size | Type | Est. Time |
 |----------|-------|-----------|---------------|------------|------|-----------|

@@ -13,8 +13,8 @@ from conftest import SEED, edit, only, rules_of
 from planlint.cli import main
 from planlint.config import Config
 from planlint.engine import run
-from planlint.estimates import write_estimates
-from planlint.estimator import Estimate
+from planlint.estimate.model import Estimate
+from planlint.estimate.plan import write_estimates
 
 LOGS = Path(__file__).parent / "logs"
 # cruijff_kit's training log: Llama-3.2-1B (lora_llama3_2_1b), batch 32, 250 steps/epoch, 2 epochs.
@@ -111,8 +111,8 @@ def test_write_keeps_quotes_comments_and_crlf(tmp_path: Path) -> None:
         1,
     )
     path = tmp_path / "plan.yaml"
-    from planlint.estimates import RunEstimate
-    from planlint.load import load_plan
+    from planlint.estimate.plan import RunEstimate
+    from planlint.plan.load import load_plan
 
     loaded = load_plan(path, text=text)
     runs = loaded.data["runs"]
@@ -170,8 +170,8 @@ def test_pl703_only_when_logs_are_asked_for(project: Path, capsys) -> None:  # t
 
 
 def test_write_into_block_runs_without_compute(tmp_path: Path) -> None:
-    from planlint.estimates import RunEstimate
-    from planlint.load import load_plan
+    from planlint.estimate.plan import RunEstimate
+    from planlint.plan.load import load_plan
 
     text = (Path(__file__).parent / "cases" / "cruijff" / "experiment_summary.yaml").read_text(
         encoding="utf-8"
@@ -233,8 +233,8 @@ def _one_run_plan(compute: str) -> str:
     ids=["empty-flow", "trailing-comma", "null-time"],
 )
 def test_write_into_awkward_compute_mappings(tmp_path: Path, compute: str, expected: str) -> None:
-    from planlint.estimates import RunEstimate
-    from planlint.load import load_plan
+    from planlint.estimate.plan import RunEstimate
+    from planlint.plan.load import load_plan
 
     text = _one_run_plan(compute)
     path = tmp_path / "plan.yaml"

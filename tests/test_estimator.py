@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from planlint.estimator import (
+from planlint.estimate.model import (
     EstimateSettings,
     RunSpec,
     estimate,

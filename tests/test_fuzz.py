@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from planlint.cli import main
+from planlint.commands.fix import fix
 from planlint.config import Config
 from planlint.engine import run
-from planlint.fix import fix
 
 yaml_atoms = st.sampled_from(
     [
@@ -218,7 +218,7 @@ log_atoms = st.sampled_from(
 def test_arbitrary_log_text_never_crashes_the_parsers_or_the_estimator(
     workdir: Path, text: str, cut: bool
 ) -> None:
-    from planlint.estimator import RunSpec, estimate
+    from planlint.estimate.model import RunSpec, estimate
     from planlint.logs import parse_file
 
     data = text.encode("utf-8")

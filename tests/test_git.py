@@ -446,9 +446,9 @@ def test_diff_reports_a_plan_that_does_not_load(repo: Path) -> None:
 def test_estimated_gpu_hours(
     tmp_path: Path, pairs: tuple[tuple[str, str], ...], total: float, unestimated: int
 ) -> None:
+    from planlint.commands.diff import hours_of
     from planlint.config import Config
-    from planlint.diffcmd import hours_of
-    from planlint.gitdiff import plan_from_bytes
+    from planlint.rules.git import plan_from_bytes
 
     text = edit(SEED, *pairs)
     plan = plan_from_bytes(tmp_path / "plan.yaml", "plan.yaml", text.encode(), Config())

@@ -16,9 +16,9 @@ import pytest
 from conftest import EXAMPLES, rules_of
 
 from planlint.cli import main
+from planlint.commands.fix import fix
 from planlint.config import Config
 from planlint.engine import run
-from planlint.fix import fix
 
 HOSTILE = Path(__file__).parent / "cases" / "hostile"
 

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 import planlint.cli
 from planlint.cli import main
+from planlint.commands.init import find_models, number_text, parse_variables, size_from_config, yaml_str
 from planlint.config import Config
+from planlint.doc.render import render_lines
 from planlint.engine import check_plan, run
-from planlint.init import find_models, number_text, parse_variables, size_from_config, yaml_str
-from planlint.load import load_plan
-from planlint.table import render_lines
+from planlint.plan.load import load_plan
 
 #: config.json of Llama-3.2-1B-Instruct, the fields that give its size.
 LLAMA_1B_SHAPE = {

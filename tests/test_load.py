@@ -9,7 +9,7 @@ import pytest
 from conftest import SEED, edit, only, rules_of
 
 from planlint.config import Config
-from planlint.load import load_plan, position
+from planlint.plan.load import load_plan, position
 
 
 def test_seed_example_loads_with_positions_and_source_text() -> None:

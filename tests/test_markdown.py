@@ -1,4 +1,4 @@
-"""Tests for planlint.markdown: marker scanning, region reading/rewriting, diffs, atomic writes."""
+"""Tests for planlint.doc.markers: marker scanning, region reading/rewriting, diffs, atomic writes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from conftest import SEED_HEADER, SEED_ROWS
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from planlint import markdown as md
-from planlint.markdown import (
+from planlint.doc import markers as md
+from planlint.doc.markers import (
     MarkerProblem,
     Region,
     WriteRefused,
@@ -26,7 +26,7 @@ from planlint.markdown import (
     scan,
     split_lines,
 )
-from planlint.tablefmt import format_table
+from planlint.doc.tabletext import format_table
 
 HEADER, ROWS = SEED_HEADER, SEED_ROWS
 SEED_LINES = format_table(HEADER, ROWS, "seed")

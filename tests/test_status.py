@@ -10,9 +10,9 @@ import pytest
 from conftest import TWO_MODEL
 from test_rules_layout import FINE_TUNED, Experiment, build_experiment
 
+from planlint.commands.status import build_status, format_status, log_failure
 from planlint.config import Config
 from planlint.engine import check_plan
-from planlint.status import build_status, format_status, log_failure
 
 #: The tail of a real CUDA OOM in torchtune's LoRA recipe (torch 2.5 message format).
 OOM_TAIL = """1|11|Loss: 1.2075:   4%|▍         | 11/250 [00:19<06:58,  1.75s/it]1|12|Loss: 1.1306:   5%|▍         | 12/250 [00:21<07:01,  1.77s/it]Traceback (most recent call last):

@@ -1,4 +1,4 @@
-"""Tests for planlint.tablefmt: seed/aligned rendering, parsing back, drift, Est. Time."""
+"""Tests for planlint.doc.tabletext: seed/aligned rendering, parsing back, drift, Est. Time."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from conftest import SEED_HEADER, SEED_ROWS
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planlint.tablefmt import (
+from planlint.doc.tabletext import (
     cells_equal,
     display_width,
     escape_cell,

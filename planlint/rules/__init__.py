@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from planlint.finding import Severity
 
 if TYPE_CHECKING:
-    from planlint.load import Hit
-    from planlint.plan import Plan
+    from planlint.plan.load import Hit
+    from planlint.plan.model import Plan
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,11 @@ def plan_check(func: PlanCheck) -> PlanCheck:
 
 def all_checks() -> Iterator[PlanCheck]:
     """Every registered plan check, importing the family modules on first use."""
-    from planlint import docs, gitdiff  # noqa: F401  (declare PL5, PL8; gitpython stays unimported)
+    from planlint.doc import docs  # noqa: F401  (declare PL5)
     from planlint.rules import (  # noqa: F401
         estimates,
         evaluation,
+        git,
         layout,
         runs,
         training,

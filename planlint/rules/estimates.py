@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from planlint.load import Hit, YMap
-from planlint.plan import Plan, text_of
+from planlint.doc.tabletext import format_est_time, parse_time
+from planlint.plan.load import Hit, YMap
+from planlint.plan.model import Plan, text_of
 from planlint.rules import E, I, Rule, W, declare, plan_check
-from planlint.tablefmt import format_est_time, parse_time
 
 declare(
     Rule(
@@ -68,7 +68,7 @@ def check_estimates(plan: Plan) -> Iterator[Hit]:
 
 
 def _below_estimate(plan: Plan) -> Iterator[Hit]:
-    from planlint.estimates import NoLogs, estimate_plan, log_globs, scan_logs, settings_for
+    from planlint.estimate.plan import NoLogs, estimate_plan, log_globs, scan_logs, settings_for
 
     try:
         globs = log_globs(plan.logs, plan.config)

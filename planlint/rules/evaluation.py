@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from planlint.load import Hit, YMap, YSeq
-from planlint.plan import Plan, text_of
+from planlint.plan.load import Hit, YMap, YSeq
+from planlint.plan.model import Plan, text_of
 from planlint.rules import E, I, Rule, W, declare, plan_check
 from planlint.rules.training import as_int, run_setting
 

@@ -16,11 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from planlint.load import Hit, YMap
-from planlint.plan import Plan, text_of
-from planlint.rules import E, I, Rule, W, declare, plan_check
-from planlint.rules.training import as_int
-from planlint.status import (
+from planlint.commands.status import (
     ExperimentDir,
     config_drift,
     experiment_dir,
@@ -29,6 +25,10 @@ from planlint.status import (
     run_names,
     wandb_name,
 )
+from planlint.plan.load import Hit, YMap
+from planlint.plan.model import Plan, text_of
+from planlint.rules import E, I, Rule, W, declare, plan_check
+from planlint.rules.training import as_int
 
 #: A data file larger than this is not parsed (its record count is not checked).
 MAX_DATA_BYTES = 200 * 1024 * 1024

@@ -6,8 +6,9 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from planlint.load import Hit, YMap
-from planlint.naming import (
+from planlint.plan.load import Hit, YMap
+from planlint.plan.model import RUN_PARAMETER_KEYS, Plan, text_of
+from planlint.plan.naming import (
     NAME_CHARS,
     ImpliedRun,
     implied_runs,
@@ -18,9 +19,8 @@ from planlint.naming import (
     run_params,
     run_yaml,
 )
-from planlint.plan import RUN_PARAMETER_KEYS, Plan, text_of
+from planlint.plan.schema import CONTROL_ALIASES
 from planlint.rules import E, I, Rule, W, declare, plan_check
-from planlint.schema import CONTROL_ALIASES
 
 #: How many missing combinations a finding spells out before summarising.
 MAX_LISTED = 8

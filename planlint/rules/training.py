@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from planlint.load import Hit, YMap
-from planlint.plan import Plan
+from planlint.plan.load import Hit, YMap
+from planlint.plan.model import Plan
 from planlint.rules import E, I, Rule, W, declare, plan_check
 
 #: torchtune's (and cruijff_kit's setup_finetune.py) default `lr_scheduler.num_warmup_steps`.

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planlint.load import YMap, load_plan
-from planlint.plan import Plan
+from planlint.plan.load import YMap, load_plan
+from planlint.plan.model import Plan
 
 if TYPE_CHECKING:
     from planlint.config import Config
-    from planlint.estimator import Estimate, EstimateSettings, RunSpec
+    from planlint.estimate.model import Estimate, EstimateSettings, RunSpec
     from planlint.logs import ScanResult
 
 #: Where cruijff_kit's launcher leaves SLURM logs (and copies them into artifacts/epoch_N/).
@@ -57,7 +57,7 @@ def _int(value: Any, default: int | None) -> int | None:
 
 def run_spec(plan: Plan, run: YMap) -> RunSpec:
     """A fine-tuned run as the estimator sees it: per-run values, else the controls."""
-    from planlint.estimator import RunSpec
+    from planlint.estimate.model import RunSpec
 
     got = run.get("parameters")
     params: YMap = got if isinstance(got, YMap) else YMap(1, 1, 1)
@@ -96,14 +96,14 @@ class RunEstimate:
 def settings_for(
     config: Config, cross_model: bool = False, gpu_memory_gb: float | None = None
 ) -> EstimateSettings:
-    from planlint.estimator import EstimateSettings
+    from planlint.estimate.model import EstimateSettings
 
     return EstimateSettings(cross_model=cross_model, gpu_memory_gb=gpu_memory_gb or config.gpu_memory_gb)
 
 
 def estimate_plan(plan: Plan, records: Sequence[Any], settings: EstimateSettings) -> list[RunEstimate]:
     """An estimate for every fine-tuned run of the plan."""
-    from planlint.estimator import estimate
+    from planlint.estimate.model import estimate
 
     out = []
     for i, run in plan.runs():
@@ -116,7 +116,7 @@ def write_estimates(
     path: Path, text: str, results: Sequence[RunEstimate], apply_batch_size: bool = False
 ) -> str:
     """plan.yaml's text with compute.time and compute.basis set per run (surgical edits)."""
-    from planlint.yamledit import (
+    from planlint.plan.edit import (
         Edit,
         EditError,
         add_key,

@@ -16,7 +16,7 @@ from typing import Any
 
 from planlint.config import Config
 from planlint.engine import UsageError
-from planlint.naming import NAME_CHARS, norm, quote
+from planlint.plan.naming import NAME_CHARS, norm, quote
 
 #: Asks one question on the terminal and returns the typed answer ("" when Enter was pressed).
 Ask = Callable[[str], str]
@@ -262,7 +262,7 @@ class Value:
 
 def scalar(token: str) -> Value:
     """A typed value as YAML 1.2 reads it: `1e-5` a number written as typed, `yes` a string."""
-    from planlint.load import resolve_plain
+    from planlint.plan.load import resolve_plain
 
     token = token.strip()
     if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'":
@@ -278,7 +278,7 @@ def scalar(token: str) -> Value:
 
 
 def _schema_controls() -> dict[str, Any]:
-    from planlint.schema import load_schema
+    from planlint.plan.schema import load_schema
 
     props = load_schema().get("properties", {}).get("controls", {}).get("properties", {})
     return props if isinstance(props, dict) else {}
@@ -316,7 +316,7 @@ def typed(key: str, token: str) -> Value:
 
 def near_miss(key: str) -> str | None:
     """The known hyper-parameter a variable name probably means (`learning_rate` -> `lr`)."""
-    from planlint.schema import CONTROL_ALIASES
+    from planlint.plan.schema import CONTROL_ALIASES
 
     known = sorted(_schema_controls())
     if key in known:
@@ -936,7 +936,7 @@ class Result:
 
 
 def schema_id() -> str:
-    from planlint.schema import load_schema
+    from planlint.plan.schema import load_schema
 
     return str(load_schema().get("$id", "https://planlint.dev/schemas/plan.schema.json"))
 
@@ -1018,9 +1018,9 @@ def plan_head(a: Answers, warmup: int | None) -> str:
 
 def plan_text(a: Answers, config: Config, warmup: int | None) -> tuple[str, int, int]:
     """The whole plan.yaml, its runs generated as `fix --runs` would; and the run counts."""
-    from planlint.load import load_plan
-    from planlint.naming import implied_runs, run_yaml
-    from planlint.plan import Plan
+    from planlint.plan.load import load_plan
+    from planlint.plan.model import Plan
+    from planlint.plan.naming import implied_runs, run_yaml
 
     head = plan_head(a, warmup)
     path = Path(PLAN_FILE)
@@ -1051,8 +1051,8 @@ def evaluation_yaml(a: Answers, runs: Iterable[Any]) -> str:
 
 def doc_text(a: Answers, plan_path: Path, config: Config, fine_tuned: int, controls: int) -> str:
     """PLAN.md: the planning doc's sections, with the All Runs table already rendered."""
+    from planlint.doc.render import label, render_lines
     from planlint.engine import check_plan
-    from planlint.table import label, render_lines
 
     plan, _ = check_plan(plan_path, config)
     out = [f"# {a.name}", "", "## Question", "", a.question, ""]
@@ -1147,8 +1147,8 @@ def conflicts(folder: Path, config: Config) -> tuple[list[Path], list[Path]]:
 
 def read_answers(path: Path) -> dict[str, Any]:
     """A YAML mapping of answers, keys as the flags (`dataset_type` or `dataset-type`), values as typed."""
-    from planlint.load import YMap, YSeq, load_plan
-    from planlint.plan import text_of
+    from planlint.plan.load import YMap, YSeq, load_plan
+    from planlint.plan.model import text_of
 
     if not path.is_file():
         raise InitError(f"{path}: answers file not found")

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from planlint.load import Hit, YMap, position
+from planlint.plan.load import Hit, YMap, position
 
 #: Keys cruijff_kit renamed: (parent path, old key) -> new key.
 LEGACY_KEYS: dict[tuple[tuple[str, ...], str], str] = {
@@ -42,10 +42,10 @@ _TIME_PATH = re.compile(r"^(runs\[\d+\]|evaluation)\.compute\.time$")
 
 def schema_path() -> Path:
     """The one schema file: inside the installed wheel, else at the repository root."""
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for candidate in (
-        here / "schemas" / "plan.schema.json",
-        here.parent / "schemas" / "plan.schema.json",
+        package / "schemas" / "plan.schema.json",
+        package.parent / "schemas" / "plan.schema.json",
     ):
         if candidate.is_file():
             return candidate
@@ -306,7 +306,7 @@ MAX_TIME_SECONDS = 366 * 24 * 3600
 
 def _times(data: YMap) -> Iterator[Hit]:
     """PL106: compute.time must parse the way the All Runs table parses it."""
-    from planlint.tablefmt import parse_time
+    from planlint.doc.tabletext import parse_time
 
     computes: list[tuple[str, Any]] = []
     runs = data.get("runs")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from planlint.load import Hit, YMap, decode, load_plan
+from planlint.plan.load import Hit, YMap, decode, load_plan
 from planlint.rules import E, I, Rule, W, declare
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from planlint.config import Config
     from planlint.finding import Finding
-    from planlint.plan import Plan
+    from planlint.plan.model import Plan
 
 declare(
     Rule(
@@ -114,8 +114,8 @@ def blob_bytes(commit: Commit, relpath: str) -> bytes | None:
 
 def plan_from_bytes(path: Path, display: str, raw: bytes | None, config: Config) -> Plan | None:
     """A plan as it was at a revision (None when the file did not exist there)."""
-    from planlint.load import Loaded
-    from planlint.plan import Plan
+    from planlint.plan.load import Loaded
+    from planlint.plan.model import Plan
 
     if raw is None:
         return None
@@ -154,7 +154,7 @@ def changed_files(paths: Sequence[str | Path], rev: str, config: Config) -> list
 # -- what changed in a run ------------------------------------------------------------------------
 def written(container: Any, key: Any) -> str:
     """A value as written in plan.yaml; collections rendered in flow style from their parts."""
-    from planlint.plan import text_of
+    from planlint.plan.model import text_of
 
     value = container[key]
     if isinstance(value, dict):
@@ -169,7 +169,7 @@ def written(container: Any, key: Any) -> str:
 
 def comparable(value: Any) -> Any:
     """A value as a change is judged: numbers by value (1e-5 == 0.00001), the rest exactly."""
-    from planlint.naming import norm
+    from planlint.plan.naming import norm
 
     if isinstance(value, dict):
         return ("m", tuple((k, comparable(v)) for k, v in value.items()))
@@ -228,7 +228,7 @@ def runs_by_name(plan: Plan) -> dict[str, tuple[int, YMap]]:
 # -- run folders --------------------------------------------------------------------------------
 def experiment_dir(plan: Plan) -> Path | None:
     """experiment.dir resolved as every other rule resolves it (None for a placeholder)."""
-    from planlint.status import plan_path
+    from planlint.commands.status import plan_path
 
     return plan_path(plan, plan.section("experiment").get("dir"))
 

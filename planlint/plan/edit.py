@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planlint.load import YMap, YSeq, load_plan
-from planlint.naming import ImpliedRun, quote
-from planlint.schema import LEGACY_KEYS
+from planlint.plan.load import YMap, YSeq, load_plan
+from planlint.plan.naming import ImpliedRun, quote
+from planlint.plan.schema import LEGACY_KEYS
 
 
 class EditError(Exception):
@@ -157,7 +157,7 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
 
 
 def _flow_list(seq: Any) -> str:
-    from planlint.plan import text_of
+    from planlint.plan.model import text_of
 
     if not isinstance(seq, YSeq):
         return "null"

@@ -10,8 +10,8 @@ from pathlib import Path
 from planlint.config import Config
 from planlint.engine import Collector, Options, discover, display_path, no_cyclic_gc, pair
 from planlint.finding import Finding
-from planlint.load import Loaded, load_plan
-from planlint.plan import Plan
+from planlint.plan.load import Loaded, load_plan
+from planlint.plan.model import Plan
 
 
 @dataclass
@@ -45,7 +45,7 @@ def _file_diff(display: str, old: str, new: str) -> str:
 
 def write_plan_text(path: Path, loaded: Loaded, new_text: str) -> None:
     """Write a plan's edited text atomically, keeping its BOM; refuses if it changed meanwhile."""
-    from planlint.load import read_text
+    from planlint.plan.load import read_text
 
     raw = path.read_bytes()
     current, _ = read_text(path, [])
@@ -55,8 +55,8 @@ def write_plan_text(path: Path, loaded: Loaded, new_text: str) -> None:
 
 
 def _write_plan(path: Path, raw: bytes, new_text: str, bom: bool) -> None:
-    from planlint.docs import repo_root
-    from planlint.markdown import atomic_write
+    from planlint.doc.docs import repo_root
+    from planlint.doc.markers import atomic_write
 
     data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
     atomic_write(path, data, root=repo_root(path.parent), expected=raw)
@@ -73,9 +73,9 @@ def _edit_plans(
 ) -> dict[Path, str]:
     """Edit each plan's text; returns the new texts (written unless `check_only`)."""
     edited: dict[Path, str] = {}
-    from planlint.naming import implied_runs, norm, run_params
-    from planlint.yamledit import EditError, add_matrix_entries, migrate_keys
-    from planlint.yamledit import add_runs as splice_runs
+    from planlint.plan.edit import EditError, add_matrix_entries, migrate_keys
+    from planlint.plan.edit import add_runs as splice_runs
+    from planlint.plan.naming import implied_runs, norm, run_params
 
     for path in plans:
         display = display_path(path)
@@ -167,7 +167,7 @@ def fix(
 def _fix(
     paths: Sequence[str | Path], config: Config, *, check_only: bool, add_runs: bool, migrate: bool
 ) -> FixReport:
-    from planlint.docs import fix_doc, write_fixed
+    from planlint.doc.docs import fix_doc, write_fixed
 
     report = FixReport()
     plans, docs = discover(paths, config)

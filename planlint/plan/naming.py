@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from planlint.load import YMap, YSeq
-from planlint.plan import Plan, text_of
+from planlint.plan.load import YMap, YSeq
+from planlint.plan.model import Plan, text_of
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")

@@ -15,7 +15,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from planlint.tablefmt import ParsedTable, block_tokens, table_from_tokens
+from planlint.doc.tabletext import ParsedTable, block_tokens, table_from_tokens
 
 __all__ = [
     "KNOWN_REGIONS",

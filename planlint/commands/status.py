@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planlint.load import YMap, load_plan
-from planlint.plan import Plan, text_of
+from planlint.plan.load import YMap, load_plan
+from planlint.plan.model import Plan, text_of
 from planlint.rules.training import as_int, run_setting
 
 STATUS_VERSION = 1

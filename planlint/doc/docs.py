@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planlint.load import Hit, decode
+from planlint.plan.load import Hit, decode
 from planlint.rules import E, I, Rule, declare
 
 if TYPE_CHECKING:
     from planlint.config import Config
-    from planlint.markdown import MarkerProblem, Region
-    from planlint.plan import Plan
-    from planlint.tablefmt import ParsedTable
+    from planlint.doc.markers import MarkerProblem, Region
+    from planlint.doc.tabletext import ParsedTable
+    from planlint.plan.model import Plan
 
 declare(
     Rule(
@@ -106,7 +106,7 @@ def repo_root(start: Path) -> Path:
 
 def read_doc(path: Path, display: str, config: Config) -> Doc:
     """Read and scan a doc; every problem becomes a hit, never an exception."""
-    from planlint.markdown import scan
+    from planlint.doc.markers import scan
 
     doc = Doc(path=path, display=display)
     from planlint.engine import symlink_outside_repo
@@ -195,9 +195,9 @@ def _region_plan(doc: Doc, region: Region, config: Config) -> Path | Hit:
 
 def _compare(doc: Doc, index: int, plan: Plan) -> tuple[list[str], list[list[str]], ParsedTable | None, bool]:
     """Render the region from the plan and compare it with the doc, cell by cell."""
-    from planlint.markdown import read_table
-    from planlint.table import RENDERERS
-    from planlint.tablefmt import cells_equal, normalize_cell
+    from planlint.doc.markers import read_table
+    from planlint.doc.render import RENDERERS
+    from planlint.doc.tabletext import cells_equal, normalize_cell
 
     region = doc.regions[index]
     header, rows = RENDERERS[region.name](plan)
@@ -212,8 +212,8 @@ def _compare(doc: Doc, index: int, plan: Plan) -> tuple[list[str], list[list[str
 
 def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
     """PL501 when the region's cells differ from the rendered ones (layout alone is not drift)."""
-    from planlint.markdown import region_diff
-    from planlint.tablefmt import explain_drift, format_table
+    from planlint.doc.markers import region_diff
+    from planlint.doc.tabletext import explain_drift, format_table
 
     header, rows, parsed, same = _compare(doc, index, plan)
     if same:
@@ -260,8 +260,8 @@ class Fixed:
 
 def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
     """The doc with every drifted region rewritten, or None when nothing needs to change."""
-    from planlint.markdown import region_diff, replace_region, scan
-    from planlint.tablefmt import format_table
+    from planlint.doc.markers import region_diff, replace_region, scan
+    from planlint.doc.tabletext import format_table
 
     if doc.broken or not doc.plans:
         return None
@@ -289,7 +289,7 @@ def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
 
 def write_fixed(fixed: Fixed) -> None:
     """Write atomically, refusing a symlink out of the repository and a file changed meanwhile."""
-    from planlint.markdown import atomic_write
+    from planlint.doc.markers import atomic_write
 
     data = fixed.new_text.encode("utf-8")
     atomic_write(fixed.doc.path, data, root=repo_root(fixed.doc.path.parent), expected=fixed.doc.raw)

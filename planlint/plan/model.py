@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planlint.load import Hit, Loaded, Pos, YMap, YSeq, position, source_text
+from planlint.plan.load import Hit, Loaded, Pos, YMap, YSeq, position, source_text
 
 if TYPE_CHECKING:
     from planlint.config import Config
@@ -168,7 +168,7 @@ def render_value(value: Any) -> str:
 def gpu_hours(plan: Plan) -> tuple[float, int]:
     """Estimated GPU hours (sum over fine-tuned runs of compute.time x GPUs) and how many
     fine-tuned runs have no usable compute.time (left out of the sum)."""
-    from planlint.tablefmt import parse_time
+    from planlint.doc.tabletext import parse_time
 
     def count(value: Any) -> int | None:
         return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planlint.gitdiff import (
+from planlint.plan.load import YMap
+from planlint.rules.git import (
     Change,
     blob_bytes,
     comparable,
@@ -21,13 +22,12 @@ from planlint.gitdiff import (
     runs_by_name,
     written,
 )
-from planlint.load import YMap
 
 if TYPE_CHECKING:
     from git import Commit, Repo
 
     from planlint.config import Config
-    from planlint.plan import Plan
+    from planlint.plan.model import Plan
 
 #: Where `planlint diff` without BASE looks for the default branch, in order.
 DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/master")
@@ -123,7 +123,7 @@ def default_base(repo: Repo) -> tuple[str, Commit]:
 
 def hours_of(plan: Plan) -> Hours:
     """Sum over fine-tuned runs of compute.time x compute.gpus (default controls.gpus, else 1)."""
-    from planlint.plan import gpu_hours
+    from planlint.plan.model import gpu_hours
 
     total, missing = gpu_hours(plan)
     return Hours(total=total, unestimated=missing)
