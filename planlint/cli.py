@@ -24,8 +24,11 @@ class State:
 
     def config(self, start: Path | None = None) -> Any:
         from planlint.config import load_config
+        from planlint.rules import check_config_selectors
 
-        return load_config(start, self.config_path)
+        config = load_config(start, self.config_path)
+        check_config_selectors(config)
+        return config
 
 
 def _ids(value: str | None) -> list[str]:
@@ -95,18 +98,22 @@ def check(
     changed_since: str | None,
 ) -> None:
     """Check plans, docs or folders (none: every plan in the git repository)."""
+    import dataclasses
+
     from planlint import engine, report
-    from planlint.config import check_selectors
+    from planlint.rules import check_selectors
 
     config = state.config()
+    overrides: dict[str, Any] = {}
     if select:
-        config.select = _ids(select)
-        check_selectors(config.select, "--select")
+        check_selectors(_ids(select), "--select")
+        overrides["select"] = _ids(select)
     if ignore:
         check_selectors(_ids(ignore), "--ignore")
-        config.ignore = [*config.ignore, *_ids(ignore)]
+        overrides["ignore"] = [*config.ignore, *_ids(ignore)]
     if strict is not None:
-        config.strict = strict
+        overrides["strict"] = strict
+    config = dataclasses.replace(config, **overrides)
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     options = engine.Options(
@@ -184,9 +191,8 @@ def fix(state: State, paths: tuple[str, ...], check_only: bool, add_runs: bool, 
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text")
 def rules(fmt: str) -> None:
     """List every rule with its id, default severity and description."""
-    from planlint.rules import FAMILIES, RULES, all_checks
+    from planlint.rules import FAMILIES, RULES
 
-    list(all_checks())
     ordered = sorted(RULES.values(), key=lambda r: r.id)
     if fmt == "json":
         import json
@@ -316,7 +322,8 @@ def init_command(
 def status(state: State, plan_path: Path, fmt: str) -> None:
     """What actually ran versus what the plan planned, one row per run (read-only)."""
     from planlint.commands.status import build_status, format_status
-    from planlint.engine import UsageError, display_path
+    from planlint.errors import UsageError
+    from planlint.paths import display_path
     from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
 
@@ -374,7 +381,7 @@ def estimate(
     fmt: str,
 ) -> None:
     """Estimate wall time and batch size per fine-tuned run from prior runs' logs."""
-    from planlint.engine import UsageError, display_path
+    from planlint.errors import UsageError
     from planlint.estimate.plan import (
         NoLogs,
         estimate_plan,
@@ -383,6 +390,7 @@ def estimate(
         settings_for,
         write_estimates,
     )
+    from planlint.paths import display_path
     from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
 
@@ -467,7 +475,7 @@ def _progress_bar() -> Callable[[int, int], None]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: exit 0 clean, 1 findings, 2 usage error or planlint's own failure."""
     from planlint.config import ConfigError
-    from planlint.engine import UsageError
+    from planlint.errors import UsageError
 
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:

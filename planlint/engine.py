@@ -12,19 +12,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planlint.config import Config
-from planlint.finding import Finding, Severity
-from planlint.plan.load import Hit, Loaded, YMap, load_plan
+from planlint.errors import UsageError
+from planlint.finding import Finding, Hit, Severity
+from planlint.paths import display_path, symlink_outside_repo
+from planlint.plan.load import Loaded, YMap, load_plan
 from planlint.plan.model import Plan
-from planlint.rules import RULES, all_checks
+from planlint.rules import RULES, plan_checks
+from planlint.rules.base import Context
 
 if TYPE_CHECKING:
-    pass
+    from planlint.git import Revision
 
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"}
-
-
-class UsageError(Exception):
-    """A mistake in how planlint was called (exit 2)."""
 
 
 @dataclass
@@ -48,16 +47,6 @@ class Result:
     plans: list[Path] = field(default_factory=list)
     docs: list[Path] = field(default_factory=list)
     plan_objects: list[Plan] = field(default_factory=list)
-
-
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """POSIX path relative to the working folder when it lies below it."""
-    cwd = cwd or Path.cwd()
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        rel = os.path.relpath(path.resolve(), cwd.resolve())
-        return Path(rel).as_posix() if not rel.startswith("..") else path.resolve().as_posix()
 
 
 def git_files(cwd: Path) -> list[Path] | None:
@@ -186,22 +175,11 @@ def run_spans(plan: Plan) -> list[tuple[int, int, int]]:
     return out
 
 
-def symlink_outside_repo(path: Path) -> Path | None:
-    """The target of a symlink that leaves the repository around `path`, else None."""
-    if not path.is_symlink():
-        return None
-    from planlint.doc.docs import repo_root
-
-    target = path.resolve()
-    try:
-        target.relative_to(repo_root(path.absolute().parent))
-    except ValueError:
-        return target
-    return None
-
-
-def check_plan(path: Path, config: Config, options: Options | None = None) -> tuple[Plan, list[Hit]]:
-    """Load and check one plan file; return the plan and all its hits."""
+def check_plan(
+    path: Path, config: Config, options: Options | None = None, revision: Revision | None = None
+) -> tuple[Plan, list[Hit]]:
+    """Load and check one plan file (and, given a revision, compare it with its version there);
+    return the plan and all its hits."""
     options = options or Options()
     outside = symlink_outside_repo(path)
     if outside is not None:
@@ -219,14 +197,7 @@ def check_plan(path: Path, config: Config, options: Options | None = None) -> tu
         )
     else:
         loaded = load_plan(path, max_bytes=config.max_bytes)
-    plan = Plan(
-        path=path,
-        display=display_path(path),
-        loaded=loaded,
-        config=config,
-        layout=options.layout,
-        logs=list(options.logs),
-    )
+    plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config)
     hits = list(loaded.hits)
     if loaded.fatal:
         plan.schema_ok = False
@@ -236,13 +207,23 @@ def check_plan(path: Path, config: Config, options: Options | None = None) -> tu
     schema_hits = validate(loaded.data)
     hits.extend(schema_hits)
     plan.schema_ok = not any(h.rule in ("PL101", "PL102", "PL103", "PL106", "PL107") for h in schema_hits)
-    for check in all_checks():
+    context = Context(logs=tuple(options.logs))
+    for check in plan_checks(config):
+        if not options.layout and check.__module__ == "planlint.rules.layout":
+            continue
         try:
-            hits.extend(check(plan))
+            hits.extend(check(plan, context))
         except (KeyError, TypeError, AttributeError, ValueError, IndexError):
             # A malformed plan can trip a semantic check; its schema findings already explain it.
             if plan.schema_ok:
                 raise
+    if revision is not None and any(
+        config.enabled(r, RULES[r].enabled) for r in RULES if r.startswith("PL8")
+    ):
+        from planlint.rules import git as pl8
+
+        old, why = pl8.old_version(plan, revision.bytes_of(path), revision.rev)
+        hits.extend([why] if why is not None else pl8.compare(plan, old, revision.rev))  # type: ignore[arg-type]
     return plan, hits
 
 
@@ -267,7 +248,7 @@ def no_cyclic_gc() -> Iterator[None]:
 
 def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Result:
     if options.changed_since is not None:
-        from planlint.rules.git import changed_files
+        from planlint.git import changed_files
 
         paths = changed_files(paths, options.changed_since, config)
         if not paths:
@@ -276,19 +257,20 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
     plans, docs = pair(plans, doc_paths, config, options)
     result = Result(plans=plans, docs=[d.path for d in docs])
     loaded: dict[Path, Plan] = {}
-    for path in plans:
-        plan, hits = check_plan(path, config, options)
-        loaded[path.resolve()] = plan
-        result.plan_objects.append(plan)
-        collector = Collector(config, plan.display)
-        collector.add(
-            hits,
-            plan.loaded.suppressions,
-            run_spans(plan) if isinstance(plan.loaded.data, YMap) else [],
-        )
-        result.findings.extend(collector.findings)
+    rev = options.base if options.base is not None else options.changed_since
+    revision = None
+    if rev is not None:
+        from planlint.git import Revision
+
+        revision = Revision(rev, branch_point=options.base is None)
+    try:
+        for path in plans:
+            _check_one(path, config, options, revision, loaded, result)
+    finally:
+        if revision is not None:
+            revision.close()
     if docs or (options.docs and plans):
-        from planlint.doc.docs import check_docs
+        from planlint.rules.docs import check_docs
 
         for doc, hits in check_docs(docs, loaded):
             collector = Collector(config, doc.display)
@@ -303,13 +285,28 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
                     hint = "add <!-- planlint:begin all-runs --> and <!-- planlint:end all-runs --> to a .md next to it, then run `planlint fix`"
                     collector.add([Hit("PL504", 1, 1, msg, hint)])
                     result.findings.extend(collector.findings)
-    rev = options.base if options.base is not None else options.changed_since
-    if rev is not None:  # PL8: gitpython is imported only here
-        from planlint.rules.git import check_base
-
-        result.findings = check_base(loaded, rev, config, result.findings, branch_point=options.base is None)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _check_one(
+    path: Path,
+    config: Config,
+    options: Options,
+    revision: Revision | None,
+    loaded: dict[Path, Plan],
+    result: Result,
+) -> None:
+    plan, hits = check_plan(path, config, options, revision)
+    loaded[path.resolve()] = plan
+    result.plan_objects.append(plan)
+    collector = Collector(config, plan.display)
+    collector.add(
+        hits,
+        plan.loaded.suppressions,
+        run_spans(plan) if isinstance(plan.loaded.data, YMap) else [],
+    )
+    result.findings.extend(collector.findings)
 
 
 def pair(

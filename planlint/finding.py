@@ -1,9 +1,9 @@
-"""The Finding value object and severities."""
+"""Hits (a rule firing at a position) and findings (a hit with its file and severity)."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class Severity(str, enum.Enum):
@@ -32,7 +32,6 @@ class Finding:
     end_column: int | None = None
     hint: str | None = None
     diff: str | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.rule, self.message)
@@ -50,3 +49,17 @@ class Finding:
             "hint": self.hint,
             "diff": self.diff,
         }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule firing at a position, before configuration decides its severity."""
+
+    rule: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = None
+    diff: str | None = None
+    end_line: int | None = None
+    end_column: int | None = None

@@ -45,7 +45,8 @@ SEED_ROWS = [
 def edit(text: str, *pairs: tuple[str, str]) -> str:
     """Apply exact, single-occurrence replacements, so a test fails loudly if the base plan moves."""
     for old, new in pairs:
-        assert text.count(old) >= 1, f"{old!r} not in plan"
+        count = text.count(old)
+        assert count == 1, f"{old!r} occurs {count} times in the plan (make it unique)"
         text = text.replace(old, new, 1)
     return text
 
@@ -94,3 +95,41 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# -- every rule is triggered by some test ----------------------------------------------------------
+#: Rule ids of every finding the engine produced during this test session.
+TRIGGERED: set[str] = set()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record which rules tests actually trigger (findings that reach a user, not id strings)."""
+    from planlint import engine
+
+    original = engine.Collector.add
+
+    def add(self: engine.Collector, *args: object, **kwargs: object) -> None:
+        before = len(self.findings)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        TRIGGERED.update(f.rule for f in self.findings[before:])
+
+    engine.Collector.add = add  # type: ignore[method-assign]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After a clean run of the whole suite, fail when a rule was never triggered by any test."""
+    opts = session.config.option
+    whole = not session.config.args or [Path(a).resolve() for a in session.config.args] in (
+        [ROOT],
+        [ROOT / "tests"],
+    )
+    if exitstatus != 0 or not whole or opts.keyword or opts.markexpr or session.testsfailed:
+        return
+    from planlint.rules import RULES
+
+    never = sorted(set(RULES) - TRIGGERED)
+    if never:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"rules no test triggered: {', '.join(never)}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

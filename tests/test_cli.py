@@ -21,7 +21,10 @@ def bad_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     text = edit(
         SEED,
         ("  batch_size: 4\n", "  batch_size: 4\n  learning_rate: 1e-5\n"),
-        ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}"),
+        (
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 5e-5}",
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 3e-5}",
+        ),
     )
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from planlint.cli import cli
 from planlint.config import Config
 from planlint.engine import run
-from planlint.rules import RULES, all_checks
+from planlint.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- rules-table:begin -->", "<!-- rules-table:end -->"
@@ -23,15 +23,8 @@ def rules_markdown() -> str:
     return result.output
 
 
-def test_every_rule_has_a_description_and_a_test() -> None:
-    list(all_checks())
-    tests = "".join(
-        p.read_text(encoding="utf-8")
-        for p in Path(__file__).parent.glob("test_*.py")
-        if p.name != Path(__file__).name
-    )
-    untested = sorted(rid for rid in RULES if rid not in tests)
-    assert untested == [], f"rules without a test: {untested}"
+def test_every_rule_has_a_description() -> None:
+    # That every rule is triggered by a test is checked over the whole session (conftest.py).
     for rule in RULES.values():
         assert rule.summary and rule.name and re.fullmatch(r"PL\d{3}", rule.id)
 

@@ -151,7 +151,7 @@ def test_estimate_without_logs_is_a_usage_error(project: Path, capsys) -> None: 
 
 
 def test_pl701_and_pl702_from_the_plan_alone(lint) -> None:  # type: ignore[no-untyped-def]
-    text = edit(SEED, ('    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', ""))
+    text = edit(SEED, ('lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', "lr: 1e-5}\n"))
     found = only(lint(text), "PL701")
     assert len(found) == 1 and "Llama-3.2-1B_rank8_lr1e-5" in found[0].message
     over = only(lint(SEED, Config(max_time="0:05:00")), "PL702")

@@ -118,22 +118,22 @@ def test_reparameterised_run_is_an_error_when_its_folder_holds_results(
     commit(repo)
     write(repo, "exp/plan.yaml", edit(plan, (RUN2, "parameters: {lora_rank: 4, lr: 5e-5}")))
     code, findings = check_json("--base", "HEAD", "--select", "PL8", "exp/plan.yaml")
-    assert pl8(findings) == [("PL801", severity, 57)]
+    assert pl8(findings) == [("PL804" if severity == "error" else "PL801", severity, 57)]
     assert code == (1 if severity == "error" else 0)
     if severity == "error":
         assert f"{run_folder}/" in findings[0]["message"] and "mislabelled" in findings[0]["message"]
 
 
-def test_configured_severity_of_pl801_wins_over_the_artifact_escalation(repo: Path, tmp_path: Path) -> None:
+def test_the_results_form_is_its_own_rule_so_configuration_grades_it(repo: Path, tmp_path: Path) -> None:
     scratch = tmp_path / "scratch"
     write(scratch / "Llama-3.2-1B_rank8_lr5e-5" / "artifacts", "slurm-1.out", "x")
     plan = with_dir(SEED, scratch)
     write(repo, "exp/plan.yaml", plan)
-    write(repo, ".planlint.toml", 'severity = { PL801 = "info" }\n')
+    write(repo, ".planlint.toml", 'severity = { PL804 = "info" }\n')
     commit(repo)
     write(repo, "exp/plan.yaml", edit(plan, (RUN2, "parameters: {lora_rank: 8, lr: 1e-4}")))
     code, findings = check_json("--base", "HEAD", "--select", "PL8", "exp/plan.yaml")
-    assert (code, pl8(findings)) == (0, [("PL801", "info", 57)])
+    assert (code, pl8(findings)) == (0, [("PL804", "info", 57)])
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,10 @@ def test_configured_severity_of_pl801_wins_over_the_artifact_escalation(repo: Pa
     [
         (RUN2, "parameters: {lora_rank: 8, lr: 0.00005}"),  # the same number, written differently
         (RUN2, "parameters: {lr: 5e-5, lora_rank: 8}"),  # reordered
-        ('compute: {time: "0:10:00", gpus: 1, mem: 40G}', 'compute: {time: "0:30:00", gpus: 1, mem: 40G}'),
+        (
+            'lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem: 40G}',
+            'lr: 1e-5}\n    compute: {time: "0:30:00", gpus: 1, mem: 40G}',
+        ),
         ('  prompt: "Capitalize the given word: {input}\\n"', '  prompt: "Capitalise: {input}\\n"'),
     ],
 )
@@ -272,7 +275,9 @@ def test_changed_since_with_a_missing_path_is_a_usage_error(repo: Path, capsys) 
 
 # -- --changed-since -----------------------------------------------------------------------------------
 def test_changed_since_checks_only_what_the_branch_changed(repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    stale = edit(SEED, ('time: "0:10:00"', 'time: "0:50:00"'))  # every doc below is then stale
+    stale = edit(
+        SEED, ('lr: 1e-5}\n    compute: {time: "0:10:00"', 'lr: 1e-5}\n    compute: {time: "0:50:00"')
+    )  # every doc below is then stale
     for name in ("a", "b", "c"):
         write(repo, f"{name}/plan.yaml", stale)
         write(repo, f"{name}/PLAN.md", (ROOT / "examples/seed-sweep/PLAN.md").read_text(encoding="utf-8"))
@@ -334,14 +339,23 @@ def sweep_change(repo: Path) -> Path:
         TWO_MODEL,
         ("  lora_rank: [4, 8]", "  lora_rank: [4, 8, 16]"),
         ("  epochs: 2", "  epochs: 3"),
-        ("parameters: {lora_rank: 4, lr: 5e-5}", "parameters: {lora_rank: 16, lr: 5e-5}"),
+        (
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 5e-5}",
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 16, lr: 5e-5}",
+        ),
     )
     write(repo, "cap/plan.yaml", text)
     (repo / "old/plan.yaml").unlink()
     write(
         repo,
         "new/plan.yaml",
-        edit(SEED, ('compute: {time: "0:10:00", gpus: 1', 'compute: {time: "1:00:00", gpus: 2')),
+        edit(
+            SEED,
+            (
+                'lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1',
+                'lr: 1e-5}\n    compute: {time: "1:00:00", gpus: 2',
+            ),
+        ),
     )
     return repo
 
@@ -435,12 +449,31 @@ def test_diff_reports_a_plan_that_does_not_load(repo: Path) -> None:
         ((), 2 * 10 / 60, 0),  # two 10-minute runs on one GPU; the control does not count
         ((("  gpus: 1\n", "  gpus: 4\n"),), 2 * 10 / 60, 0),  # each run states gpus: 1
         (
-            (("  gpus: 1\n", "  gpus: 4\n"), (", gpus: 1, mem", ", mem")),
+            (
+                ("  gpus: 1\n", "  gpus: 4\n"),
+                (
+                    'lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem',
+                    'lr: 1e-5}\n    compute: {time: "0:10:00", mem',
+                ),
+            ),
             (4 + 1) * 10 / 60,
             0,
         ),  # controls.gpus
-        ((('{time: "0:10:00", gpus: 1, mem: 40G}', '{time: "1-00:00:00", gpus: 2}'),), 48 + 10 / 60, 0),
-        ((('    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', ""),), 10 / 60, 1),  # no estimate
+        (
+            (
+                (
+                    'lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem: 40G}',
+                    'lr: 1e-5}\n    compute: {time: "1-00:00:00", gpus: 2}',
+                ),
+            ),
+            48 + 10 / 60,
+            0,
+        ),
+        (
+            (('lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', "lr: 1e-5}\n"),),
+            10 / 60,
+            1,
+        ),  # no estimate
     ],
 )
 def test_estimated_gpu_hours(

@@ -132,7 +132,13 @@ def test_suppression_on_a_line_and_on_a_run(lint) -> None:  # type: ignore[no-un
             "  - name: Llama-3.2-1B_rank8_lr5e-5  # planlint: disable=PL211\n",
         ),
     )
-    text = edit(text, ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}"))
+    text = edit(
+        text,
+        (
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 5e-5}",
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 3e-5}",
+        ),
+    )
     findings = lint(text)
     assert "PL211" not in rules_of(findings)
     # on the line of `- name:` the comment silences the rule for the whole run
@@ -143,7 +149,13 @@ def test_suppression_on_a_line_and_on_a_run(lint) -> None:  # type: ignore[no-un
             "  - name: Llama-3.2-1B_rank8_lr5e-5  # planlint: disable=PL211, PL217\n",
         ),
     )
-    text2 = edit(text2, ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 16, lr: 5e-5}"))
+    text2 = edit(
+        text2,
+        (
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 5e-5}",
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 16, lr: 5e-5}",
+        ),
+    )
     assert not {"PL211", "PL217", "PL020"} & set(rules_of(lint(text2)))
     # elsewhere it silences only its own line
     text3 = edit(
@@ -160,3 +172,21 @@ def test_unused_suppression_is_reported(lint) -> None:  # type: ignore[no-untype
     text = edit(SEED, ("  batch_size: 4\n", "  batch_size: 4  # planlint: disable=PL102\n"))
     found = only(lint(text), "PL020")
     assert len(found) == 1 and "PL102" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "rule"),
+    [
+        (
+            '    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n  - name: Llama-3.2-1B_base',
+            "    compute:\n      time: 0:10:00\n  - name: Llama-3.2-1B_base",
+            "PL011",
+        ),
+        ("  name: cap_1B_lr_sweep\n", "  name: cap_1B_lr_sweep\n  date: 2026-11-24\n", "PL012"),
+        ("  name: cap_1B_lr_sweep\n", "  name: cap_1B_lr_sweep\n  date: 2026-02-30\n", "PL008"),
+        ("  batch_size: 4\n", "  batch_size: 4\n  seed: 0755\n", "PL013"),
+    ],
+)
+def test_yaml_traps_reach_the_user_through_check(lint, before: str, after: str, rule: str) -> None:  # type: ignore[no-untyped-def]
+    found = only(lint(edit(SEED, (before, after))), rule)
+    assert len(found) == 1

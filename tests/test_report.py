@@ -18,7 +18,10 @@ from planlint.report import github, markdown_summary, sarif
 BAD = edit(
     SEED,
     ("  batch_size: 4\n", "  batch_size: 4\n  learning_rate: 1e-5\n"),
-    ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}"),
+    (
+        "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 5e-5}",
+        "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 3e-5}",
+    ),
 )
 
 

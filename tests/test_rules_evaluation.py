@@ -211,8 +211,8 @@ def test_epochs_follow_a_run_override(lint) -> None:  # type: ignore[no-untyped-
     longer = edit(
         TWO_MODEL,
         (
-            'parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00"',
-            'parameters: {lora_rank: 4, lr: 1e-5, epochs: 3}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5, epochs: 3}\n    compute: {time: "0:15:00"',
         ),
         (M_1B_R4, M_1B_R4.replace("epochs: [0, 1]", "epochs: [0, 1, 2]")),
     )
@@ -220,8 +220,8 @@ def test_epochs_follow_a_run_override(lint) -> None:  # type: ignore[no-untyped-
     shorter = edit(
         TWO_MODEL,
         (
-            'parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00"',
-            'parameters: {lora_rank: 4, lr: 1e-5, epochs: 1}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5, epochs: 1}\n    compute: {time: "0:15:00"',
         ),
     )
     found = only(lint(shorter), "PL406")

@@ -84,7 +84,12 @@ CASES = [
     ),
     (
         "fine-tuned-without-parameters",
-        [("parameters: {lora_rank: 4, lr: 1e-5}", "parameters: {}")],
+        [
+            (
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}",
+                "model: Llama-3.2-1B-Instruct\n    parameters: {}",
+            )
+        ],
         "PL208",
         None,
         None,
@@ -93,8 +98,8 @@ CASES = [
         "unknown-parameter",
         [
             (
-                "parameters: {lora_rank: 4, lr: 1e-5}",
-                "parameters: {lora_rank: 4, lr: 1e-5, learning_rate: 1e-5}",
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}",
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5, learning_rate: 1e-5}",
             )
         ],
         "PL209",
@@ -105,8 +110,8 @@ CASES = [
         "override-is-visible",
         [
             (
-                "parameters: {lora_rank: 4, lr: 1e-5}",
-                "parameters: {lora_rank: 4, lr: 1e-5, batch_size: 2}",
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}",
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5, batch_size: 2}",
             )
         ],
         "PL210",
@@ -115,14 +120,24 @@ CASES = [
     ),
     (
         "value-outside-variable",
-        [("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 3e-5}")],
+        [
+            (
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 5e-5}",
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 3e-5}",
+            )
+        ],
         "PL211",
         None,
         "[1e-5, 5e-5]",
     ),
     (
         "missing-variable",
-        [("parameters: {lora_rank: 4, lr: 1e-5}", "parameters: {lora_rank: 4}")],
+        [
+            (
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}",
+                "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4}",
+            )
+        ],
         "PL212",
         None,
         "lr",
@@ -229,13 +244,22 @@ def test_numbers_in_names_compare_by_value(lint) -> None:  # type: ignore[no-unt
     assert "PL217" not in rules_of(lint(text))
     text = edit(
         TWO_MODEL,
-        ("parameters: {lora_rank: 8, lr: 1e-5}", "parameters: {lora_rank: 8, lr: 0.00001}"),
+        (
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 1e-5}",
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 0.00001}",
+        ),
     )
     assert [r for r in rules_of(lint(text)) if r.startswith("PL2")] == []
 
 
 def test_duplicate_combination_is_reported_at_the_second_run(lint) -> None:  # type: ignore[no-untyped-def]
-    text = edit(TWO_MODEL, ("parameters: {lora_rank: 8, lr: 5e-5}", "parameters: {lora_rank: 8, lr: 1e-5}"))
+    text = edit(
+        TWO_MODEL,
+        (
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 5e-5}",
+            "model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 8, lr: 1e-5}",
+        ),
+    )
     found = only(lint(text), "PL214")
     assert len(found) == 1 and found[0].line == line_of(text, "  - name: Llama-3.2-1B_rank8_lr5e-5")
     assert "PL213" in rules_of(lint(text))  # and its own combination is now missing

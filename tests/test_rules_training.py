@@ -201,8 +201,8 @@ def test_a_run_override_is_reported_at_the_override(lint) -> None:  # type: igno
     text = edit(
         TWO_MODEL,
         (
-            'parameters: {lora_rank: 4, lr: 5e-5}\n    compute: {time: "0:15:00"',
-            'parameters: {lora_rank: 4, lr: 5e-5, batch_size: 64}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 5e-5}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 5e-5, batch_size: 64}\n    compute: {time: "0:15:00"',
         ),
     )
     found = only(lint(text), "PL303")
@@ -219,8 +219,8 @@ def test_an_epochs_override_can_also_fix_the_problem(lint) -> None:  # type: ign
     fixed_one = edit(
         base,
         (
-            'parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00"',
-            'parameters: {lora_rank: 4, lr: 1e-5, epochs: 4}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5, epochs: 4}\n    compute: {time: "0:15:00"',
         ),
     )
     found = only(lint(fixed_one), "PL303")
@@ -293,11 +293,11 @@ def test_per_run_prompt_is_checked_once_per_text(lint) -> None:  # type: ignore[
     text = edit(
         TWO_MODEL,
         (
-            'parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00"',
             'parameters: {lora_rank: 4, lr: 1e-5, prompt: "Capitalize:"}\n    compute: {time: "0:15:00"',
         ),
         (
-            'parameters: {lora_rank: 4, lr: 5e-5}\n    compute: {time: "0:15:00"',
+            'model: Llama-3.2-1B-Instruct\n    parameters: {lora_rank: 4, lr: 5e-5}\n    compute: {time: "0:15:00"',
             'parameters: {lora_rank: 4, lr: 5e-5, prompt: "Capitalize:"}\n    compute: {time: "0:15:00"',
         ),
     )

@@ -15,7 +15,7 @@ def line_of(text: str, needle: str) -> int:
     [
         ((("  batch_size: 4\n", "  batch_size: four\n"),), "PL101", "  batch_size: four", 15, None),
         (
-            (("    type: fine-tuned\n", "    type: finetuned\n"),),
+            (("1B_rank4_lr1e-5\n    type: fine-tuned\n", "1B_rank4_lr1e-5\n    type: finetuned\n"),),
             "PL101",
             "    type: finetuned",
             11,
@@ -78,7 +78,12 @@ def line_of(text: str, needle: str) -> int:
             "did you mean 'lora_rank'",
         ),
         (
-            (('compute: {time: "0:15:00"', 'compute: {time: "15 minutes"'),),
+            (
+                (
+                    'lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00", gpus: 1',
+                    'lora_rank: 4, lr: 1e-5}\n    compute: {time: "15 minutes", gpus: 1',
+                ),
+            ),
             "PL106",
             None,
             21,
@@ -159,7 +164,13 @@ def test_plan_that_is_not_a_mapping(lint) -> None:  # type: ignore[no-untyped-de
     ],
 )
 def test_compute_time_is_judged_by_the_table_parser(lint, value: str, bad: bool) -> None:  # type: ignore[no-untyped-def]
-    text = edit(TWO_MODEL, ('compute: {time: "0:15:00"', f"compute: {{time: {value}"))
+    text = edit(
+        TWO_MODEL,
+        (
+            'lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00", gpus: 1',
+            f"lora_rank: 4, lr: 1e-5}}\n    compute: {{time: {value}, gpus: 1",
+        ),
+    )
     found = only(lint(text), "PL106")
     assert len(found) == (1 if bad else 0)
     assert "PL101" not in rules_of(lint(text))

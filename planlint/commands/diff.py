@@ -7,21 +7,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planlint.git import blob_bytes, merge_base, open_repo, resolve_rev, worktree_root
 from planlint.plan.load import YMap
-from planlint.rules.git import (
-    Change,
-    blob_bytes,
-    comparable,
-    mapping_changes,
-    merge_base,
-    open_repo,
-    plan_from_bytes,
-    repo_root,
-    resolve_rev,
-    run_items,
-    runs_by_name,
-    written,
-)
+from planlint.plan.run import runs_by_name
+from planlint.plan.values import norm
+from planlint.rules.git import Change, mapping_changes, plan_from_bytes, run_items, written
 
 if TYPE_CHECKING:
     from git import Commit, Repo
@@ -114,7 +104,7 @@ def default_base(repo: Repo) -> tuple[str, Commit]:
             except Exception:
                 name = ref
         return f"merge base with {name}", merge_base(repo, commit)
-    from planlint.engine import UsageError
+    from planlint.errors import UsageError
 
     raise UsageError(
         "diff: no default branch (origin/HEAD, main or master) to compare with: name one, e.g. `planlint diff origin/develop`"
@@ -141,7 +131,7 @@ def run_info(run: YMap) -> RunInfo:
 
 def section_items(plan: Plan, name: str) -> dict[str, tuple[Any, str, Any]]:
     section = plan.section(name)
-    return {str(k): (comparable(section[k]), written(section, k), section) for k in section}
+    return {str(k): (norm(section[k]), written(section, k), section) for k in section}
 
 
 def compare_plans(display: str, before: Plan | None, after: Plan | None, base: str, head: str) -> PlanDiff:
@@ -155,11 +145,11 @@ def compare_plans(display: str, before: Plan | None, after: Plan | None, base: s
         return out
     old_runs = runs_by_name(before) if before is not None else {}
     new_runs = runs_by_name(after) if after is not None else {}
-    out.added = [run_info(run) for name, (_, run) in new_runs.items() if name not in old_runs]
-    out.removed = [run_info(run) for name, (_, run) in old_runs.items() if name not in new_runs]
-    for name, (_, run) in new_runs.items():
+    out.added = [run_info(run.node) for name, run in new_runs.items() if name not in old_runs]
+    out.removed = [run_info(run.node) for name, run in old_runs.items() if name not in new_runs]
+    for name, run in new_runs.items():
         if name in old_runs:
-            changes = mapping_changes(run_items(old_runs[name][1]), run_items(run))
+            changes = mapping_changes(run_items(old_runs[name].node), run_items(run.node))
             if changes:
                 out.changed.append(RunChange(name, changes))
     if before is not None and after is not None:  # an added or removed plan: its runs say it all
@@ -193,7 +183,7 @@ def compute(
 def _compute(
     repo: Repo, base: str | None, head: str | None, config: Config, branch_point: bool
 ) -> DiffReport:
-    from planlint.engine import display_path
+    from planlint.paths import display_path
 
     if base is None:
         base_label, base_commit = default_base(repo)
@@ -202,7 +192,7 @@ def _compute(
         if branch_point:
             base_commit = merge_base(repo, base_commit)
     head_commit = resolve_rev(repo, head, "diff") if head is not None else None
-    root = repo_root(repo)
+    root = worktree_root(repo)
     args = ["--name-only", "-z", "--no-renames", base_commit.hexsha]
     if head_commit is not None:
         args.append(head_commit.hexsha)

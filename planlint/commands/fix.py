@@ -55,8 +55,8 @@ def write_plan_text(path: Path, loaded: Loaded, new_text: str) -> None:
 
 
 def _write_plan(path: Path, raw: bytes, new_text: str, bom: bool) -> None:
-    from planlint.doc.docs import repo_root
     from planlint.doc.markers import atomic_write
+    from planlint.paths import repo_root
 
     data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
     atomic_write(path, data, root=repo_root(path.parent), expected=raw)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from planlint.config import Config
-from planlint.engine import UsageError
+from planlint.errors import UsageError
 from planlint.plan.naming import NAME_CHARS, norm, quote
 
 #: Asks one question on the terminal and returns the typed answer ("" when Enter was pressed).

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planlint.plan.load import Hit, decode
-from planlint.rules import E, I, Rule, declare
+from planlint.finding import Hit
+from planlint.paths import repo_root, symlink_outside_repo
+from planlint.plan.load import decode
 
 if TYPE_CHECKING:
     from planlint.config import Config
@@ -17,35 +17,6 @@ if TYPE_CHECKING:
     from planlint.doc.tabletext import ParsedTable
     from planlint.plan.model import Plan
 
-declare(
-    Rule(
-        "PL501",
-        "table-drift",
-        E,
-        "a generated table differs from the one the plan renders (with a diff)",
-    ),
-    Rule(
-        "PL502",
-        "bad-marker",
-        E,
-        "planlint markers missing, unbalanced, nested, duplicated or unknown",
-    ),
-    Rule(
-        "PL503",
-        "ignored-marker",
-        I,
-        "marker text inside code is not a marker (shown so it is no surprise)",
-    ),
-    Rule("PL504", "no-doc", I, "a plan without a planning doc holding an All Runs region"),
-    Rule("PL505", "ambiguous-plan", E, "a marker without plan= in a folder with several plan files"),
-    Rule(
-        "PL506",
-        "plan-not-found",
-        E,
-        "a marker's plan does not exist or lies outside the repository",
-    ),
-    Rule("PL507", "unreadable-doc", E, "a doc that is binary, not UTF-8 or too large"),
-)
 
 MARKER_TEXT = "planlint:"
 
@@ -95,21 +66,11 @@ def docs_near(plan_path: Path, max_bytes: int) -> list[Path]:
     ]
 
 
-def repo_root(start: Path) -> Path:
-    """The repository around `start` (its .git), else the working folder."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return Path.cwd().resolve()
-
-
 def read_doc(path: Path, display: str, config: Config) -> Doc:
     """Read and scan a doc; every problem becomes a hit, never an exception."""
     from planlint.doc.markers import scan
 
     doc = Doc(path=path, display=display)
-    from planlint.engine import symlink_outside_repo
 
     outside = symlink_outside_repo(path)
     if outside is not None:
@@ -193,7 +154,9 @@ def _region_plan(doc: Doc, region: Region, config: Config) -> Path | Hit:
     )
 
 
-def _compare(doc: Doc, index: int, plan: Plan) -> tuple[list[str], list[list[str]], ParsedTable | None, bool]:
+def compare_region(
+    doc: Doc, index: int, plan: Plan
+) -> tuple[list[str], list[list[str]], ParsedTable | None, bool]:
     """Render the region from the plan and compare it with the doc, cell by cell."""
     from planlint.doc.markers import read_table
     from planlint.doc.render import RENDERERS
@@ -208,45 +171,6 @@ def _compare(doc: Doc, index: int, plan: Plan) -> tuple[list[str], list[list[str
         and cells_equal(parsed.rows, rows)
     )
     return header, rows, parsed, same
-
-
-def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
-    """PL501 when the region's cells differ from the rendered ones (layout alone is not drift)."""
-    from planlint.doc.markers import region_diff
-    from planlint.doc.tabletext import explain_drift, format_table
-
-    header, rows, parsed, same = _compare(doc, index, plan)
-    if same:
-        return None
-    region = doc.regions[index]
-    if parsed is not None:
-        reasons = explain_drift(header, parsed.rows, rows, doc_header=parsed.header) or [
-            "the table's layout differs"
-        ]
-    else:
-        reasons = ["the region holds no table"]
-    what = "All Runs table" if region.name == "all-runs" else f"{region.name} table"
-    message = f"{what} differs from {plan.path.name}: {reasons[0]}"
-    extra = reasons[1:6] + ([f"... and {len(reasons) - 6} more differences"] if len(reasons) > 6 else [])
-    hint = "\n".join([*extra, f"run `planlint fix {doc.display}` to regenerate it"])
-    lines = format_table(header, rows, plan.config.table_style)
-    diff = region_diff(doc.display, doc.text, region, lines)
-    return Hit("PL501", region.begin_line, 1, message, hint, diff or None)
-
-
-def check_docs(docs: Iterable[Doc], plans: dict[Path, Plan]) -> Iterator[tuple[Doc, list[Hit]]]:
-    """PL5 hits of every doc, rendering each region from its (already loaded) plan."""
-    for doc in docs:
-        hits = list(doc.hits)
-        if not doc.broken:
-            for index, plan_path in doc.plans.items():
-                plan = plans.get(plan_path)
-                if plan is None or plan.loaded.fatal:
-                    continue
-                drift = region_drift(doc, index, plan)
-                if drift is not None:
-                    hits.append(drift)
-        yield doc, hits
 
 
 @dataclass
@@ -272,7 +196,7 @@ def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
         plan = plans.get(doc.plans[index])
         if plan is None or plan.loaded.fatal:
             continue
-        header, rows, _, same = _compare(doc, index, plan)
+        header, rows, _, same = compare_region(doc, index, plan)
         if same:
             continue
         region = doc.regions[index]

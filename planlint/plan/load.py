@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planlint.finding import Hit
+
 # Bounds on hostile input. A real plan is a few KB and six levels deep.
 MAX_DEPTH = 100  # nesting levels accepted by the walker
 PRESCAN_DEPTH = 500  # conservative bound checked on the raw text before the C composer sees it
@@ -93,20 +95,6 @@ class YSeq(list):  # type: ignore[type-arg]
         self.line, self.col, self.end_line = line, col, end_line
         self.ipos: list[Pos] = []
         self.raw: dict[int, str] = {}
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A rule firing at a position, before configuration decides its severity."""
-
-    rule: str
-    line: int
-    column: int
-    message: str
-    hint: str | None = None
-    diff: str | None = None
-    end_line: int | None = None
-    end_column: int | None = None
 
 
 @dataclass

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planlint.plan.load import Hit, Loaded, Pos, YMap, YSeq, position, source_text
+from planlint.finding import Hit
+from planlint.plan.load import Loaded, Pos, YMap, YSeq, position, source_text
 
 if TYPE_CHECKING:
     from planlint.config import Config
 
-RUN_TYPES = ("fine-tuned", "control", "eval-only")
 #: Keys a run's `parameters` may hold besides variables and controls (cruijff_kit documents them).
 RUN_PARAMETER_KEYS = ("checkpoint_path", "prompt", "eval_dataset_path")
 DEFAULT_TEMPLATE = "{model}_{vars}"
@@ -31,10 +31,6 @@ class Plan:
     loaded: Loaded
     config: Config
     schema_ok: bool = True
-    #: run the checks that look at the file system (PL6); `check --no-layout` turns them off
-    layout: bool = True
-    #: log globs given to `check --logs` (PL7 compares compute.time with estimates from them)
-    logs: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property

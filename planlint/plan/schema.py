@@ -7,11 +7,12 @@ import difflib
 import json
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from planlint.plan.load import Hit, YMap, position
+from planlint.finding import Hit
+from planlint.plan.load import YMap, position
 
 #: Keys cruijff_kit renamed: (parent path, old key) -> new key.
 LEGACY_KEYS: dict[tuple[tuple[str, ...], str], str] = {
@@ -374,3 +375,13 @@ def _semantic_schema_checks(data: YMap) -> Iterator[Hit]:
 def _controls_known() -> frozenset[str]:
     props = load_schema().get("properties", {}).get("controls", {}).get("properties", {})
     return frozenset(props)
+
+
+@cache
+def control_default(key: str) -> tuple[bool, Any]:
+    """(known, default) of a `controls` key as the schema states it: the one home of defaults."""
+    props = load_schema()["properties"]["controls"].get("properties", {})
+    spec = props.get(key)
+    if not isinstance(spec, dict):
+        return False, None
+    return True, spec.get("default")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from planlint.doc.tabletext import format_est_time, parse_time
-from planlint.plan.load import Hit, YMap
+from planlint.finding import Hit
+from planlint.plan.load import YMap
 from planlint.plan.model import Plan, text_of
-from planlint.rules import E, I, Rule, W, declare, plan_check
+from planlint.rules.base import Context, E, I, Rule, W
 
-declare(
+FAMILY = "estimates"
+RULES = (
     Rule(
         "PL701",
         "missing-estimate",
@@ -32,8 +34,7 @@ def _seconds(value: object) -> int | None:
     return parse_time(value if isinstance(value, int) else str(value))
 
 
-@plan_check
-def check_estimates(plan: Plan) -> Iterator[Hit]:
+def check(plan: Plan, context: Context) -> Iterator[Hit]:
     """PL701/PL702 from the plan alone; PL703 only when logs were asked for."""
     limit = _seconds(plan.config.max_time) if plan.config.max_time else None
     missing: list[str] = []
@@ -63,15 +64,15 @@ def check_estimates(plan: Plan) -> Iterator[Hit]:
             f"run '{missing[0]}'{more} have no compute.time estimate",
             "run `planlint estimate plan.yaml --logs 'GLOB' --write`, or set compute: {time: \"H:MM:SS\"}",
         )
-    if plan.logs or plan.config.log_globs:
-        yield from _below_estimate(plan)
+    if (context.logs or plan.config.log_globs) and plan.config.enabled("PL703"):
+        yield from _below_estimate(plan, context)
 
 
-def _below_estimate(plan: Plan) -> Iterator[Hit]:
+def _below_estimate(plan: Plan, context: Context) -> Iterator[Hit]:
     from planlint.estimate.plan import NoLogs, estimate_plan, log_globs, scan_logs, settings_for
 
     try:
-        globs = log_globs(plan.logs, plan.config)
+        globs = log_globs(context.logs, plan.config)
     except NoLogs:
         return
     records = scan_logs(globs).records

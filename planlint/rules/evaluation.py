@@ -6,15 +6,18 @@ import difflib
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from planlint.plan.load import Hit, YMap, YSeq
+from planlint.finding import Hit
+from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
-from planlint.rules import E, I, Rule, W, declare, plan_check
-from planlint.rules.training import as_int, run_setting
+from planlint.plan.run import run_at
+from planlint.plan.values import as_int
+from planlint.rules.base import Context, E, I, Rule, W
 
 #: Unknown names get a did-you-mean for the first few only (difflib over 10,000 run names is slow).
 MAX_SUGGESTIONS = 20
 
-declare(
+FAMILY = "evaluation"
+RULES = (
     Rule(
         "PL401",
         "temperature-inert",
@@ -60,8 +63,7 @@ declare(
 )
 
 
-@plan_check
-def check_evaluation(plan: Plan) -> Iterator[Hit]:
+def check(plan: Plan, context: Context) -> Iterator[Hit]:
     """Every PL4 rule; only for a plan with an evaluation section. Linear in runs and matrix entries."""
     if "evaluation" not in plan.data or not isinstance(plan.data.get("evaluation"), YMap):
         return
@@ -261,7 +263,7 @@ def _check_epochs(plan: Plan, j: int, entry: YMap, i: int, run: YMap) -> Iterato
             key="epochs" in entry,
         )
         return
-    setting = run_setting(plan, i, run, "epochs")
+    setting = run_at(plan, i).setting("epochs")
     trained = as_int(setting.value)
     if trained is None or trained < 1:
         return

@@ -16,19 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from planlint.commands.status import (
-    ExperimentDir,
-    config_drift,
-    experiment_dir,
-    orphan_folders,
-    plan_path,
-    run_names,
-    wandb_name,
-)
-from planlint.plan.load import Hit, YMap
+from planlint.finding import Hit
+from planlint.plan.disk import ExperimentDir, experiment_dir, orphan_folders, plan_path
+from planlint.plan.drift import config_drift, wandb_name
+from planlint.plan.load import YMap
 from planlint.plan.model import Plan, text_of
-from planlint.rules import E, I, Rule, W, declare, plan_check
-from planlint.rules.training import as_int
+from planlint.plan.run import run_at, runs_by_name
+from planlint.plan.values import as_int
+from planlint.rules.base import Context, E, I, Rule, W
 
 #: A data file larger than this is not parsed (its record count is not checked).
 MAX_DATA_BYTES = 200 * 1024 * 1024
@@ -37,7 +32,8 @@ MAX_LISTED = 20
 #: The shape of the random run name cruijff_kit's launcher falls back on without my_wandb_run_name.
 _RANDOM_NAME = re.compile(r"^[a-z]+[_-][a-z]+(?:[_-]\d+)?$")
 
-declare(
+FAMILY = "layout"
+RULES = (
     Rule("PL601", "run-folder-missing", W, "a fine-tuned run has no {experiment.dir}/{run name}/ folder"),
     Rule("PL602", "not-scaffolded", I, "experiment.dir exists but holds no fine-tuned run's folder yet"),
     Rule(
@@ -90,11 +86,8 @@ declare(
 )
 
 
-@plan_check
-def check_layout(plan: Plan) -> Iterator[Hit]:
-    """Every PL6 rule; off with `check --no-layout`. Skipped paths are summed up in one PL612 info."""
-    if not plan.layout:
-        return
+def check(plan: Plan, context: Context) -> Iterator[Hit]:
+    """Every PL6 rule (`check --no-layout` skips the family). Skipped paths are summed up in one PL612 info."""
     skipped: list[tuple[str, tuple[Any, ...]]] = []
     yield from _check_experiment(plan, skipped)
     yield from _check_models(plan, skipped)
@@ -129,7 +122,7 @@ def _check_experiment(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) ->
     if not exp.reachable:
         skipped.append((exp.reason or f"experiment.dir {exp.text} is not reachable", ("experiment", "dir")))
         return
-    names = run_names(plan)
+    names = {n: (r.index, r.node) for n, r in runs_by_name(plan).items()}
     present: list[tuple[str, int]] = []
     missing: list[tuple[str, int]] = []
     for name, (i, run) in names.items():
@@ -224,7 +217,7 @@ def _check_run_folder(
         elif value != name:
             msg = f"my_wandb_run_name is '{value}' in {name}/{file}, but the run is '{name}': its artifacts would land in {value}/"
             yield plan.hit("PL605", ("runs", i, "name"), msg, f'set my_wandb_run_name: "{name}"')
-    for d in config_drift(plan, i, run, configs):
+    for d in config_drift(run_at(plan, i), configs):
         path = d.plan_path if d.plan_path and d.plan_path[0] == "runs" else ("runs", i, "name")
         msg = f"run '{name}': {d.file} has {d.key} {d.found}, the plan says {d.plan} (an OOM retry or a hand edit?)"
         yield plan.hit(

@@ -6,7 +6,8 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from planlint.plan.load import Hit, YMap
+from planlint.finding import Hit
+from planlint.plan.load import YMap
 from planlint.plan.model import RUN_PARAMETER_KEYS, Plan, text_of
 from planlint.plan.naming import (
     NAME_CHARS,
@@ -20,12 +21,13 @@ from planlint.plan.naming import (
     run_yaml,
 )
 from planlint.plan.schema import CONTROL_ALIASES
-from planlint.rules import E, I, Rule, W, declare, plan_check
+from planlint.rules.base import Context, E, I, Rule, W
 
 #: How many missing combinations a finding spells out before summarising.
 MAX_LISTED = 8
 
-declare(
+FAMILY = "runs"
+RULES = (
     Rule("PL201", "duplicate-run-name", E, "two runs share a name (their folders would collide)"),
     Rule("PL202", "run-name-characters", E, "a run name uses characters outside [A-Za-z0-9._-]"),
     Rule("PL203", "unknown-model", E, "runs[].model is not a models.base[].name"),
@@ -75,8 +77,7 @@ declare(
 )
 
 
-@plan_check
-def check_runs(plan: Plan) -> Iterator[Hit]:
+def check(plan: Plan, context: Context) -> Iterator[Hit]:
     """Every PL2 rule over the plan's runs; linear in the number of runs."""
     models = plan.model_names()
     variables = plan.variables

@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from planlint.plan.load import Hit, YMap
+from planlint.finding import Hit
+from planlint.plan.load import YMap
 from planlint.plan.model import Plan
-from planlint.rules import E, I, Rule, W, declare, plan_check
+from planlint.plan.run import Setting, run_at
+from planlint.plan.values import as_int
+from planlint.rules.base import Context, E, I, Rule, W
 
 #: torchtune's (and cruijff_kit's setup_finetune.py) default `lr_scheduler.num_warmup_steps`.
 DEFAULT_WARMUP = 100
@@ -25,7 +28,8 @@ DATASET_TYPES = ("chat_completion", "text_completion")
 OWN_DATA_KEYS = ("dataset_path", "training_condition", "dataset_label")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
-declare(
+FAMILY = "training"
+RULES = (
     Rule(
         "PL301",
         "warmup-exceeds-steps",
@@ -72,44 +76,9 @@ declare(
 )
 
 
-@dataclass(frozen=True)
-class Setting:
-    """A value a run trains with and the plan node it comes from (None: a default)."""
-
-    value: Any
-    path: tuple[Any, ...] | None
-    from_run: bool = False
-
-    @property
-    def stated(self) -> bool:
-        return self.path is not None
-
-
-def run_setting(plan: Plan, index: int, run: YMap, key: str, default: Any = None) -> Setting:
-    """The value of `key` for run `index`: its parameters, else `controls`, else `default`."""
-    params = run.get("parameters")
-    if isinstance(params, YMap) and key in params:
-        return Setting(params[key], ("runs", index, "parameters", key), True)
-    controls = plan.controls
-    if key in controls:
-        return Setting(controls[key], ("controls", key))
-    return Setting(default, None)
-
-
-def as_int(value: Any) -> int | None:
-    """An integer from a YAML number (4 or 4.0); None for anything else, booleans included."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
 def _gpus(plan: Plan, index: int, run: YMap) -> Setting:
     """GPUs the run trains on: its parameters, else controls, else 1 (`compute.gpus` is an estimate's request)."""
-    return run_setting(plan, index, run, "gpus", 1)
+    return run_at(plan, index).setting("gpus", 1)
 
 
 @dataclass
@@ -131,8 +100,7 @@ def _subject(group: _Group, total: int) -> str:
     return first
 
 
-@plan_check
-def check_training(plan: Plan) -> Iterator[Hit]:
+def check(plan: Plan, context: Context) -> Iterator[Hit]:
     """Every PL3 rule: step arithmetic per fine-tuned run, prompts, GPUs with validation, dataset types."""
     yield from _check_steps(plan)
     yield from _check_prompts(plan)
@@ -159,12 +127,12 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
         if "dataset_label" in plan.variables:
             continue
         name = str(run.get("name"))
-        bs_s = run_setting(plan, i, run, "batch_size")
-        gas_s = run_setting(plan, i, run, "gradient_accumulation_steps", 1)
-        ep_s = run_setting(plan, i, run, "epochs")
-        wu_s = run_setting(plan, i, run, "num_warmup_steps", DEFAULT_WARMUP)
+        bs_s = run_at(plan, i).setting("batch_size")
+        gas_s = run_at(plan, i).setting("gradient_accumulation_steps", 1)
+        ep_s = run_at(plan, i).setting("epochs")
+        wu_s = run_at(plan, i).setting("num_warmup_steps", DEFAULT_WARMUP)
         gpu_s = _gpus(plan, i, run)
-        packed_s = run_setting(plan, i, run, "packed", False)
+        packed_s = run_at(plan, i).setting("packed", False)
         bs, gas, epochs, warmup, gpus = (as_int(s.value) for s in (bs_s, gas_s, ep_s, wu_s, gpu_s))
         if (
             not bs
@@ -187,7 +155,7 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
         }
         approx = False
         if packed_s.value is True:
-            msl_s = run_setting(plan, i, run, "max_seq_len")
+            msl_s = run_at(plan, i).setting("max_seq_len")
             msl = as_int(msl_s.value)
             if tokens_key and msl:
                 samples = -(-as_int(controls[tokens_key]) // msl)  # type: ignore[operator]
@@ -353,7 +321,7 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
     inert: dict[tuple[Any, ...], _Group] = {}
     for i, run in plan.runs():
         name = str(run.get("name"))
-        dt = run_setting(plan, i, run, "dataset_type")
+        dt = run_at(plan, i).setting("dataset_type")
         if (
             dt.from_run
             and isinstance(dt.value, str)
@@ -367,13 +335,13 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
                 f"dataset_type '{dt.value}' of run '{name}' is not one of {', '.join(DATASET_TYPES)}",
                 _type_hint(dt.value),
             )
-        sp = run_setting(plan, i, run, "system_prompt")
+        sp = run_at(plan, i).setting("system_prompt")
         if dt.value == "text_completion" and isinstance(sp.value, str) and sp.value.strip() and sp.path:
             where = next((s.path for s in (sp, dt) if s.from_run and s.path), sp.path)
             inert.setdefault(where, _Group(where, False)).runs.append(name)
         if run.get("type") != "fine-tuned":
             continue
-        val = run_setting(plan, i, run, "validation_during_training")
+        val = run_at(plan, i).setting("validation_during_training")
         gpus = as_int(_gpus(plan, i, run).value)
         if val.value is True and gpus is not None and gpus > 1:
             gpu_s = _gpus(plan, i, run)

@@ -1,0 +1,193 @@
+"""What a run is: its name, type, model, parameters, effective settings and identity.
+
+A `Run` is built once per plan (`runs_of(plan)`) and every consumer reads runs through it: the
+rules, the tables, naming, estimates, status, the git rules, `fix --runs` and `diff`.
+
+A run's **condition** is everything besides the declared variables that distinguishes what it
+trains or evaluates: any other key in its `parameters` (a `prompt`, a `system_prompt`, an override
+of a `controls` value) and the run keys in `CONDITION_KEYS`. Its **identity** is
+(model, type, condition, its values of the variables): two runs with one identity are duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from planlint.plan.load import YMap
+from planlint.plan.model import text_of
+from planlint.plan.values import norm
+
+if TYPE_CHECKING:
+    from planlint.plan.model import Plan
+
+#: The kinds of run a plan may hold.
+RUN_TYPES = ("fine-tuned", "control", "eval-only")
+#: Run keys (beside `parameters`) that change what a run trains or evaluates.
+CONDITION_KEYS = ("training_condition", "dataset_path", "checkpoint_path", "eval_dataset_path")
+
+Norm = tuple[str, Any]
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value as written in plan.yaml: the value, its source text and its path in the plan."""
+
+    value: Any
+    text: str
+    path: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The value a run uses for one key, and where it comes from.
+
+    `source` is "run" (its parameters), "controls", "recipe" (the base recipe's config), "default"
+    (the schema's default) or "unset"; `path` is where the plan states it (None when it does not).
+    """
+
+    value: Any
+    source: str
+    path: tuple[Any, ...] | None = None
+
+    @property
+    def stated(self) -> bool:
+        """The plan itself states this value (in the run or in controls)."""
+        return self.path is not None
+
+    @property
+    def from_run(self) -> bool:
+        return self.source == "run"
+
+
+class Run:
+    """One entry of `runs:` as every consumer sees it."""
+
+    def __init__(self, plan: Plan, index: int, node: YMap) -> None:
+        self.plan = plan
+        self.index = index
+        self.node = node
+
+    # -- what the run says ----------------------------------------------------------------------
+    @property
+    def path(self) -> tuple[Any, ...]:
+        return ("runs", self.index)
+
+    def _text(self, key: str) -> str | None:
+        value = self.node.get(key)
+        return value if isinstance(value, str) else None
+
+    @property
+    def name(self) -> str | None:
+        return self._text("name")
+
+    @property
+    def type(self) -> str | None:
+        return self._text("type")
+
+    @property
+    def model(self) -> str | None:
+        return self._text("model")
+
+    @property
+    def fine_tuned(self) -> bool:
+        return self.type == "fine-tuned"
+
+    @property
+    def parameters(self) -> YMap | None:
+        params = self.node.get("parameters")
+        return params if isinstance(params, YMap) else None
+
+    @cached_property
+    def params(self) -> dict[str, Value]:
+        """Every key of `parameters`, as written."""
+        params = self.parameters
+        if params is None:
+            return {}
+        base = (*self.path, "parameters")
+        return {str(k): Value(v, text_of(params, k), (*base, k)) for k, v in params.items()}
+
+    @cached_property
+    def variables(self) -> dict[str, Value]:
+        """The run's values of the declared variables (scalars only), in declared order."""
+        out: dict[str, Value] = {}
+        for var in self.plan.variables:
+            got = self.params.get(var)
+            if got is not None and not isinstance(got.value, (dict, list)):
+                out[var] = got
+        return out
+
+    @cached_property
+    def combination(self) -> tuple[tuple[str, Norm], ...]:
+        """The combination of the variables this run trains, compared by value."""
+        return tuple((var, norm(v.value)) for var, v in self.variables.items())
+
+    @cached_property
+    def condition_items(self) -> dict[str, Value]:
+        """What distinguishes the run besides the variables: other parameters and condition keys."""
+        out = {k: v for k, v in self.params.items() if k not in self.plan.variables}
+        for key in CONDITION_KEYS:
+            if key in self.node and self.node[key] is not None:
+                out[key] = Value(self.node[key], text_of(self.node, key), (*self.path, key))
+        return out
+
+    @cached_property
+    def condition(self) -> tuple[tuple[str, Norm], ...]:
+        """The condition, hashable and order-free (empty for a plain sweep run)."""
+        return tuple(sorted((k, norm(v.value)) for k, v in self.condition_items.items()))
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """(model, type, condition, combination): two runs with one identity are duplicates."""
+        return (self.model, self.type, self.condition, self.combination)
+
+    # -- effective settings ----------------------------------------------------------------------
+    def setting(self, key: str, default: Any = None) -> Setting:
+        """The value the run uses for `key`: its parameters, else controls, else the schema's
+        default for that control, else `default`."""
+        params = self.parameters
+        if params is not None and key in params:
+            return Setting(params[key], "run", (*self.path, "parameters", key))
+        controls = self.plan.controls
+        if key in controls:
+            return Setting(controls[key], "controls", ("controls", key))
+        from planlint.plan.schema import control_default
+
+        found, value = control_default(key)
+        if found and value is not None:
+            return Setting(value, "default")
+        return Setting(default, "unset" if default is None else "default")
+
+    def __repr__(self) -> str:
+        return f"Run({self.index}, {self.name!r}, {self.type!r}, {self.model!r})"
+
+
+def runs_of(plan: Plan) -> list[Run]:
+    """Every run of the plan (entries that are mappings), built once per plan."""
+    cached = plan.cache.get("runs")
+    if cached is None:
+        cached = [Run(plan, i, node) for i, node in enumerate(plan.seq("runs")) if isinstance(node, YMap)]
+        plan.cache["runs"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def runs_by_name(plan: Plan) -> dict[str, Run]:
+    """Run name -> run; the first of two runs with one name wins."""
+    cached = plan.cache.get("runs_by_name")
+    if cached is None:
+        cached = {}
+        for run in runs_of(plan):
+            if run.name is not None and run.name not in cached:
+                cached[run.name] = run
+        plan.cache["runs_by_name"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def run_at(plan: Plan, index: int) -> Run:
+    """The run at `runs[index]` (which must be a mapping)."""
+    cached = plan.cache.get("runs_at")
+    if cached is None:
+        cached = {r.index: r for r in runs_of(plan)}
+        plan.cache["runs_at"] = cached
+    return cached[index]  # type: ignore[no-any-return]

@@ -1,0 +1,59 @@
+"""YAML scalars as numbers: one place that decides what counts as an integer, a number, or equal."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from a YAML number (4 or 4.0); None for anything else, booleans included."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def as_count(value: Any) -> int | None:
+    """A positive integer (GPUs, epochs, a batch size), else None."""
+    got = as_int(value)
+    return got if got is not None and got >= 1 else None
+
+
+def as_number(value: Any) -> float | None:
+    """A finite number from YAML: 1e-4 and "1e-4" (a YAML 1.1 string) both give 0.0001."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            got = float(value.strip())
+        except ValueError:
+            return None
+        return got if math.isfinite(got) else None
+    return None
+
+
+def norm(value: Any) -> tuple[str, Any]:
+    """A value as the sweep compares it: numbers by value (1e-5 == 0.00001), the rest exactly."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", float(value))
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, dict):
+        return ("m", tuple(sorted((str(k), norm(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return ("l", tuple(norm(v) for v in value))
+    return ("o", repr(value))
+
+
+def same_number(a: Any, b: Any) -> bool:
+    """Both numbers, and equal up to float rounding."""
+    x, y = as_number(a), as_number(b)
+    return x is not None and y is not None and math.isclose(x, y, rel_tol=1e-9, abs_tol=0.0)

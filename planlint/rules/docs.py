@@ -1,0 +1,84 @@
+"""PL5xx: planning docs, their markers, and generated regions that drifted from the plan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from planlint.doc.docs import Doc, compare_region
+from planlint.finding import Hit
+from planlint.rules.base import E, I, Rule
+
+if TYPE_CHECKING:
+    from planlint.plan.model import Plan
+
+FAMILY = "docs"
+RULES = (
+    Rule(
+        "PL501",
+        "table-drift",
+        E,
+        "a generated table differs from the one the plan renders (with a diff)",
+    ),
+    Rule(
+        "PL502",
+        "bad-marker",
+        E,
+        "planlint markers missing, unbalanced, nested, duplicated or unknown",
+    ),
+    Rule(
+        "PL503",
+        "ignored-marker",
+        I,
+        "marker text inside code is not a marker (shown so it is no surprise)",
+    ),
+    Rule("PL504", "no-doc", I, "a plan without a planning doc holding an All Runs region"),
+    Rule("PL505", "ambiguous-plan", E, "a marker without plan= in a folder with several plan files"),
+    Rule(
+        "PL506",
+        "plan-not-found",
+        E,
+        "a marker's plan does not exist or lies outside the repository",
+    ),
+    Rule("PL507", "unreadable-doc", E, "a doc that is binary, not UTF-8 or too large"),
+)
+
+
+def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
+    """PL501 when the region's cells differ from the rendered ones (layout alone is not drift)."""
+    from planlint.doc.markers import region_diff
+    from planlint.doc.tabletext import explain_drift, format_table
+
+    header, rows, parsed, same = compare_region(doc, index, plan)
+    if same:
+        return None
+    region = doc.regions[index]
+    if parsed is not None:
+        reasons = explain_drift(header, parsed.rows, rows, doc_header=parsed.header) or [
+            "the table's layout differs"
+        ]
+    else:
+        reasons = ["the region holds no table"]
+    what = "All Runs table" if region.name == "all-runs" else f"{region.name} table"
+    message = f"{what} differs from {plan.path.name}: {reasons[0]}"
+    extra = reasons[1:6] + ([f"... and {len(reasons) - 6} more differences"] if len(reasons) > 6 else [])
+    hint = "\n".join([*extra, f"run `planlint fix {doc.display}` to regenerate it"])
+    lines = format_table(header, rows, plan.config.table_style)
+    diff = region_diff(doc.display, doc.text, region, lines)
+    return Hit("PL501", region.begin_line, 1, message, hint, diff or None)
+
+
+def check_docs(docs: Iterable[Doc], plans: dict[Path, Plan]) -> Iterator[tuple[Doc, list[Hit]]]:
+    """PL5 hits of every doc, rendering each region from its (already loaded) plan."""
+    for doc in docs:
+        hits = list(doc.hits)
+        if not doc.broken:
+            for index, plan_path in doc.plans.items():
+                plan = plans.get(plan_path)
+                if plan is None or plan.loaded.fatal:
+                    continue
+                drift = region_drift(doc, index, plan)
+                if drift is not None:
+                    hits.append(drift)
+        yield doc, hits

@@ -1,0 +1,24 @@
+"""PL1xx: the plan against its JSON Schema (types, unknown and legacy keys, SLURM times).
+
+Validation (`planlint.plan.schema`) finds these; this module only declares them.
+"""
+
+from __future__ import annotations
+
+from planlint.rules.base import E, Rule, W
+
+FAMILY = "schema"
+RULES = (
+    Rule("PL101", "schema", E, "the plan does not match the JSON Schema (type, enum, pattern...)"),
+    Rule("PL102", "unknown-key", E, "a key the schema does not know, with a did-you-mean"),
+    Rule("PL103", "legacy-key", E, "a key cruijff_kit renamed; the hint gives the new name"),
+    Rule(
+        "PL104",
+        "legacy-eval-system-prompt",
+        W,
+        "evaluation.system_prompt is not read: use controls",
+    ),
+    Rule("PL105", "controls-near-miss", W, "a controls key close to a known hyper-parameter name"),
+    Rule("PL106", "bad-time", E, "compute.time is not a SLURM time (M, M:S, H:M:S, D-H, D-H:M:S)"),
+    Rule("PL107", "missing-required", E, "a required key is missing"),
+)
