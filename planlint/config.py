@@ -11,6 +11,8 @@ from typing import Any
 from planlint.finding import Severity
 
 DEFAULT_PLAN_FILES = ("plan.yaml", "plan.yml", "experiment_summary.yaml")
+#: A configuration file larger than this is refused (a real one is a few hundred bytes).
+CONFIG_MAX_BYTES = 1024 * 1024
 DEFAULT_LOG_GLOBS = ("{scratch}/ck-projects/*/*/*/artifacts/slurm-*.out",)
 
 
@@ -92,10 +94,11 @@ def _toml_load(path: Path) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    from planlint.readfile import read_bounded
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
 
 

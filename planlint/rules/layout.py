@@ -18,6 +18,7 @@ from typing import Any
 
 from planlint.load import Hit, YMap
 from planlint.plan import Plan, text_of
+from planlint.readfile import Refused, read_bounded
 from planlint.rules import E, I, Rule, W, declare, plan_check
 from planlint.rules.training import as_int
 from planlint.status import (
@@ -316,8 +317,10 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
         if p.is_dir() or p.suffix.lower() in (".parquet", ".arrow", ".csv"):
             skipped.append((f"data.training.path {text} is not a JSON file (records not counted)", where))
             return
-        size = p.stat().st_size
-        if size > MAX_DATA_BYTES:
+        raw = read_bounded(p, MAX_DATA_BYTES)
+    except Refused as exc:
+        if exc.too_large:
+            size = p.stat().st_size
             skipped.append(
                 (
                     f"data.training.path {text} is {size / 1e6:.0f} MB, over {MAX_DATA_BYTES // 2**20} MB (records not counted)",
@@ -325,7 +328,13 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
                 )
             )
             return
-        raw = p.read_bytes()
+        yield plan.hit(
+            "PL611",
+            where,
+            f"training data {text} is {exc.reason}: not read",
+            "point data.training.path at the JSON file of records",
+        )
+        return
     except OSError as exc:
         skipped.append((f"data.training.path {text} cannot be read ({exc.strerror or exc})", where))
         return
