@@ -322,9 +322,19 @@ def _compose_pure(text: str) -> Any:
     """Compose with ruamel's pure-Python parser (YAML 1.2), which builds the same node tree."""
     import warnings
 
+    from ruamel.yaml.error import YAMLError
+
+    yaml = _composer(pure=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a re-defined anchor is valid YAML: the later one wins
-        return _composer(pure=True).compose(text)
+        try:
+            return yaml.compose(text)
+        except (YAMLError, ValueError, RecursionError):
+            raise
+        except Exception as exc:  # e.g. ruamel asserts on a `%YAML 1.3` directive
+            raise YAMLError(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            yaml.version = None  # a %YAML directive sets it on the shared instance
 
 
 def _compose(text: str, hits: list[Hit]) -> Any:
