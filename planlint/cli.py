@@ -316,9 +316,8 @@ def init_command(
 def status(state: State, plan_path: Path, fmt: str) -> None:
     """What actually ran versus what the plan planned, one row per run (read-only)."""
     from planlint.engine import UsageError, display_path
-    from planlint.load import load_plan
     from planlint.plan import Plan
-    from planlint.status import build_status, format_status
+    from planlint.status import build_status, format_status, read_plan
 
     if plan_path.is_dir():
         config = state.config()
@@ -329,9 +328,7 @@ def status(state: State, plan_path: Path, fmt: str) -> None:
     if not plan_path.is_file():
         raise UsageError(f"{plan_path}: no such plan file")
     config = state.config()
-    loaded = load_plan(plan_path, max_bytes=config.max_bytes)
-    if loaded.fatal:
-        raise UsageError(f"{plan_path}: the plan does not load (run `planlint check {plan_path}`)")
+    loaded = read_plan(plan_path, config)
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
     click.echo(format_status(build_status(plan), fmt), nl=False)
 
@@ -376,8 +373,8 @@ def estimate(
     """Estimate wall time and batch size per fine-tuned run from prior runs' logs."""
     from planlint.engine import UsageError, display_path
     from planlint.estimates import NoLogs, estimate_plan, log_globs, scan_logs, settings_for, write_estimates
-    from planlint.load import load_plan
     from planlint.plan import Plan
+    from planlint.status import read_plan
 
     config = state.config()
     if not plan_path.is_file():
@@ -388,9 +385,7 @@ def estimate(
         patterns = log_globs(globs, config)
     except NoLogs as exc:
         raise UsageError(str(exc)) from exc
-    loaded = load_plan(plan_path, max_bytes=config.max_bytes)
-    if loaded.fatal:
-        raise UsageError(f"{plan_path}: the plan does not load (run `planlint check {plan_path}`)")
+    loaded = read_plan(plan_path, config)
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
     progress = _progress_bar() if sys.stderr.isatty() else None
     scanned = scan_logs(patterns, progress=progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ declare(
 )
 
 MARKER_TEXT = "planlint:"
+#: What a marker, or a look-alike worth a word (`PLANLINT:BEGIN`, `planlint :begin`), holds.
+_MARKERISH = re.compile(rb"planlint\s*:", re.IGNORECASE)
 
 
 @dataclass
@@ -77,7 +80,7 @@ def has_markers(path: Path, max_bytes: int) -> bool:
     from planlint.readfile import Refused, read_bounded
 
     try:
-        return MARKER_TEXT.encode() in read_bounded(path, max_bytes)
+        return _MARKERISH.search(read_bounded(path, max_bytes)) is not None
     except Refused:
         return True  # reported as unreadable by read_doc
     except OSError:

@@ -205,6 +205,53 @@ def prescan_depth(text: str) -> tuple[int, int]:
     return worst, worst_line
 
 
+_BLOCK_SCALAR = re.compile(r"(?:^|[\s:-])[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def prescan_depth_exact(text: str) -> tuple[int, int]:
+    """Like prescan_depth, but brackets inside quotes, comments and block scalars do not count.
+
+    Slower (a loop over characters): run only when the quick bound is exceeded.
+    """
+    worst, worst_line, flow = 0, 1, 0
+    quote = ""
+    block_indent = -1  # inside a block scalar whose parent line has this indent
+    for n, line in enumerate(split_lines(text), 1):
+        stripped = line.lstrip(" -")
+        indent = len(line) - len(stripped)
+        if block_indent >= 0:
+            if not line.strip() or len(line) - len(line.lstrip(" ")) > block_indent:
+                continue
+            block_indent = -1
+        peak, prev, skip = flow, " ", False
+        for i, ch in enumerate(stripped):
+            if skip:
+                skip = False
+            elif quote:
+                if ch == "\\" and quote == '"':
+                    skip = True  # an escape: \" does not end the string
+                elif ch == quote:
+                    if quote == "'" and stripped[i + 1 : i + 2] == "'":
+                        skip = True  # '' is a quote inside a single-quoted string
+                    else:
+                        quote = ""
+            elif ch in "'\"" and prev in " \t[{,:":
+                quote = ch
+            elif ch == "#" and prev in " \t":
+                break
+            elif ch in "[{":
+                flow += 1
+                peak = max(peak, flow)
+            elif ch in "]}":
+                flow = max(0, flow - 1)
+            prev = ch
+        if not quote and flow == 0 and _BLOCK_SCALAR.search(stripped):
+            block_indent = len(line) - len(line.lstrip(" "))
+        if indent + peak > worst:
+            worst, worst_line = indent + peak, n
+    return worst, worst_line
+
+
 def scan_suppressions(text: str) -> dict[int, set[str]]:
     """Lines carrying `# planlint: disable=ID[,ID]` and the ids they name."""
     out: dict[int, set[str]] = {}
@@ -232,6 +279,8 @@ def load_plan(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None =
         out.hits.append(Hit("PL009", 1, 1, "plan is empty", "start from `planlint init`"))
         return out
     depth, dline = prescan_depth(text)
+    if depth > PRESCAN_DEPTH:
+        depth, dline = prescan_depth_exact(text)  # perhaps only brackets in quotes or block scalars
     if depth > PRESCAN_DEPTH:
         msg = f"nesting is too deep (more than {PRESCAN_DEPTH} levels by line {dline})"
         out.hits.append(Hit("PL006", dline, 1, msg, "a plan needs only a few levels"))

@@ -15,11 +15,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from planlint.load import YMap, load_plan
+from planlint.load import Loaded, YMap, load_plan
 from planlint.plan import Plan, text_of
 from planlint.rules.training import as_int, run_setting
+
+if TYPE_CHECKING:
+    from planlint.config import Config
 
 STATUS_VERSION = 1
 #: Placeholders cruijff_kit's fixtures and templates use instead of real folders.
@@ -53,6 +56,23 @@ def plan_path(plan: Plan, text: Any) -> Path | None:
     if text.startswith("~"):
         p = p.expanduser()
     return p if p.is_absolute() else plan.folder / p
+
+
+def read_plan(path: Path, config: Config) -> Loaded:
+    """Load the plan `status` or `estimate` was given, refusing what `check` refuses (PL015).
+
+    Raises UsageError for a symlink that leads out of the repository and for a plan that does
+    not load.
+    """
+    from planlint.engine import UsageError, symlink_outside_repo
+
+    outside = symlink_outside_repo(path)
+    if outside is not None:
+        raise UsageError(f"{path}: a symlink to {outside}, outside the repository: not read (PL015)")
+    loaded = load_plan(path, max_bytes=config.max_bytes)
+    if loaded.fatal:
+        raise UsageError(f"{path}: the plan does not load (run `planlint check {path}`)")
+    return loaded
 
 
 def is_inside(path: str | Path, root: str | Path) -> bool:

@@ -103,3 +103,33 @@ def test_read_bounded_refuses_what_is_no_regular_file_and_what_is_too_large(tmp_
     with pytest.raises(Refused):
         read_tail("/dev/zero", 100)
     assert read_tail(small, 3) == b" 3]"
+
+
+def test_status_and_estimate_refuse_a_plan_symlinked_out_of_the_repository(tmp_path: Path) -> None:
+    outside, repo = tmp_path / "outside", tmp_path / "repo"
+    outside.mkdir()
+    (repo / ".git").mkdir(parents=True)
+    (outside / "plan.yaml").write_text(TWO_MODEL, encoding="utf-8")
+    (repo / "plan.yaml").symlink_to(outside / "plan.yaml")
+    check = planlint("check", "--no-layout", "plan.yaml", cwd=repo)
+    assert "PL015" in check.stdout
+    for args in (("status", "plan.yaml"), ("estimate", "plan.yaml", "--logs", "none/*.out")):
+        got = planlint(*args, cwd=repo)
+        assert got.returncode == 2
+        assert got.stderr.startswith("planlint: error: plan.yaml: a symlink to ") and "(PL015)" in got.stderr
+        assert got.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "markers",
+    [
+        "<!-- PLANLINT:BEGIN all-runs -->\n<!-- PLANLINT:END all-runs -->\n",
+        "<!--\nplanlint:begin all-runs\n-->\n\n<!--\nplanlint:end all-runs\n-->\n",
+        "<!-- planlint :begin all-runs -->\n<!-- planlint :end all-runs -->\n",
+    ],
+)
+def test_marker_look_alikes_are_never_ignored_without_a_word(tmp_path: Path, markers: str) -> None:
+    (tmp_path / "plan.yaml").write_text(TWO_MODEL, encoding="utf-8")
+    (tmp_path / "PLAN.md").write_text("# Plan\n\n" + markers, encoding="utf-8")
+    got = planlint("check", "--no-layout", ".", cwd=tmp_path)
+    assert "PLAN.md:3:1: PL502 error: " in got.stdout, got.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASES, TWO_MODEL, edit, rules_of
+from conftest import CASES, SEED, TWO_MODEL, edit, rules_of
 
 from planlint.config import Config
 from planlint.engine import run
@@ -255,3 +255,28 @@ def test_cr_only_line_endings_count_lines_like_the_parser() -> None:
     loaded = load_plan(Path("plan.yaml"), text=text)
     assert [(h.rule, h.line) for h in loaded.hits] == [("PL012", 3)]
     assert loaded.suppressions == {2: {"PL101"}}
+
+
+# -- the nesting pre-scan ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"' + "[" * 600 + '"',  # a regex-like prompt in double quotes
+        "'it''s " + "{" * 600 + "'",  # single quotes with an escaped quote
+        '"say \\"hi\\" ' + "[" * 600 + '"',  # double quotes with escapes
+        "|\n" + "".join(f"    answer [{i}\n" for i in range(600)),  # a block scalar
+    ],
+)
+def test_brackets_in_quotes_and_block_scalars_are_not_nesting(value: str) -> None:
+    text = edit(SEED, ('  system_prompt: ""\n', f"  system_prompt: {value}\n"))
+    assert not refusals(load_plan(Path("plan.yaml"), text=text))
+
+
+def test_real_deep_nesting_is_pl006() -> None:
+    text = edit(SEED, ('  system_prompt: ""\n', "  deep: " + "[" * 600 + "]" * 600 + "\n"))
+    hits = load_plan(Path("plan.yaml"), text=text).hits
+    assert [(h.rule, h.line) for h in hits] == [
+        ("PL006", text.split("\n").index("  deep: " + "[" * 600 + "]" * 600) + 1)
+    ]
