@@ -321,10 +321,9 @@ def init_command(
 @click.pass_obj
 def status(state: State, plan_path: Path, fmt: str) -> None:
     """What actually ran versus what the plan planned, one row per run (read-only)."""
-    from planlint.commands.status import build_status, format_status
+    from planlint.commands.status import build_status, format_status, read_plan
     from planlint.errors import UsageError
     from planlint.paths import display_path
-    from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
 
     if plan_path.is_dir():
@@ -336,9 +335,7 @@ def status(state: State, plan_path: Path, fmt: str) -> None:
     if not plan_path.is_file():
         raise UsageError(f"{plan_path}: no such plan file")
     config = state.config()
-    loaded = load_plan(plan_path, max_bytes=config.max_bytes)
-    if loaded.fatal:
-        raise UsageError(f"{plan_path}: the plan does not load (run `planlint check {plan_path}`)")
+    loaded = read_plan(plan_path, config)
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
     click.echo(format_status(build_status(plan), fmt), nl=False)
 
@@ -381,6 +378,7 @@ def estimate(
     fmt: str,
 ) -> None:
     """Estimate wall time and batch size per fine-tuned run from prior runs' logs."""
+    from planlint.commands.status import read_plan
     from planlint.errors import UsageError
     from planlint.estimate.plan import (
         NoLogs,
@@ -391,7 +389,6 @@ def estimate(
         write_estimates,
     )
     from planlint.paths import display_path
-    from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
 
     config = state.config()
@@ -403,9 +400,7 @@ def estimate(
         patterns = log_globs(globs, config)
     except NoLogs as exc:
         raise UsageError(str(exc)) from exc
-    loaded = load_plan(plan_path, max_bytes=config.max_bytes)
-    if loaded.fatal:
-        raise UsageError(f"{plan_path}: the plan does not load (run `planlint check {plan_path}`)")
+    loaded = read_plan(plan_path, config)
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
     progress = _progress_bar() if sys.stderr.isatty() else None
     scanned = scan_logs(patterns, progress=progress)

@@ -11,6 +11,8 @@ from typing import Any
 from planlint.finding import Severity
 
 DEFAULT_PLAN_FILES = ("plan.yaml", "plan.yml", "experiment_summary.yaml")
+#: A configuration file larger than this is refused (a real one is a few hundred bytes).
+CONFIG_MAX_BYTES = 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -79,10 +81,11 @@ def _toml_load(path: Path) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    from planlint.readfile import read_bounded
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
 
 
@@ -120,12 +123,82 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     return from_mapping(table, source=path)
 
 
+def _fits(value: Any, hint: Any) -> bool:
+    """Does a TOML value have the type of a Config field (as annotated)?"""
+    import math
+    import types
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items()
+        )
+    return isinstance(value, hint)  # pragma: no cover - a field type not handled above
+
+
+def _describe(hint: Any, plural: bool = False) -> str:
+    """A field type in the words of a TOML user ("a table of lists of strings")."""
+    import types
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a, plural) for a in args if a is not type(None))
+    if origin is list:
+        return f"{'lists' if plural else 'a list'} of {_describe(args[0], True)}"
+    if origin is dict:
+        what = "tables" if plural else "a table"
+        return what if args[1] is Any else f"{what} of {_describe(args[1], True)}"
+    words = {
+        bool: ("true or false", "booleans"),
+        float: ("a finite number", "numbers"),
+        str: ("a string", "strings"),
+    }
+    return words[hint][plural] if hint in words else str(hint)
+
+
+def _hints() -> dict[str, Any]:
+    import typing
+
+    return typing.get_type_hints(Config)
+
+
+def _check_naming(where: str, value: dict[str, Any]) -> None:
+    """The naming table has the shape of a plan's `naming:` section (one schema for both)."""
+    from jsonschema import Draft202012Validator
+
+    from planlint.plan.schema import load_schema
+
+    schema = load_schema()
+    sub = dict(schema["properties"]["naming"], **{"$defs": schema.get("$defs", {})})
+    error = next(iter(sorted(Draft202012Validator(sub).iter_errors(value), key=lambda e: list(e.path))), None)
+    if error is not None:
+        at = ".".join(str(p) for p in error.path)
+        raise ConfigError(f"{where}: setting 'naming{'.' + at if at else ''}': {error.message}")
+
+
 def from_mapping(table: dict[str, Any], source: Path | None = None) -> Config:
-    """Build a Config from a TOML table, refusing unknown keys and wrong types."""
+    """Build a Config from a TOML table, refusing unknown keys and wrong types or values."""
     cfg = Config(source=source, root=source.parent if source else Path.cwd())
     where = str(source) if source else "configuration"
+    hints = _hints()
     for raw_key, value in table.items():
-        key = raw_key.replace("-", "_")
+        key = str(raw_key).replace("-", "_")
         if key not in _FIELDS:
             import difflib
 
@@ -135,12 +208,16 @@ def from_mapping(table: dict[str, Any], source: Path | None = None) -> Config:
         default = getattr(cfg, key)
         if isinstance(default, list) and isinstance(value, str):
             value = [value]
-        if key in ("gpu_memory_gb", "max_file_size_mb") and isinstance(value, int):
+        if not _fits(value, hints[key]):
+            got = type(value).__name__
+            raise ConfigError(
+                f"{where}: setting '{raw_key}' must be {_describe(hints[key])} (got {got} {value!r:.40})"
+            )
+        if hints[key] in (float, float | None) and value is not None:
             value = float(value)
-        expected = type(default) if default is not None else (str, float, int)
-        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-            raise ConfigError(f"{where}: setting '{raw_key}' has the wrong type")
-        if key == "severity" and isinstance(value, dict):
+            if value <= 0:
+                raise ConfigError(f"{where}: setting '{raw_key}' must be above 0 (got {value:g})")
+        if key == "severity":
             for rid, sev in value.items():
                 if sev not in ("error", "warning", "info"):
                     raise ConfigError(f"{where}: severity of {rid} must be error, warning or info")
@@ -149,5 +226,14 @@ def from_mapping(table: dict[str, Any], source: Path | None = None) -> Config:
             value = [str(v).upper() for v in value]
         if key == "table_style" and value not in ("seed", "aligned"):
             raise ConfigError(f"{where}: table-style must be 'seed' or 'aligned'")
+        if key == "max_time":
+            from planlint.slurmtime import parse_time
+
+            if parse_time(value) is None:
+                raise ConfigError(
+                    f"{where}: setting 'max-time' is not a SLURM time like \"2-00:00:00\" (got {value!r})"
+                )
+        if key == "naming":
+            _check_naming(where, value)
         setattr(cfg, key, value)
     return cfg

@@ -10,7 +10,7 @@ from planlint.estimate.model import (
     EstimateSettings,
     RunSpec,
     estimate,
-    format_slurm_time,
+    format_time,
     match_rule,
     model_key,
     model_params_b,
@@ -117,7 +117,7 @@ def test_margin_and_rounding(raw: float, padded: int) -> None:
     ("seconds", "text"), [(300, "0:05:00"), (3600, "1:00:00"), (93784, "26:03:04"), (59.2, "0:01:00")]
 )
 def test_slurm_time_format(seconds: float, text: str) -> None:
-    assert format_slurm_time(seconds) == text
+    assert format_time(seconds) == text
 
 
 def test_several_priors_use_the_median_and_count_the_logs() -> None:

@@ -40,7 +40,7 @@ def test_seed_example_loads_with_positions_and_source_text() -> None:
         ("controls:\n  validation_during_training: yes\n", "PL010", 2, 31),
         ("controls:\n  packed: off\n", "PL010", 2, 11),
         ("runs:\n  - compute:\n      time: 1:15:00\n", "PL011", 3, 13),
-        ("runs:\n  - compute: {time: 1:15:00}\n", "PL001", 2, 22),
+        ("runs:\n  - compute: {time: 1:15:00}\n", "PL011", 2, 21),
         ("experiment:\n  date: 2026-11-24\n", "PL012", 2, 9),
         ("controls:\n  seed: 0755\n", "PL013", 2, 9),
     ],

@@ -14,12 +14,11 @@ from planlint.doc.tabletext import (
     display_width,
     escape_cell,
     explain_drift,
-    format_est_time,
     format_table,
     normalize_cell,
     parse_table,
-    parse_time,
 )
+from planlint.slurmtime import format_est_time, parse_time
 
 HEADER, ROWS = SEED_HEADER, SEED_ROWS
 

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planlint.plan.disk import (
     checkpoints,
@@ -23,11 +23,33 @@ from planlint.plan.disk import (
     slurm_logs,
 )
 from planlint.plan.drift import config_drift
+from planlint.plan.load import Loaded, load_plan
 from planlint.plan.model import Plan
 from planlint.plan.run import run_at
 from planlint.plan.values import as_int
 
+if TYPE_CHECKING:
+    from planlint.config import Config
+
 STATUS_VERSION = 1
+
+
+def read_plan(path: Path, config: Config) -> Loaded:
+    """Load the plan `status` or `estimate` was given, refusing what `check` refuses (PL015).
+
+    Raises UsageError for a symlink that leads out of the repository and for a plan that does
+    not load.
+    """
+    from planlint.errors import UsageError
+    from planlint.paths import symlink_outside_repo
+
+    outside = symlink_outside_repo(path)
+    if outside is not None:
+        raise UsageError(f"{path}: a symlink to {outside}, outside the repository: not read (PL015)")
+    loaded = load_plan(path, max_bytes=config.max_bytes)
+    if loaded.fatal:
+        raise UsageError(f"{path}: the plan does not load (run `planlint check {path}`)")
+    return loaded
 
 
 # -- the status report -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 
 MARKER_TEXT = "planlint:"
+#: What a marker, or a look-alike worth a word (`PLANLINT:BEGIN`, `planlint :begin`), holds.
+_MARKERISH = re.compile(rb"planlint\s*:", re.IGNORECASE)
 
 
 @dataclass
@@ -45,10 +48,12 @@ class Doc:
 
 def has_markers(path: Path, max_bytes: int) -> bool:
     """A cheap test (no markdown parsing) for docs worth scanning."""
+    from planlint.readfile import Refused, read_bounded
+
     try:
-        if path.stat().st_size > max_bytes:
-            return True  # reported as unreadable
-        return MARKER_TEXT.encode() in path.read_bytes()
+        return _MARKERISH.search(read_bounded(path, max_bytes)) is not None
+    except Refused:
+        return True  # reported as unreadable by read_doc
     except OSError:
         return False
 
@@ -78,11 +83,16 @@ def read_doc(path: Path, display: str, config: Config) -> Doc:
             Hit("PL507", 1, 1, f"doc is a symlink to {outside}, outside the repository: not read")
         )
         return doc
+    from planlint.readfile import Refused, read_bounded
+
     try:
-        if path.stat().st_size > config.max_bytes:
+        doc.raw = read_bounded(path, config.max_bytes)
+    except Refused as exc:
+        if exc.too_large:
             doc.hits.append(Hit("PL507", 1, 1, f"doc is over the {config.max_file_size_mb:g} MB limit"))
-            return doc
-        doc.raw = path.read_bytes()
+        else:
+            doc.hits.append(Hit("PL507", 1, 1, f"doc is {exc.reason}: not read"))
+        return doc
     except OSError as exc:
         doc.hits.append(Hit("PL507", 1, 1, f"cannot read doc: {exc.strerror or exc}"))
         return doc

@@ -46,6 +46,8 @@ _MARKER_RE = re.compile(
 )
 # Anything that looks like it meant to be a marker (used only on token content / token lines).
 _LOOSE_RE = re.compile(r"<!--\s*planlint\s*:", re.IGNORECASE)
+# The second line of a marker split after its `<!--`.
+_SPLIT_RE = re.compile(r"\s*planlint\s*:", re.IGNORECASE)
 _ATTR_RE = re.compile(
     r"(?P<key>[A-Za-z_][A-Za-z0-9_-]*)=(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s\"'=<>`]+))"
 )
@@ -221,8 +223,12 @@ class _Scanner:
     def matches_in(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
         """(0-based line, 1-based column) of every marker look-alike in lines[start:stop]."""
         for index in range(start, min(stop, len(self.lines))):
-            for match in _LOOSE_RE.finditer(self.lines[index]):
+            line = self.lines[index]
+            for match in _LOOSE_RE.finditer(line):
                 yield index, match.start() + 1
+            if line.rstrip().endswith("<!--") and index + 1 < len(self.lines):
+                if _SPLIT_RE.match(self.lines[index + 1]):  # `<!--` then `planlint:begin` below it
+                    yield index, line.rstrip().rfind("<!--") + 1
 
     # -- token handlers
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from planlint.doc.tabletext import format_est_time, format_table, parse_time
+from planlint.doc.tabletext import format_table
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
+from planlint.slurmtime import format_est_time, parse_time
 
 #: Column labels of well-known keys; any other key is title-cased; `naming.labels` overrides.
 LABELS = {

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from planlint.logs.records import LogRecord, TrainingRecord
+from planlint.slurmtime import format_time
 
 GIB = 2**30
 MIN_STEPS = 5  # logs with fewer optimizer steps are used only when no longer one matches
@@ -123,14 +124,6 @@ class Estimate:
 
 
 # --- small pure helpers -------------------------------------------------------------------
-
-
-def format_slurm_time(seconds: float) -> str:
-    """Seconds as SLURM ``H:MM:SS`` (hours may exceed 24)."""
-    s = math.ceil(seconds)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}"
 
 
 def padded_seconds(
@@ -467,7 +460,7 @@ def estimate(
     bsz, gsz, batch_basis = suggest_batch(run, used, st, extrapolated)
     return Estimate(
         run=run.run,
-        time=format_slurm_time(padded),
+        time=format_time(padded),
         seconds_raw=round(raw, 3),
         batch_size_suggestion=bsz,
         gradient_accumulation_suggestion=gsz,

@@ -193,12 +193,10 @@ def slurm_logs(exp: ExperimentDir, folder: Folder) -> list[Path]:
 
 def log_failure(path: Path) -> str | None:
     """Why the job of this log died, from its tail: OOM, time limit, cancellation, or a final traceback."""
+    from planlint.readfile import read_tail
+
     try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - LOG_TAIL_BYTES))
-            tail = fh.read()
+        tail = read_tail(path, LOG_TAIL_BYTES)
     except OSError:
         return None
     if any(marker in tail for marker in _OOM):

@@ -145,14 +145,21 @@ def decode(path: Path, raw: bytes, hits: list[Hit]) -> tuple[str | None, bool]:
 
 
 def read_text(path: Path, hits: list[Hit], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, bool]:
-    """Read a file as text within the size bound, reporting problems as PL003/PL004 hits."""
+    """Read a regular file as text within the size bound, reporting problems as PL003/PL004 hits."""
+    from planlint.readfile import Refused, read_bounded
+
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            msg = f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit"
-            hits.append(Hit("PL004", 1, 1, msg, "raise max-file-size-mb in the configuration"))
-            return None, False
-        raw = path.read_bytes()
+        raw = read_bounded(path, max_bytes)
+    except Refused as exc:
+        if exc.too_large:
+            hits.append(
+                Hit("PL004", 1, 1, f"file is {exc.reason}", "raise max-file-size-mb in the configuration")
+            )
+        else:
+            hits.append(
+                Hit("PL003", 1, 1, f"file is {exc.reason}: not read", "point planlint at a plan file")
+            )
+        return None, False
     except OSError as exc:
         hits.append(Hit("PL003", 1, 1, f"cannot read file: {exc.strerror or exc}"))
         return None, False
@@ -166,7 +173,7 @@ def prescan_depth(text: str) -> tuple[int, int]:
     flow depth is the count of open brackets. Quotes are ignored, so this over-estimates.
     """
     worst, worst_line, flow = 0, 1, 0
-    for n, line in enumerate(text.split("\n"), 1):
+    for n, line in enumerate(split_lines(text), 1):
         stripped = line.lstrip(" -")
         indent = len(line) - len(stripped)
         opens = stripped.count("[") + stripped.count("{")
@@ -186,12 +193,59 @@ def prescan_depth(text: str) -> tuple[int, int]:
     return worst, worst_line
 
 
+_BLOCK_SCALAR = re.compile(r"(?:^|[\s:-])[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def prescan_depth_exact(text: str) -> tuple[int, int]:
+    """Like prescan_depth, but brackets inside quotes, comments and block scalars do not count.
+
+    Slower (a loop over characters): run only when the quick bound is exceeded.
+    """
+    worst, worst_line, flow = 0, 1, 0
+    quote = ""
+    block_indent = -1  # inside a block scalar whose parent line has this indent
+    for n, line in enumerate(split_lines(text), 1):
+        stripped = line.lstrip(" -")
+        indent = len(line) - len(stripped)
+        if block_indent >= 0:
+            if not line.strip() or len(line) - len(line.lstrip(" ")) > block_indent:
+                continue
+            block_indent = -1
+        peak, prev, skip = flow, " ", False
+        for i, ch in enumerate(stripped):
+            if skip:
+                skip = False
+            elif quote:
+                if ch == "\\" and quote == '"':
+                    skip = True  # an escape: \" does not end the string
+                elif ch == quote:
+                    if quote == "'" and stripped[i + 1 : i + 2] == "'":
+                        skip = True  # '' is a quote inside a single-quoted string
+                    else:
+                        quote = ""
+            elif ch in "'\"" and prev in " \t[{,:":
+                quote = ch
+            elif ch == "#" and prev in " \t":
+                break
+            elif ch in "[{":
+                flow += 1
+                peak = max(peak, flow)
+            elif ch in "]}":
+                flow = max(0, flow - 1)
+            prev = ch
+        if not quote and flow == 0 and _BLOCK_SCALAR.search(stripped):
+            block_indent = len(line) - len(line.lstrip(" "))
+        if indent + peak > worst:
+            worst, worst_line = indent + peak, n
+    return worst, worst_line
+
+
 def scan_suppressions(text: str) -> dict[int, set[str]]:
     """Lines carrying `# planlint: disable=ID[,ID]` and the ids they name."""
     out: dict[int, set[str]] = {}
     if "planlint:" not in text:
         return out
-    for n, line in enumerate(text.split("\n"), 1):
+    for n, line in enumerate(split_lines(text), 1):
         if "planlint:" in line:
             m = _SUPPRESS.search(line)
             if m:
@@ -213,6 +267,8 @@ def load_plan(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None =
         out.hits.append(Hit("PL009", 1, 1, "plan is empty", "start from `planlint init`"))
         return out
     depth, dline = prescan_depth(text)
+    if depth > PRESCAN_DEPTH:
+        depth, dline = prescan_depth_exact(text)  # perhaps only brackets in quotes or block scalars
     if depth > PRESCAN_DEPTH:
         msg = f"nesting is too deep (more than {PRESCAN_DEPTH} levels by line {dline})"
         out.hits.append(Hit("PL006", dline, 1, msg, "a plan needs only a few levels"))
@@ -273,20 +329,71 @@ def _fast_resolver() -> Any:
     return _FAST["cls"]
 
 
-def _compose(text: str, hits: list[Hit]) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+#: Line breaks to YAML 1.1 (and libyaml) that YAML 1.2 and editors treat as ordinary characters.
+_UNUSUAL_BREAKS = ("\x85", "\u2028", "\u2029")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-    yaml = _FAST.get("yaml")
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` as the YAML 1.2 parser and editors count them (\\n, \\r\\n and \\r)."""
+    return _LINE_BREAK.split(text)
+
+
+def _composer(pure: bool) -> Any:
+    """The YAML composer (libyaml's C one, or ruamel's pure-Python one), made once per process."""
+    key = "pure" if pure else "yaml"
+    yaml = _FAST.get(key)
     if yaml is None:
+        from ruamel.yaml import YAML
+
         try:
-            yaml = YAML(typ="safe", pure=False)
+            yaml = YAML(typ="safe", pure=pure)
         except Exception:  # pragma: no cover - no C extension
             yaml = YAML(typ="safe", pure=True)
         yaml.Resolver = _fast_resolver()
-        _FAST["yaml"] = yaml
+        _FAST[key] = yaml
+    return yaml
+
+
+def _compose_pure(text: str) -> Any:
+    """Compose with ruamel's pure-Python parser (YAML 1.2), which builds the same node tree."""
+    import warnings
+
+    from ruamel.yaml.error import YAMLError
+
+    yaml = _composer(pure=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a re-defined anchor is valid YAML: the later one wins
+        try:
+            return yaml.compose(text)
+        except (YAMLError, ValueError, RecursionError):
+            raise
+        except Exception as exc:  # e.g. ruamel asserts on a `%YAML 1.3` directive
+            raise YAMLError(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            yaml.version = None  # a %YAML directive sets it on the shared instance
+
+
+def _compose(text: str, hits: list[Hit]) -> Any:
+    """The node tree of `text`; a syntax error becomes a PL001 hit and None.
+
+    libyaml is fast but reads YAML 1.1: it refuses `:` inside plain scalars in flow collections
+    (`{time: 0:10:00}`, URLs in `[...]`), a tab in a block scalar's content and a re-defined
+    anchor, and counts U+0085, U+2028 and U+2029 as line breaks. Such text goes to the pure
+    parser, and a C syntax error is only reported when the pure parser refuses the text too.
+    """
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
-        return yaml.compose(text)
+        if any(ch in text for ch in _UNUSUAL_BREAKS):
+            return _compose_pure(text)
+        try:
+            return _composer(pure=False).compose(text)
+        except MarkedYAMLError as c_error:
+            try:
+                return _compose_pure(text)
+            except (YAMLError, ValueError, RecursionError):
+                raise c_error from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -336,7 +443,7 @@ class _Walker:
 
     def __init__(self, hits: list[Hit], text: str = "") -> None:
         self.hits = hits
-        self.lines = text.split("\n")
+        self.lines = split_lines(text)
         self.seen: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.building: set[int] = set()

@@ -164,7 +164,7 @@ def render_value(value: Any) -> str:
 def gpu_hours(plan: Plan) -> tuple[float, int]:
     """Estimated GPU hours (sum over fine-tuned runs of compute.time x GPUs) and how many
     fine-tuned runs have no usable compute.time (left out of the sum)."""
-    from planlint.doc.tabletext import parse_time
+    from planlint.slurmtime import parse_time
 
     def count(value: Any) -> int | None:
         return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None

@@ -307,7 +307,7 @@ MAX_TIME_SECONDS = 366 * 24 * 3600
 
 def _times(data: YMap) -> Iterator[Hit]:
     """PL106: compute.time must parse the way the All Runs table parses it."""
-    from planlint.doc.tabletext import parse_time
+    from planlint.slurmtime import parse_time
 
     computes: list[tuple[str, Any]] = []
     runs = data.get("runs")

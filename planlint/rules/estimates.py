@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from planlint.doc.tabletext import format_est_time, parse_time
 from planlint.finding import Hit
 from planlint.plan.load import YMap
 from planlint.plan.model import Plan, text_of
 from planlint.rules.base import Context, E, I, Rule, W
+from planlint.slurmtime import format_est_time, parse_time
 
 FAMILY = "estimates"
 RULES = (

@@ -23,6 +23,7 @@ from planlint.plan.load import YMap
 from planlint.plan.model import Plan, text_of
 from planlint.plan.run import run_at, runs_by_name
 from planlint.plan.values import as_int
+from planlint.readfile import Refused, read_bounded
 from planlint.rules.base import Context, E, I, Rule, W
 
 #: A data file larger than this is not parsed (its record count is not checked).
@@ -309,8 +310,10 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
         if p.is_dir() or p.suffix.lower() in (".parquet", ".arrow", ".csv"):
             skipped.append((f"data.training.path {text} is not a JSON file (records not counted)", where))
             return
-        size = p.stat().st_size
-        if size > MAX_DATA_BYTES:
+        raw = read_bounded(p, MAX_DATA_BYTES)
+    except Refused as exc:
+        if exc.too_large:
+            size = p.stat().st_size
             skipped.append(
                 (
                     f"data.training.path {text} is {size / 1e6:.0f} MB, over {MAX_DATA_BYTES // 2**20} MB (records not counted)",
@@ -318,7 +321,13 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
                 )
             )
             return
-        raw = p.read_bytes()
+        yield plan.hit(
+            "PL611",
+            where,
+            f"training data {text} is {exc.reason}: not read",
+            "point data.training.path at the JSON file of records",
+        )
+        return
     except OSError as exc:
         skipped.append((f"data.training.path {text} cannot be read ({exc.strerror or exc})", where))
         return

@@ -1,0 +1,73 @@
+"""SLURM time limits: the one parser and the formatters (`compute.time`, `max-time`, Est. Time)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+_TIME_RE = re.compile(
+    r"""\A\s*(?:
+        (?P<days>\d+)-(?P<dh>\d+)(?::(?P<dm>\d+)(?::(?P<ds>\d+))?)?   # D-H, D-H:M, D-H:M:S
+      | (?P<a>\d+)(?::(?P<b>\d+)(?::(?P<c>\d+))?)?                    # M, M:S, H:M:S
+    )\s*\Z""",
+    re.VERBOSE,
+)
+
+
+def parse_time(text: str | int) -> int | None:
+    """Seconds in a SLURM time limit, or None when it is not one.
+
+    Forms: ``M`` (a plain integer is minutes), ``M:S``, ``H:M:S``, ``D-H``, ``D-H:M``,
+    ``D-H:M:S``. The first field may be any size (``90:00`` is 90 minutes); the fields after it
+    must be in range (hours below 24 after days, minutes and seconds below 60).
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text * 60 if text >= 0 else None
+    if not isinstance(text, str):
+        return None
+    match = _TIME_RE.match(text)
+    if match is None:
+        return None
+    if match["days"] is not None:
+        days, hours = int(match["days"]), int(match["dh"])
+        minutes = int(match["dm"] or 0)
+        seconds = int(match["ds"] or 0)
+        if hours >= 24 or minutes >= 60 or seconds >= 60:
+            return None
+        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    first, second, third = match["a"], match["b"], match["c"]
+    if second is None:  # M
+        return int(first) * 60
+    if third is None:  # M:S
+        if int(second) >= 60:
+            return None
+        return int(first) * 60 + int(second)
+    if int(second) >= 60 or int(third) >= 60:  # H:M:S
+        return None
+    return (int(first) * 60 + int(second)) * 60 + int(third)
+
+
+def format_est_time(seconds: int) -> str:
+    """The Est. Time cell for a duration: ``~40s`` under a minute, else rounded UP to whole
+    minutes: ``~10min`` under an hour, ``~2h`` on whole hours, ``~1h50min``, days as hours.
+    """
+    if seconds < 0:
+        raise ValueError(f"a duration cannot be negative: {seconds}")
+    whole = math.ceil(seconds)
+    if whole < 60:
+        return f"~{whole}s"
+    minutes = -(-whole // 60)
+    if minutes < 60:
+        return f"~{minutes}min"
+    hours, rest = divmod(minutes, 60)
+    return f"~{hours}h" if rest == 0 else f"~{hours}h{rest}min"
+
+
+def format_time(seconds: float) -> str:
+    """Seconds as SLURM ``H:MM:SS`` (hours may exceed 24)."""
+    s = math.ceil(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}"
