@@ -347,8 +347,10 @@ class _Walker:
     """Turns composed nodes into YMap/YSeq/scalars, checking tags, keys, aliases and YAML 1.1 traps."""
 
     def __init__(self, hits: list[Hit], text: str = "") -> None:
+        from planlint.editsafety import parser_line_bodies
+
         self.hits = hits
-        self.lines = text.split("\n")
+        self.lines = parser_line_bodies(text)  # numbered as the parser's marks are
         self.seen: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.building: set[int] = set()
