@@ -61,10 +61,11 @@ def ends_with_break(line: str) -> bool:
 
 def strip_break(line: str) -> tuple[str, str]:
     """A line's body and its line ending."""
-    m = _BREAK.search(line[-2:]) if line else None
+    tail = line[-2:]
+    m = _BREAK.search(tail)
     if m is None:
         return line, ""
-    cut = len(line) - 2 + m.start()
+    cut = len(line) - len(tail) + m.start()
     return line[:cut], line[cut:]
 
 
@@ -78,17 +79,19 @@ def collection_ends(text: str) -> dict[tuple[int, int], Mark]:
     block collection are not part of it.
     """
     from ruamel.yaml import YAML
-    from ruamel.yaml.events import (
-        AliasEvent,
-        CollectionEndEvent,
-        CollectionStartEvent,
-        ScalarEvent,
-    )
+    from ruamel.yaml.error import YAMLError
 
-    try:
-        yaml = YAML(typ="safe", pure=False)
-    except Exception:  # pragma: no cover - no C extension
-        yaml = YAML(typ="safe", pure=True)
+    for pure in (False, True):  # the C parser first; the pure one reads what libyaml refuses
+        try:
+            return _ends(YAML(typ="safe", pure=pure), text)
+        except (YAMLError, ValueError):
+            continue
+    return {}
+
+
+def _ends(yaml: Any, text: str) -> dict[tuple[int, int], Mark]:
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
     ends: dict[tuple[int, int], Mark] = {}
     # open collections: (start key, flow?, end of the last content seen inside)
     stack: list[tuple[tuple[int, int], bool, Mark]] = []
