@@ -159,14 +159,17 @@ def check(
     help="Also add to plan.yaml the runs and controls the sweep implies.",
 )
 @click.option("--migrate", is_flag=True, help="Also rename legacy cruijff_kit keys in plan.yaml.")
+@click.option("--force", is_flag=True, help="Also rewrite read-only files.")
 @click.pass_obj
-def fix(state: State, paths: tuple[str, ...], check_only: bool, add_runs: bool, migrate: bool) -> None:
+def fix(
+    state: State, paths: tuple[str, ...], check_only: bool, add_runs: bool, migrate: bool, force: bool
+) -> None:
     """Regenerate the tables between planlint markers (only those lines change)."""
     from planlint import report
     from planlint.commands.fix import fix as run_fix
 
     config = state.config()
-    result = run_fix(paths, config, check_only=check_only, add_runs=add_runs, migrate=migrate)
+    result = run_fix(paths, config, check_only=check_only, add_runs=add_runs, migrate=migrate, force=force)
     for change in result.changes:
         if check_only:
             click.echo(f"Would fix {change.display}")
@@ -359,6 +362,7 @@ def status(state: State, plan_path: Path, fmt: str) -> None:
     is_flag=True,
     help="With --write: also set the suggested batch size (and grad accumulation) per run.",
 )
+@click.option("--force", is_flag=True, help="With --write: also rewrite read-only files.")
 @click.option("--cross-model", is_flag=True, help="Use priors of other models too (extrapolated).")
 @click.option(
     "--gpu-memory-gb",
@@ -373,6 +377,7 @@ def estimate(
     globs: tuple[str, ...],
     write: bool,
     apply_batch_size: bool,
+    force: bool,
     cross_model: bool,
     gpu_memory_gb: float | None,
     fmt: str,
@@ -396,6 +401,8 @@ def estimate(
         raise UsageError(f"{plan_path}: no such plan file")
     if apply_batch_size and not write:
         raise UsageError("--apply-batch-size needs --write")
+    if force and not write:
+        raise UsageError("--force needs --write")
     try:
         patterns = log_globs(globs, config)
     except NoLogs as exc:
@@ -445,12 +452,12 @@ def estimate(
         try:
             new = write_estimates(plan_path, loaded.text, results, apply_batch_size)
             if new != loaded.text:
-                write_plan_text(plan_path, loaded, new)
+                write_plan_text(plan_path, loaded, new, force)
                 click.echo(f"Fixing {plan.display}", err=True)
         except (EditError, OSError) as exc:
             click.echo(f"planlint: {plan.display}: not written: {exc}", err=True)
             sys.exit(1)
-        report = run_fix([str(plan_path)], config)
+        report = run_fix([str(plan_path)], config, force=force)
         for change in report.changes:
             click.echo(f"Fixing {change.display}", err=True)
         for error in report.errors:

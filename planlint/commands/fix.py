@@ -43,23 +43,23 @@ def _file_diff(display: str, old: str, new: str) -> str:
     )
 
 
-def write_plan_text(path: Path, loaded: Loaded, new_text: str) -> None:
-    """Write a plan's edited text atomically, keeping its BOM; refuses if it changed meanwhile."""
+def write_plan_text(path: Path, loaded: Loaded, new_text: str, force: bool = False) -> None:
+    """Write a plan's edited text atomically, keeping its BOM; refuses if it changed meanwhile
+    and, unless `force`, if it is read-only."""
     from planlint.plan.load import read_text
 
     raw = path.read_bytes()
     current, _ = read_text(path, [])
     if current != loaded.text:
         raise OSError(f"{path} changed while planlint worked; nothing written")
-    _write_plan(path, raw, new_text, loaded.bom)
+    _write_plan(path, raw, new_text, loaded.bom, force)
 
 
-def _write_plan(path: Path, raw: bytes, new_text: str, bom: bool) -> None:
-    from planlint.doc.markers import atomic_write
-    from planlint.paths import repo_root
+def _write_plan(path: Path, raw: bytes, new_text: str, bom: bool, force: bool = False) -> None:
+    from planlint.doc.markers import atomic_write, write_root
 
     data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
-    atomic_write(path, data, root=repo_root(path.parent), expected=raw)
+    atomic_write(path, data, root=write_root(path), expected=raw, force=force)
 
 
 def _edit_plans(
@@ -70,6 +70,7 @@ def _edit_plans(
     add_runs: bool,
     migrate: bool,
     check_only: bool,
+    force: bool,
 ) -> dict[Path, str]:
     """Edit each plan's text; returns the new texts (written unless `check_only`)."""
     edited: dict[Path, str] = {}
@@ -97,6 +98,8 @@ def _edit_plans(
                 have_control = set()
                 for _, run in plan.runs():
                     model = run.get("model")
+                    if not isinstance(model, str):
+                        continue  # check reports it; no implied run can match it
                     if run.get("type") == "control":
                         have_control.add(model)
                     elif run.get("type") == "fine-tuned":
@@ -107,7 +110,7 @@ def _edit_plans(
                                 tuple((v, norm(params[v][0])) for v in plan.variables if v in params),
                             )
                         )
-                names = {run.get("name") for _, run in plan.runs()}
+                names = {run.get("name") for _, run in plan.runs() if isinstance(run.get("name"), str)}
                 implied = list(implied_runs(plan))
                 counts: dict[str, int] = {}
                 for r in implied:
@@ -143,7 +146,7 @@ def _edit_plans(
             edited[path.resolve()] = text
             if not check_only:
                 try:
-                    _write_plan(path, raw, text, loaded.bom)
+                    _write_plan(path, raw, text, loaded.bom, force)
                 except OSError as exc:
                     report.errors.append(f"{display}: not written: {exc}")
                     report.changes.pop()
@@ -158,14 +161,22 @@ def fix(
     check_only: bool = False,
     add_runs: bool = False,
     migrate: bool = False,
+    force: bool = False,
 ) -> FixReport:
-    """Rewrite what is stale; with `check_only`, only report it (and the diff)."""
+    """Rewrite what is stale; with `check_only`, only report it (and the diff). Read-only files
+    are refused unless `force`."""
     with no_cyclic_gc():
-        return _fix(paths, config, check_only=check_only, add_runs=add_runs, migrate=migrate)
+        return _fix(paths, config, check_only=check_only, add_runs=add_runs, migrate=migrate, force=force)
 
 
 def _fix(
-    paths: Sequence[str | Path], config: Config, *, check_only: bool, add_runs: bool, migrate: bool
+    paths: Sequence[str | Path],
+    config: Config,
+    *,
+    check_only: bool,
+    add_runs: bool,
+    migrate: bool,
+    force: bool,
 ) -> FixReport:
     from planlint.doc.docs import fix_doc, write_fixed
 
@@ -175,7 +186,15 @@ def _fix(
     if add_runs or migrate:
         # plans named by the docs are edited too
         plans, _ = pair(plans, docs, config, Options())
-        edited = _edit_plans(plans, config, report, add_runs=add_runs, migrate=migrate, check_only=check_only)
+        edited = _edit_plans(
+            plans,
+            config,
+            report,
+            add_runs=add_runs,
+            migrate=migrate,
+            check_only=check_only,
+            force=force,
+        )
     plans, read_docs = pair(plans, docs, config, Options())
     loaded: dict[Path, Plan] = {}
     for path in plans:
@@ -195,12 +214,19 @@ def _fix(
             source = loaded.get(target)
             if source is not None and source.loaded.fatal:
                 report.errors.append(f"{doc.display}: region not rendered: {source.display} does not load")
-        fixed = fix_doc(doc, loaded)
+        try:
+            fixed = fix_doc(doc, loaded)
+        except RuntimeError:  # fix_doc re-scans the result and refuses one whose markers broke
+            report.errors.append(
+                f"{doc.display}: not fixed: a value rendered into its table holds planlint marker"
+                " text (<!-- planlint:...); change that value in the plan"
+            )
+            continue
         if fixed is None:
             continue
         if not check_only:
             try:
-                write_fixed(fixed)
+                write_fixed(fixed, force)
             except OSError as exc:
                 report.errors.append(f"{doc.display}: not written: {exc}")
                 continue

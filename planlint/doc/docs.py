@@ -221,12 +221,14 @@ def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
     return Fixed(doc, text, "".join(reversed(diffs)))
 
 
-def write_fixed(fixed: Fixed) -> None:
-    """Write atomically, refusing a symlink out of the repository and a file changed meanwhile."""
-    from planlint.doc.markers import atomic_write
+def write_fixed(fixed: Fixed, force: bool = False) -> None:
+    """Write atomically, refusing a symlink out of the repository, a file changed meanwhile and
+    (unless `force`) a read-only file."""
+    from planlint.doc.markers import atomic_write, write_root
 
     data = fixed.new_text.encode("utf-8")
-    atomic_write(fixed.doc.path, data, root=repo_root(fixed.doc.path.parent), expected=fixed.doc.raw)
+    path = fixed.doc.path
+    atomic_write(path, data, root=write_root(path), expected=fixed.doc.raw, force=force)
 
 
 def is_doc_name(path: Path) -> bool:

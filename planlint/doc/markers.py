@@ -646,14 +646,76 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write(path: Path, data: bytes, root: Path | None = None, expected: bytes | None = None) -> None:
+#: How old a temp file of ours must be before a later write removes it as a leftover of a
+#: killed run (a write in flight takes milliseconds; this leaves concurrent writers alone).
+STALE_TEMP_SECONDS = 300
+
+
+def _temp_pattern(name: str) -> re.Pattern[str]:
+    """The names `tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp")` gives."""
+    return re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+
+
+def remove_stale_temps(target: Path, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove this file's own temp files that a killed write left behind; returns them.
+
+    Only regular files named like ours, owned by this user and older than `older_than` seconds.
+    """
+    import time
+
+    pattern = _temp_pattern(target.name)
+    now = time.time()
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if (
+                stat.S_ISREG(info.st_mode)
+                and (uid is None or info.st_uid == uid)
+                and now - info.st_mtime > older_than
+            ):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+def write_root(path: Path) -> Path:
+    """The folder a write of `path` must stay inside: its git repository, else its own folder.
+
+    Outside a repository the user named the file, so it is theirs wherever it lies; a symlink
+    from it to another folder is still refused.
+    """
+    start = Path(os.path.abspath(path)).parent.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def atomic_write(
+    path: Path,
+    data: bytes,
+    root: Path | None = None,
+    expected: bytes | None = None,
+    force: bool = False,
+) -> None:
     """Replace ``path``'s content with ``data`` atomically (temp file in the same folder, fsync,
     ``os.replace``), keeping the file's permission bits.
 
     A symlink is written through: its target is replaced and the link kept. With ``root``, a path
     that resolves outside ``root`` (e.g. a symlink pointing out of the repository) raises
-    ``WriteRefused``; so does ``expected`` when the file no longer holds those bytes. On any
-    failure the temp file is removed and the original file is left as it was.
+    ``WriteRefused``; so does ``expected`` when the file no longer holds those bytes, and a
+    read-only file unless ``force``. On any failure the temp file is removed and the original
+    file is left as it was; temp files of earlier, killed writes of this file are removed.
     """
     path = Path(path)
     target = Path(os.path.realpath(path))
@@ -662,8 +724,11 @@ def atomic_write(path: Path, data: bytes, root: Path | None = None, expected: by
         raise WriteRefused(f"refusing to write {path}{via}: it is outside {root}")
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
+        exists = True
     except FileNotFoundError:
-        mode = _default_mode()
+        mode, exists = _default_mode(), False
+    if exists and not force and (not mode & 0o222 or not os.access(target, os.W_OK)):
+        raise WriteRefused(f"refusing to write {path}: it is read-only (--force writes it anyway)")
     if expected is not None:
         try:
             current = target.read_bytes()
@@ -671,6 +736,7 @@ def atomic_write(path: Path, data: bytes, root: Path | None = None, expected: by
             current = None
         if current != expected:
             raise WriteRefused(f"refusing to write {path}: it changed since it was read")
+    remove_stale_temps(target)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

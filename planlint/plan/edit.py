@@ -8,10 +8,21 @@ re-parsed before it is accepted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from planlint.plan.editsafety import (
+    DataChanged,
+    collection_ends,
+    ends_with_break,
+    line_break_of,
+    lines_before,
+    parser_lines,
+    strip_break,
+    verify_edit,
+)
 from planlint.plan.load import YMap, YSeq, load_plan
 from planlint.plan.naming import ImpliedRun, quote
 from planlint.plan.schema import LEGACY_KEYS
@@ -22,11 +33,27 @@ class EditError(Exception):
 
 
 def newline_of(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
+    """The line ending new lines get: the file's own (CRLF, CR or LF)."""
+    return line_break_of(text)
 
 
 def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True) if text else []
+    return parser_lines(text)
+
+
+def _checked(old_data: Any, new_text: str, intended: Callable[[Any], None]) -> None:
+    try:
+        verify_edit(old_data, new_text, intended)
+    except DataChanged as exc:
+        raise EditError(str(exc)) from None
+
+
+def _end_of(text: str, node: YMap | YSeq, lines: list[str]) -> int:
+    """How many lines of `text` come before the first line after `node`'s content."""
+    end = collection_ends(text).get((node.line, node.col))
+    if end is None:
+        raise EditError("cannot find where a list or mapping ends; edit it by hand")
+    return max(node.line, lines_before(lines, end))
 
 
 @dataclass(frozen=True)
@@ -41,11 +68,12 @@ class RunStyle:
 
 
 def detect_style(text: str, runs: YSeq) -> RunStyle:
-    lines = text.split("\n")
+    """The style of the runs already in the plan (the first run, the first block `parameters`)."""
+    lines = [strip_break(line)[0] for line in parser_lines(text)]
     if not runs or not isinstance(runs[0], YMap):
         return RunStyle()
     line, col = runs.ipos[0]
-    src = lines[line - 1].rstrip("\r")
+    src = lines[line - 1]
     dash = src.rfind("-", 0, col - 1)
     dash_indent = src[:dash] if dash >= 0 else " " * max(0, col - 3)
     flow_item = src[col - 1 : col] == "{"
@@ -94,17 +122,21 @@ def run_lines(run: ImpliedRun, style: RunStyle) -> list[str]:
     return out
 
 
-def _last_content_line(lines: list[str], first: int, last: int) -> int:
-    """1-based number of the last line in [first, last] that is neither blank nor a comment."""
-    for n in range(min(last, len(lines)), first - 1, -1):
-        stripped = lines[n - 1].strip()
-        if stripped and not stripped.startswith("#"):
-            return n
-    return first
+def _run_data(run: ImpliedRun) -> dict[str, Any]:
+    """The data a run written by `run_lines` must load as."""
+    return {
+        "name": run.name,
+        "type": run.type,
+        "model": run.model,
+        "parameters": {k: v for k, v, _ in run.params},
+    }
 
 
 def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
-    """`text` with the runs appended to its `runs:` list; every other byte unchanged."""
+    """`text` with the runs appended to its `runs:` list; every other byte unchanged.
+
+    The result is re-parsed and must hold the old data plus exactly these runs, else EditError.
+    """
     if not runs_to_add:
         return text
     loaded = load_plan(Path("plan.yaml"), text=text)
@@ -115,13 +147,12 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
     lines = _lines(text)
     runs = data.get("runs")
     if isinstance(runs, YSeq) and runs:
+        if lines[runs.line - 1][runs.col - 1 : runs.col] == "[":
+            raise EditError("runs is a flow list ([...]); write it as a block list and retry")
         style = detect_style(text, runs)
-        last = runs[-1]
-        first_line = runs.ipos[-1][0]
-        end = last.end_line if isinstance(last, (YMap, YSeq)) else first_line
-        after = _last_content_line(lines, first_line, max(first_line, end))
+        after = _end_of(text, runs, lines)
         new = [line + nl for lines_ in (run_lines(r, style) for r in runs_to_add) for line in lines_]
-        if after <= len(lines) and not lines[after - 1].endswith(("\n", "\r")):
+        if after <= len(lines) and not ends_with_break(lines[after - 1]):
             lines[after - 1] += nl
         result = "".join(lines[:after] + new + lines[after:])
     elif "runs" in data and (runs is None or isinstance(runs, YSeq)):
@@ -130,8 +161,8 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
         src = lines[kline - 1]
         style = RunStyle(dash_indent="  ")
         new = [line_ + nl for r in runs_to_add for line_ in run_lines(r, style)]
-        body = src.rstrip("\r\n")
-        eol = src[len(body) :] or nl
+        body, eol = strip_break(src)
+        eol = eol or nl
         if line != kline:
             raise EditError("runs: holds a value on another line; write `runs:` and retry")
         if isinstance(runs, YSeq):  # `runs: []` or `runs: [ ]`
@@ -147,12 +178,17 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
         lines[kline - 1] = body[: col - 1].rstrip() + (f"  {rest}" if rest else "") + eol
         result = "".join(lines[:kline] + new + lines[kline:])
     else:
-        if any(line.rstrip("\r\n") == "..." for line in lines):
+        if any(strip_break(line)[0] == "..." for line in lines):
             raise EditError("the plan ends its document with `...`; add `runs:` by hand and retry")
         body = "".join(line + nl for r in runs_to_add for line in run_lines(r, RunStyle()))
-        sep = "" if not text or text.endswith(("\n", "\r")) else nl
+        sep = "" if not text or ends_with_break(text[-2:]) else nl
         result = text + sep + "runs:" + nl + body
-    _verify(result, expected_runs=(len(runs) if isinstance(runs, YSeq) else 0) + len(runs_to_add))
+
+    def intended(expected: Any) -> None:
+        got = expected.get("runs")
+        expected["runs"] = (got if isinstance(got, list) else []) + [_run_data(r) for r in runs_to_add]
+
+    _checked(data, result, intended)
     return result
 
 
@@ -161,55 +197,102 @@ def _flow_list(seq: Any) -> str:
 
     if not isinstance(seq, YSeq):
         return "null"
-    return "[" + ", ".join(text_of(seq, i) for i in range(len(seq))) + "]"
+    items = []
+    for i, value in enumerate(seq):
+        if isinstance(value, str):
+            items.append(dq(value) if _needs_escape(value) else quote(value))
+        else:
+            items.append(text_of(seq, i))
+    return "[" + ", ".join(items) + "]"
+
+
+def _unprintable(ch: str) -> bool:
+    """A character YAML does not allow as is (or a line break it counts), so it goes escaped."""
+    code = ord(ch)
+    return (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or 0xD800 <= code <= 0xDFFF
+        or ch in "\u2028\u2029\ufeff\ufffe\uffff"
+    )
+
+
+def _needs_escape(value: str) -> bool:
+    return any(_unprintable(ch) for ch in value)
+
+
+def _str_text(value: str) -> str:
+    return dq(value) if _needs_escape(value) else quote(value)
 
 
 def add_matrix_entries(text: str, added: list[ImpliedRun]) -> str:
     """Evaluate newly added runs like the runs already in `evaluation.matrix` (same tasks and
     epochs as an entry of a run of the same type), in the matrix's own style."""
+    from planlint.plan.editsafety import plain_copy
+
     loaded = load_plan(Path("plan.yaml"), text=text)
     data = loaded.data
-    matrix = data.get("evaluation", {}).get("matrix") if isinstance(data, YMap) else None
+    evaluation = data.get("evaluation") if isinstance(data, YMap) else None
+    matrix = evaluation.get("matrix") if isinstance(evaluation, YMap) else None
     if not added or not isinstance(matrix, YSeq) or not matrix or not isinstance(matrix[0], YMap):
         return text
-    types = {r.get("name"): r.get("type") for r in data.get("runs") or [] if isinstance(r, YMap)}
+    runs = data.get("runs")
+    types = {
+        r.get("name"): r.get("type")
+        for r in (runs if isinstance(runs, list) else [])
+        if isinstance(r, YMap) and isinstance(r.get("name"), str)
+    }
     examples: dict[str, YMap] = {}
     for entry in matrix:
-        if isinstance(entry, YMap):
+        if isinstance(entry, YMap) and isinstance(entry.get("run"), str):
             examples.setdefault(str(types.get(entry.get("run"))), entry)
     lines = _lines(text)
     nl = newline_of(text)
     line, col = matrix.ipos[0]
-    src = lines[line - 1].rstrip("\r\n")
+    src = strip_break(lines[line - 1])[0]
+    if src[matrix.col - 1 : matrix.col] == "[":
+        raise EditError("evaluation.matrix is a flow list ([...]); add its entries by hand")
     dash = src.rfind("-", 0, col - 1)
     indent = src[:dash] if dash >= 0 else "  "
     flow = src[col - 1 : col] == "{"
-    present = {e.get("run") for e in matrix if isinstance(e, YMap)}
+    present = {e.get("run") for e in matrix if isinstance(e, YMap) and isinstance(e.get("run"), str)}
     new: list[str] = []
+    entries: list[dict[str, Any]] = []
     for run in added:
         example = examples.get(run.type)
         if example is None or run.name in present:
             continue
         tasks = _flow_list(example.get("tasks"))
-        epochs = _flow_list(example.get("epochs")) if run.type == "fine-tuned" else "null"
+        fine_tuned = run.type == "fine-tuned"
+        epochs = _flow_list(example.get("epochs")) if fine_tuned else "null"
+        entries.append(
+            {
+                "run": run.name,
+                "tasks": plain_copy(example.get("tasks")) if isinstance(example.get("tasks"), YSeq) else None,
+                "epochs": plain_copy(example.get("epochs"))
+                if fine_tuned and isinstance(example.get("epochs"), YSeq)
+                else None,
+            }
+        )
         if flow:
-            new.append(f"{indent}- {{run: {quote(run.name)}, tasks: {tasks}, epochs: {epochs}}}")
+            new.append(f"{indent}- {{run: {_str_text(run.name)}, tasks: {tasks}, epochs: {epochs}}}")
         else:
             new += [
-                f"{indent}- run: {quote(run.name)}",
+                f"{indent}- run: {_str_text(run.name)}",
                 f"{indent}  tasks: {tasks}",
                 f"{indent}  epochs: {epochs}",
             ]
     if not new:
         return text
-    last = matrix[-1]
-    first_line = matrix.ipos[-1][0]
-    end = last.end_line if isinstance(last, (YMap, YSeq)) else first_line
-    after = _last_content_line(lines, first_line, max(first_line, end))
-    if not lines[after - 1].endswith(("\n", "\r")):
+    after = _end_of(text, matrix, lines)
+    if not ends_with_break(lines[after - 1]):
         lines[after - 1] += nl
     result = "".join(lines[:after] + [line_ + nl for line_ in new] + lines[after:])
-    check_edit(Path("plan.yaml"), text, result)
+
+    def intended(expected: Any) -> None:
+        expected["evaluation"]["matrix"] += entries
+
+    _checked(data, result, intended)
     return result
 
 
@@ -219,16 +302,6 @@ def check_edit(path: Path, old: str, new: str) -> None:
     after = load_plan(path, text=new)
     if after.fatal or len(after.hits) > len(before.hits):
         raise EditError("the edit would break the YAML; nothing written")
-
-
-def _verify(text: str, expected_runs: int | None = None) -> None:
-    reloaded = load_plan(Path("plan.yaml"), text=text)
-    if reloaded.fatal or any(h.rule == "PL002" for h in reloaded.hits):
-        raise EditError("the edit would break the YAML; nothing written")
-    if expected_runs is not None:
-        runs = reloaded.data.get("runs")
-        if not isinstance(runs, YSeq) or len(runs) != expected_runs:
-            raise EditError("the edit did not land in the runs list; nothing written")
 
 
 _KEY_AT = re.compile(r"""(?P<q>["']?)(?P<key>[^"':\s]+)(?P=q)\s*:""")
@@ -241,6 +314,7 @@ def migrate_keys(text: str) -> tuple[str, list[str]]:
         raise EditError("the plan does not load; fix its YAML first")
     lines = _lines(text)
     done: list[str] = []
+    renamed: list[tuple[tuple[str, ...], str, str]] = []
     for (parent, old), new in LEGACY_KEYS.items():
         node: Any = loaded.data
         for step in parent:
@@ -258,10 +332,19 @@ def migrate_keys(text: str) -> tuple[str, list[str]]:
             continue
         start, end = m.start("key"), m.end("key")
         lines[line - 1] = src[:start] + new + src[end:]
+        renamed.append((parent, old, new))
         done.append(f"renamed {'.'.join((*parent, old))} to {new} (line {line})")
     result = "".join(lines)
+
+    def intended(expected: Any) -> None:
+        for parent, old, new in renamed:
+            node = expected
+            for step in parent:
+                node = node[step]
+            node[new] = node.pop(old)
+
     if result != text:
-        _verify(result)
+        _checked(loaded.data, result, intended)
     return result, done
 
 
@@ -285,9 +368,7 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     for e in edits:
         by_line.setdefault(e.line, []).append(e)
     for number, group in by_line.items():
-        raw = lines[number - 1]
-        body = raw.rstrip("\r\n")
-        eol = raw[len(body) :]
+        body, eol = strip_break(lines[number - 1])
         last = len(body) + 1
         # Right to left; insertions at one spot go in list order (so the last is applied first).
         ordered = sorted(enumerate(group), key=lambda ie: (ie[1].start, ie[1].end, ie[0]), reverse=True)
@@ -343,7 +424,7 @@ def _is_flow(lines: list[str], node: YMap) -> bool:
 def set_scalar(lines: list[str], mapping: YMap, key: str, value_text: str) -> Edit:
     """Replace the scalar value of `key` in `mapping` (which must hold a one-line scalar there)."""
     line, col = mapping.vpos[key]
-    src = lines[line - 1].rstrip("\r\n")
+    src = strip_break(lines[line - 1])[0]
     flow = _is_flow(lines, mapping)
     if src[col - 1 : col] in ("|", ">"):
         raise EditError(f"{key} is a block scalar (| or >); edit it by hand")
@@ -366,16 +447,30 @@ def _continues(lines: list[str], mapping: YMap, key: str, line: int) -> bool:
     return False
 
 
-def add_key(lines: list[str], mapping: YMap, key: str, value_text: str) -> Edit:
+def add_key(
+    lines: list[str],
+    mapping: YMap,
+    key: str,
+    value_text: str,
+    ends: dict[tuple[int, int], tuple[int, int]] | None = None,
+) -> Edit:
     """Add `key: value` to a mapping, in its flow or block style."""
-    return add_keys(lines, mapping, [(key, value_text)])
+    return add_keys(lines, mapping, [(key, value_text)], ends)
 
 
-def add_keys(lines: list[str], mapping: YMap, pairs: list[tuple[str, str]]) -> Edit:
-    """Add several `key: value` pairs to a mapping in one edit, in its flow or block style."""
+def add_keys(
+    lines: list[str],
+    mapping: YMap,
+    pairs: list[tuple[str, str]],
+    ends: dict[tuple[int, int], tuple[int, int]] | None = None,
+) -> Edit:
+    """Add several `key: value` pairs to a mapping in one edit, in its flow or block style.
+
+    `ends` is `collection_ends` of the text the lines come from (computed here when not given).
+    """
     if _is_flow(lines, mapping):
         line = mapping.end_line
-        src = lines[line - 1].rstrip("\r\n")
+        src = strip_break(lines[line - 1])[0]
         close = mapping.end_col - 2
         if close < 0 or src[close : close + 1] != "}":
             raise EditError("cannot find the end of a flow mapping; edit it by hand")
@@ -392,10 +487,15 @@ def add_keys(lines: list[str], mapping: YMap, pairs: list[tuple[str, str]]) -> E
         raise EditError("an empty block mapping; edit it by hand")
     first_line, first_col = next(iter(mapping.kpos.values()))
     indent = " " * (first_col - 1)
-    after = _last_content_line(lines, first_line, max(first_line, mapping.end_line))
-    end = len(lines[after - 1].rstrip("\r\n"))
-    nl = "\r\n" if lines[0].endswith("\r\n") else "\n"
-    return Edit(after, end, end, "".join(f"{nl}{indent}{k}: {v}" for k, v in pairs))
+    if ends is None:
+        ends = collection_ends("".join(lines))
+    end = ends.get((mapping.line, mapping.col))
+    if end is None:
+        raise EditError("cannot find where a mapping ends; edit it by hand")
+    after = max(first_line, lines_before(lines, end))
+    body, _ = strip_break(lines[after - 1])
+    nl = line_break_of(lines[0])
+    return Edit(after, len(body), len(body), "".join(f"{nl}{indent}{k}: {v}" for k, v in pairs))
 
 
 def own(mapping: YMap, owner: YMap) -> bool:
@@ -405,4 +505,16 @@ def own(mapping: YMap, owner: YMap) -> bool:
 
 def dq(text: str) -> str:
     """A double-quoted YAML string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif _unprintable(ch):
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

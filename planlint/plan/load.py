@@ -442,6 +442,7 @@ class _Walker:
     """Turns composed nodes into YMap/YSeq/scalars, checking tags, keys, aliases and YAML 1.1 traps."""
 
     def __init__(self, hits: list[Hit], text: str = "") -> None:
+
         self.hits = hits
         self.lines = split_lines(text)
         self.seen: dict[int, Any] = {}
