@@ -35,7 +35,9 @@ def part_way(exp: Path) -> None:
     (drifted / "artifacts" / "epoch_0").mkdir(parents=True)
     (drifted / "finetune.yaml").write_text("batch_size: 2\nepochs: 2\n", encoding="utf-8")
     (exp / "Llama-3.2-1B_rank8_lr1e-5").mkdir()
-    (exp / "Llama-3.2-1B_rank8_lr1e-5" / "setup_finetune.yaml").write_text("batch_size: 4\n", encoding="utf-8")
+    (exp / "Llama-3.2-1B_rank8_lr1e-5" / "setup_finetune.yaml").write_text(
+        "batch_size: 4\n", encoding="utf-8"
+    )
     (exp / "Llama-3.2-1B_base" / "eval").mkdir(parents=True)
     (exp / "Llama-3.2-1B_base" / "finetune.slurm").write_text("#!/bin/bash\n", encoding="utf-8")
     (exp / "brave_turing" / "artifacts").mkdir(parents=True)
@@ -58,9 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         exp.mkdir()
         part_way(exp)
         plan = Path(tmp) / "plan.yaml"
-        plan.write_text(EXAMPLE.read_text(encoding="utf-8").replace(EXAMPLE_DIR, str(exp)), encoding="utf-8")
+        plan.write_text(EXAMPLE.read_text(encoding="utf-8").replace(EXAMPLE_DIR, exp.name), encoding="utf-8")
         page_file = Path(tmp) / "status.html"
-        code = planlint_main(["status", str(plan), "--html", str(page_file)])
+        code = planlint_main(["status", plan.name, "--html", page_file.name])
         if code:
             return code
         with sync_playwright() as p:
