@@ -257,6 +257,7 @@ def _model_view(
     else:
         (row_var, row_values), (col_var, col_values) = axes[0], axes[1]
     rest = axes[2:]
+    known_values = [{norm(v) for v, _ in values} for _, values in axes]
     for condition, members in groups.items():
         placed: dict[tuple[Any, ...], tuple[YMap, RunStatus]] = {}
         for run, row in members:
@@ -267,7 +268,7 @@ def _model_view(
                 )
                 continue
             key = tuple(norm(params[var][0]) for var in names)
-            known = all(key[i] in {norm(v) for v, _ in values} for i, (_, values) in enumerate(axes))
+            known = all(k in allowed for k, allowed in zip(key, known_values, strict=True))
             if not known:
                 view.others.append(_run_cell(run, row, "a value outside the declared variables"))
             elif key in placed:
