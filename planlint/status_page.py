@@ -235,10 +235,11 @@ def _model_view(
     runs: list[tuple[YMap, RunStatus]],
     axes: list[tuple[str, list[tuple[Any, str]]]],
 ) -> ModelView:
-    view = ModelView(model, plan.model_label(model))
+    view = ModelView(model or "(no model)", plan.model_label(model) or "(no model)")
     names = [var for var, _ in axes]
     groups: dict[tuple[tuple[str, str], ...], list[tuple[YMap, RunStatus]]] = {}
-    if axes and model in plan.model_names():
+    declared = model in plan.model_names()  # the sweep implies runs only for models.base
+    if axes and declared:
         groups[()] = []  # the plain sweep is drawn even when no run trains it yet
     for run, row in runs:
         if row.type != "fine-tuned":
@@ -286,10 +287,14 @@ def _model_view(
                     key = tuple(norm(v) for v, _ in picked)
                     if key in placed:
                         line.append(_run_cell(*placed[key]))
+                    elif not declared:
+                        line.append(None)
                     else:
                         combo = {var: pv for var, pv in zip(names, picked, strict=True)}
                         line.append(_gap_cell(plan, model, combo, grouped=bool(condition)))
                 grid.append(line)
+            if not any(c is not None for row in grid for c in row):
+                continue
             view.panels.append(
                 Panel(
                     "; ".join(bits),
@@ -496,7 +501,7 @@ def format_markdown(page: Page) -> str:
             "",
             "Folders of no run: " + ", ".join(f"{c.style.emoji} {md_text(c.name)}" for c in page.orphans),
         ]
-    lines += ["", _legend(page, "emoji")]
+    lines += ["", _legend(page, "emoji") if page.counts() else "The plan has no runs."]
     return "\n".join(lines) + "\n"
 
 
@@ -519,6 +524,8 @@ def format_grid(page: Page) -> str:
                 [label, *[c.style.symbol if c else " " for c in row]]
                 for label, row in zip(p.rows, p.cells, strict=True)
             ]
+            if not p.row_var:  # one variable: no row labels
+                table = [r[1:] for r in table]
             lines.extend("    " + line for line in _cols(table))
         for c in m.others:
             lines.append(f"  {c.style.symbol} {c.name} ({c.type}): {c.label}")
@@ -527,7 +534,10 @@ def format_grid(page: Page) -> str:
         lines.append(f"{c.style.symbol} {c.name}: {c.label}")
     if page.orphans:
         lines.append("")
-    lines.append(
-        "legend: " + "  ".join(f"{STATE_STYLES[s].symbol} {STATE_STYLES[s].label}" for s in page.counts())
-    )
+    if not page.counts():
+        lines.append("the plan has no runs")
+    else:
+        lines.append(
+            "legend: " + "  ".join(f"{STATE_STYLES[s].symbol} {STATE_STYLES[s].label}" for s in page.counts())
+        )
     return "\n".join(lines) + "\n"

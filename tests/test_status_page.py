@@ -575,3 +575,32 @@ def test_check_and_plain_status_never_import_jinja2() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "0 False False"
+
+
+def test_runs_of_undeclared_models_and_empty_plans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("plan.yaml").write_text(
+        "variables: {lr: [1e-5, 5e-5]}\n"
+        "runs:\n"
+        "  - {name: Qwen2.5-0.5B_lr1e-5, type: fine-tuned, model: Qwen2.5-0.5B-Instruct, parameters: {lr: 1e-5}}\n"
+        "  - {name: no_model_run, type: fine-tuned, parameters: [1e-5]}\n",
+        encoding="utf-8",
+    )
+    result = status("plan.yaml", "--grid")
+    assert result.exit_code == 0 and result.err == ""
+    # no model in models.base: its runs are drawn, but the sweep implies nothing for it (no "missing")
+    assert result.output.split("\n\n", 3)[3] == (
+        "Qwen2.5-0.5B-Instruct (lr)\n"
+        "    1e-5  5e-5\n"
+        "    ○\n"
+        "\n"
+        "(no model)\n"
+        "  ○ no_model_run (fine-tuned): planned\n"
+        "\n"
+        "legend: ○ planned\n"
+    )
+    Path("plan.yaml").write_text("experiment: {name: empty}\nruns: []\n", encoding="utf-8")
+    assert status("plan.yaml", "--grid").output.endswith("\nthe plan has no runs\n")
+    assert status("plan.yaml", "--format", "markdown").output.endswith("\nThe plan has no runs.\n")
+    assert status("plan.yaml", "--html", "empty.html").exit_code == 0
+    assert "0 runs: none; 0.0 planned GPU hours" in Path("empty.html").read_text(encoding="utf-8")
