@@ -320,9 +320,19 @@ def init_command(
 
 @cli.command()
 @click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the sweep as one self-contained HTML page (no script, no network).",
+)
+@click.option(
+    "--grid/--no-grid", default=None, help="Also print the grid per model (default: when on a terminal)."
+)
 @click.pass_obj
-def status(state: State, plan_path: Path, fmt: str) -> None:
+def status(state: State, plan_path: Path, fmt: str, html_path: Path | None, grid: bool | None) -> None:
     """What actually ran versus what the plan planned, one row per run (read-only)."""
     from planlint.commands.status import build_status, format_status, read_plan
     from planlint.errors import UsageError
@@ -340,7 +350,28 @@ def status(state: State, plan_path: Path, fmt: str) -> None:
     config = state.config()
     loaded = read_plan(plan_path, config)
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
-    click.echo(format_status(build_status(plan), fmt), nl=False)
+    report = build_status(plan)
+    if (
+        html_path is not None
+        or fmt == "markdown"
+        or (fmt == "text" and (grid or (grid is None and sys.stdout.isatty())))
+    ):
+        from planlint.commands import status_page
+
+        page = status_page.build_page(plan, report)
+        if html_path is not None:
+            try:
+                status_page.write_html(html_path, status_page.render_html(page))
+            except (ValueError, OSError) as exc:
+                raise UsageError(f"--html: {exc}") from exc
+            click.echo(f"Wrote {html_path} ({page.summary()})")
+            return
+        if fmt == "markdown":
+            click.echo(status_page.format_markdown(page), nl=False)
+            return
+        click.echo(format_status(report, fmt) + "\n" + status_page.format_grid(page), nl=False)
+        return
+    click.echo(format_status(report, fmt), nl=False)
 
 
 @cli.command()

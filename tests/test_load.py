@@ -185,6 +185,7 @@ def test_unused_suppression_is_reported(lint) -> None:  # type: ignore[no-untype
         ("  name: cap_1B_lr_sweep\n", "  name: cap_1B_lr_sweep\n  date: 2026-11-24\n", "PL012"),
         ("  name: cap_1B_lr_sweep\n", "  name: cap_1B_lr_sweep\n  date: 2026-02-30\n", "PL008"),
         ("  batch_size: 4\n", "  batch_size: 4\n  seed: 0755\n", "PL013"),
+        ("  batch_size: 4\n", "  batch_size: 4\n  validation_during_training: yes\n", "PL010"),
     ],
 )
 def test_yaml_traps_reach_the_user_through_check(lint, before: str, after: str, rule: str) -> None:  # type: ignore[no-untyped-def]
