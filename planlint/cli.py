@@ -447,6 +447,31 @@ def estimate(
             click.echo(f"planlint: {error}", err=True)
 
 
+@cli.command("logs")
+@click.argument("globs", nargs=-1, metavar="GLOB...")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@click.pass_obj
+def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
+    """Show what each log says: kind, version, shape, timing, memory, failures, prior or not."""
+    from planlint.engine import UsageError
+    from planlint.estimates import scan_logs
+    from planlint.logs.summary import format_text, summarize, to_json
+
+    if not globs:
+        raise UsageError("planlint logs needs at least one GLOB (quote it: 'runs/**/slurm-*.out')")
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    scanned = scan_logs(list(globs), progress=progress)
+    rows = summarize(scanned.records)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(to_json(rows, scanned.files, scanned.duplicates), indent=2))
+    else:
+        click.echo(format_text(rows, scanned.files, scanned.duplicates), nl=False)
+    if scanned.files == 0:
+        sys.exit(1)
+
+
 def _progress_bar() -> Callable[[int, int], None]:
     """A one-line counter on stderr, shown only when there are many logs."""
 

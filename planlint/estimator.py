@@ -320,19 +320,16 @@ def estimate(
     matched: list[_Prior] = []
     others: list[_Prior] = []
     distributed_note: list[str] = []
+    unusable: list[tuple[TrainingRecord, str]] = []
     for rec in priors:
         if not isinstance(rec, TrainingRecord):
             continue
-        why = rec.why_no_estimate()
+        why = rec.why_not_prior()
         if why:
-            skipped.append(f"{rec.path}: {why}")
+            skipped.append(f"{rec.label}: {why}")
+            unusable.append((rec, why))
             continue
-        world = 1
-        if rec.distributed:
-            if not rec.world_size:
-                skipped.append(f"{rec.path}: distributed recipe, world size unknown (left out)")
-                continue
-            world = rec.world_size
+        world = rec.world_size if rec.distributed and rec.world_size else 1
         sps = rec.seconds_per_step
         assert sps is not None and rec.batch_size is not None
         gas = rec.gradient_accumulation_steps or 1
@@ -376,6 +373,9 @@ def estimate(
         if not used:
             return _no_time(run, "no prior log of a model of known size to extrapolate", skipped)
     else:
+        same = [(rec, why) for rec, why in unusable if match_rule(run, rec)]
+        if same:
+            return _no_time(run, _none_serves(run.model, same), skipped)
         what = f"no prior log of {run.model}"
         if others:
             what += f" ({len(others)} log(s) of other models; --cross-model extrapolates)"
@@ -478,6 +478,20 @@ def estimate(
         batch_basis=batch_basis,
         skipped=tuple(skipped),
     )
+
+
+def _none_serves(model: str, logs: Sequence[tuple[TrainingRecord, str]]) -> str:
+    """ "3 logs of X, none with timing: no tqdm progress line (2); ..." for logs of the run's
+    model that cannot serve as priors, each reason once with its count."""
+    counts: dict[str, int] = {}
+    for _, why in logs:
+        counts[why] = counts.get(why, 0) + 1
+    n = len(logs)
+    reasons = "; ".join(f"{why} ({c})" if n > 1 else why for why, c in counts.items())
+    names = ", ".join(rec.label for rec, _ in logs[:3]) + (", ..." if n > 3 else "")
+    timing = all("tqdm" in why or "timed" in why for why in counts)
+    none = "none with timing" if timing else "none usable"
+    return f"{n} log{'s' if n != 1 else ''} of {model}, {none}: {reasons} [{names}]"
 
 
 def _no_time(run: RunSpec, why: str, skipped: list[str]) -> Estimate:
