@@ -461,14 +461,15 @@ def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
         raise UsageError("planlint logs needs at least one GLOB (quote it: 'runs/**/slurm-*.out')")
     progress = _progress_bar() if sys.stderr.isatty() else None
     scanned = scan_logs(list(globs), progress=progress)
-    rows = summarize(scanned.records)
+    rows = summarize([r for r in scanned.records if r.path not in scanned.companions])
+    files = scanned.files - len(scanned.companions)
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(to_json(rows, scanned.files, scanned.duplicates), indent=2))
+        click.echo(json.dumps(to_json(rows, files, scanned.duplicates), indent=2))
     else:
-        click.echo(format_text(rows, scanned.files, scanned.duplicates), nl=False)
-    if scanned.files == 0:
+        click.echo(format_text(rows, files, scanned.duplicates), nl=False)
+    if files == 0:
         sys.exit(1)
 
 

@@ -264,6 +264,7 @@ class ScanResult:
 
     records: list[LogRecord] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)
+    companions: set[str] = field(default_factory=set)  # read only as a training log's seff/CSV
     files: int = 0
     bytes: int = 0
 
@@ -380,6 +381,7 @@ def scan(
     ]
     attach_companions(records)
     res = ScanResult(records=records, files=len(dd.kept))
+    res.companions = {str(p) for p in extra}
     res.duplicates = {str(k): str(v) for k, v in dd.dropped.items()}
     res.bytes = sum(r.size_bytes for r in records)
     return res

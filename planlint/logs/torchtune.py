@@ -648,14 +648,16 @@ class TorchtuneParser:
         if b"h" not in block:  # one memchr pass: no "with" in the block, so no banner
             return -1
         p = block.find(b"with resolved config")
+        banner_before = self.rec.recipe is not None or self.config is not None
         while p >= 0:
             start = last_break(block, p) + 1
-            if self.rec.recipe is not None or self.config is not None or self.trained():
+            if banner_before or self.trained():
                 earlier = block[:start]
                 if not _OTHER_RANK_PREFIX.match(block, start) and (
                     self.trained() or b"|Loss" in earlier or b"Step " in earlier or b"Traceback" in earlier
                 ):
                     return start
+            banner_before = True
             p = block.find(b"with resolved config", p + 20)
         return -1
 
