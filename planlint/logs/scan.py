@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import re
@@ -48,10 +47,13 @@ _TT_TRACE = re.compile(
 
 
 def discover(globs: Iterable[str]) -> list[Path]:
-    """Files matching any glob (``**`` recursive), sorted, each real file once."""
+    """Files matching any glob (``**`` recursive, never into a symlink loop), sorted, each real
+    file once."""
+    from planlint.logs.walk import expand
+
     seen: dict[str, Path] = {}
     for pattern in globs:
-        for name in glob.glob(os.path.expanduser(pattern), recursive=True):
+        for name in expand(pattern):
             p = Path(name)
             try:
                 if not p.is_file():
