@@ -384,14 +384,14 @@ def estimate(
         raise UsageError(f"{plan_path}: no such plan file")
     if apply_batch_size and not write:
         raise UsageError("--apply-batch-size needs --write")
-    try:
-        patterns = log_globs(globs, config)
-    except NoLogs as exc:
-        raise UsageError(str(exc)) from exc
     loaded = load_plan(plan_path, max_bytes=config.max_bytes)
     if loaded.fatal:
         raise UsageError(f"{plan_path}: the plan does not load (run `planlint check {plan_path}`)")
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
+    try:
+        patterns = log_globs(globs, config, plan)
+    except NoLogs as exc:
+        raise UsageError(str(exc)) from exc
     progress = _progress_bar() if sys.stderr.isatty() else None
     scanned = scan_logs(patterns, progress=progress)
     results = estimate_plan(plan, scanned.records, settings_for(config, cross_model, gpu_memory_gb))
@@ -403,6 +403,9 @@ def estimate(
                 "run": r.estimate.run,
                 "time": r.estimate.time,
                 "seconds_raw": r.estimate.seconds_raw,
+                "seconds_low": r.estimate.seconds_low,
+                "seconds_high": r.estimate.seconds_high,
+                "margin": r.estimate.margin,
                 "batch_size_suggestion": r.estimate.batch_size_suggestion,
                 "gradient_accumulation_suggestion": r.estimate.gradient_accumulation_suggestion,
                 "basis": r.estimate.basis,
@@ -423,7 +426,10 @@ def estimate(
                 if e.batch_size_suggestion
                 else "batch: no suggestion"
             )
-            click.echo(f"{e.run}: {e.time or 'no estimate'}  ({batch})")
+            spread = ""
+            if e.seconds_low is not None and e.seconds_high is not None:
+                spread = f" (raw {_minutes(e.seconds_low)}-{_minutes(e.seconds_high)} min)"
+            click.echo(f"{e.run}: {e.time or 'no estimate'}{spread}  ({batch})")
             click.echo(f"    basis: {e.basis}")
             if e.batch_basis:
                 click.echo(f"    batch: {e.batch_basis}")
@@ -471,6 +477,11 @@ def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
         click.echo(format_text(rows, files, scanned.duplicates), nl=False)
     if files == 0:
         sys.exit(1)
+
+
+def _minutes(seconds: float) -> str:
+    """Seconds as whole minutes, rounded outwards by the caller's choice of bound."""
+    return f"{seconds / 60:.0f}" if seconds >= 600 else f"{seconds / 60:.1f}"
 
 
 def _progress_bar() -> Callable[[int, int], None]:
