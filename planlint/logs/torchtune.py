@@ -14,6 +14,7 @@ from planlint.logs.reader import (
     last_break,
     line_at,
     line_from,
+    next_break,
     parse_duration,
     split_lines,
 )
@@ -54,6 +55,7 @@ _PEAKS = tuple(
     (key, re.compile(rb"peak_memory_" + key.encode() + rb":([\d.]+(?:[eE][-+]?\d+)?)"))
     for key in ("active", "alloc", "reserved")
 )
+_RARE = (b"h", b"E", b"K", b"D")  # see TorchtuneParser._markers
 _OTHER_RANK_PREFIX = re.compile(rb"^\s*\[(?:rank[1-9]\d*|trainer\d+\|[1-9]\d*)\]:")
 
 
@@ -395,21 +397,35 @@ class TorchtuneParser:
         r.compile = _bool(c.get("compile"))
 
     def _markers(self, block: bytes) -> list[int]:
-        """Handle the rare lines of the body; return the line starts that split progress."""
-        bounds: list[int] = []
-        for marker in (b"heckpoint", b"rror"):
-            p = block.find(marker)
+        """Handle the rare lines of the body; return the line starts that split progress.
+
+        One pass: progress renders and Step lines hold none of the bytes b"h", b"E", b"K",
+        b"D", while every checkpoint line holds an "h" and every error line an "E" (Error,
+        Exception, CANCELLED), a "K" (Killed) or a "D" / "h" (slurmstepd's oom-kill "Detected ...
+        StepId"). Each byte is a memchr-speed search, so a block of progress costs four fast
+        scans; only the lines they hit are looked at.
+        """
+        hits: dict[int, list[int]] = {}
+        for byte in _RARE:
+            p = block.find(byte)
             while p >= 0:
-                start = last_break(block, p) + 1
+                hits.setdefault(last_break(block, p) + 1, []).append(p)
+                p = block.find(byte, next_break(block, p))
+        if not hits:
+            return []
+        bounds: list[int] = []
+        for start in sorted(hits):
+            ckpt = err = False
+            for p in hits[start]:  # a hit's own neighbourhood holds its marker, however long the line
                 line = line_at(block, p)
-                bounds.append(start)
-                if marker == b"heckpoint":
+                if not ckpt and b"heckpoint" in line:
                     self._checkpoint_line(line)
-                else:
+                    ckpt = True
+                if not err and b"rror" in line:
                     self._error_line(line, self.offset + start)
-                nxt = block.find(b"\n", p)
-                p = block.find(marker, nxt) if nxt >= 0 else -1
-        bounds.sort()
+                    err = True
+            if ckpt or err:
+                bounds.append(start)
         return bounds
 
     def _checkpoint_line(self, line: bytes) -> None:
