@@ -308,7 +308,8 @@ def test_v0_1_bar_counts_batches_so_a_step_is_grad_accum_bar_items(
 def test_peak_memory_is_the_maximum_over_every_step_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # torchtune resets the peak after each logged step, so a later line may be lower
+    # torchtune resets the peak after each logged step, so a later line may be lower: the
+    # line that reserved the most gives all three figures
     text = A2.read_text()
     steps = [
         (1, "47.32469987869263", "52.001708984375"),

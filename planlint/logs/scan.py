@@ -12,7 +12,7 @@ from pathlib import Path
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
-from planlint.logs.reader import CHUNK, Readable, iter_blocks, read_head_tail, split_lines
+from planlint.logs.reader import CHUNK, HEAD, Readable, iter_blocks, read_head_tail, split_lines
 from planlint.logs.records import (
     GpuMetricsRecord,
     LogKind,
@@ -143,8 +143,13 @@ def parse_file_runs(path: str | Path, chunk: int = CHUNK) -> list[LogRecord]:
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
-            head, tail = read_head_tail(fh, size)
-            kind = classify_bytes(head, tail)
+            # the head alone usually decides; the tail is read only when it does not
+            head, tail = fh.read(HEAD), b""
+            kind = classify_bytes(head)
+            if kind is LogKind.OTHER and size > HEAD and head.count(b"\x00") <= 16:
+                head, tail = read_head_tail(fh, size)
+                kind = classify_bytes(head, tail)
+            fh.seek(0)
             if kind is LogKind.NVIDIA_SMI:
                 rec: LogRecord = parse_nvsmi(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
             elif kind is LogKind.SEFF:

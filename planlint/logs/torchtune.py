@@ -55,6 +55,7 @@ _PEAKS = tuple(
     (key, re.compile(rb"peak_memory_" + key.encode() + rb":([\d.]+(?:[eE][-+]?\d+)?)"))
     for key in ("active", "alloc", "reserved")
 )
+_RESERVED = re.compile(rb"peak_memory_reserved:([\d.]+(?:[eE][-+]?\d+)?)")
 _RARE = (b"h", b"E", b"K", b"D")  # see TorchtuneParser._markers
 _OTHER_RANK_PREFIX = re.compile(rb"^\s*\[(?:rank[1-9]\d*|trainer\d+\|[1-9]\d*)\]:")
 
@@ -274,10 +275,13 @@ class TorchtuneParser:
                 self.head_done = True
         bounds = self._markers(block)
         self._progress(block, bounds)
-        early = self.rec.last_step is None or self.rec.last_step < 100
+        if self.rec.last_step is None:  # the run's first Step line: 0.1 numbers steps from 0
+            first = block.find(b"Step ")
+            while first >= 0 and _STEP.match(block, first) is None:
+                first = block.find(b"Step ", first + 5)
+            if first >= 0 and block.startswith(b"Step 0 |", first):
+                self.step_zero = True
         self._last_step_line(block)
-        if early and not self.step_zero and b"Step 0 |" in block:  # 0.1 numbers steps from 0
-            self.step_zero = True
         if b"peak_memory_" in block:
             self._peaks(block)
         self.tail = block[-TAIL:] if len(block) >= TAIL else (self.tail + block)[-TAIL:]
@@ -642,14 +646,36 @@ class TorchtuneParser:
             tries += 1
 
     def _peaks(self, block: bytes) -> None:
-        """Peak memory is the largest value over every Step line (torchtune resets the peak
-        after each logged step, so a later line may be lower)."""
+        """Peak memory is the Step line that reserved the most (torchtune resets the peak after
+        each logged step, so a later line may be lower), with that line's active and allocated
+        figures: one regex pass over the block, then one find for the winning line."""
+        values = _RESERVED.findall(block)
+        if not values:  # MPS logs no reserved figure: the maxima of the others
+            for key, pattern in _PEAKS:
+                found = pattern.findall(block)
+                if found:
+                    name = "peak_memory_" + key
+                    numbers = [x for x in map(_float, map(decode, found)) if x is not None]
+                    if numbers:
+                        self.peak_raw[name] = max(self.peak_raw.get(name, 0.0), *numbers)
+            return
+        distinct = set(values)  # reserved memory changes rarely: few distinct texts to convert
+        try:
+            top = max(distinct, key=float)
+        except ValueError:  # "1.2.3" and the like in a mangled log
+            numbers = [v for v in distinct if _float(decode(v)) is not None]
+            if not numbers:
+                return
+            top = max(numbers, key=float)
+        best = float(top)
+        if best <= self.peak_raw.get("peak_memory_reserved", -1.0):  # the first such line wins
+            return
+        at = block.find(b"peak_memory_reserved:" + top)
+        line = line_at(block, at)
         for key, pattern in _PEAKS:
-            values = pattern.findall(block)
-            if values:
-                name = "peak_memory_" + key
-                top = max(map(float, values))
-                self.peak_raw[name] = max(self.peak_raw.get(name, 0.0), top)
+            m = pattern.search(line)
+            if m:
+                self.peak_raw["peak_memory_" + key] = float(m.group(1))
 
     # --- several runs in one file -----------------------------------------------------------
 
