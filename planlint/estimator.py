@@ -461,9 +461,10 @@ def estimate(
     raw = train + startup + ckpt * epochs
     low = sps_low * steps * epochs / widen + startup + ckpt * epochs
     high = sps_high * steps * epochs * widen + startup + ckpt * epochs
-    # the margin covers the priors' spread and, when extrapolating, the extrapolation's doubt:
-    # the padded time is never below the slowest faithful reading of the priors
-    margin = max(st.margin * widen, high / raw if raw > 0 else st.margin)
+    # the margin is widened by the extrapolation's doubt on the extrapolated share (training)
+    # of the time, and never leaves the padded time below the slowest faithful reading
+    share = train / raw if raw > 0 else 1.0
+    margin = max(st.margin * (1 + (widen - 1) * share), high / raw if raw > 0 else st.margin)
     margin = math.ceil(margin * 100 - 1e-9) / 100
     padded = padded_seconds(raw, margin, st.round_minutes, st.floor_minutes)
 

@@ -128,8 +128,8 @@ def test_json_and_text_give_the_range_and_the_margin(
 ) -> None:
     _put(project, "Llama-3.2-1B_rank16", "slurm-5550001.out", src=PRIOR)
     run = _json(capsys)["runs"][0]  # type: ignore[index]
-    # batch 64 is outside the prior's batch 32: one doubling widens x1.4
-    assert run["margin"] == pytest.approx(1.5 * 1.4)
+    # batch 64 is outside the prior's batch 32: one doubling widens the training share x1.4
+    assert 1.5 < run["margin"] < 1.5 * 1.4
     assert run["seconds_low"] < run["seconds_raw"] < run["seconds_high"]
     assert int(run["time"].split(":")[1]) * 60 >= run["seconds_high"]
     assert "(widened from x1.5: batch 64, priors 32)" in run["basis"]
@@ -175,8 +175,9 @@ def test_priors_at_several_batch_sizes_fit_a_fixed_and_a_per_sample_cost() -> No
 def test_extrapolating_beyond_the_priors_widens_range_and_margin() -> None:
     priors = [_prior(8, 0.2, path="a.out"), _prior(32, 0.5, path="b.out")]
     inside = estimate(_run(16), priors)
-    outside = estimate(_run(128), priors)  # two doublings past batch 32: x1.8
-    assert outside.margin == pytest.approx(1.5 * 1.8)
+    outside = estimate(_run(128), priors)  # two doublings past batch 32: x1.8 on training
+    # 1.7 s/step x 25 steps = 42.5 s of 112.5 s raw: 1.5 x (1 + 0.8 x 0.378) = 1.953, rounded up
+    assert outside.margin == 1.96
     assert outside.seconds_high is not None and outside.seconds is not None
     assert outside.seconds >= outside.seconds_high > outside.seconds_raw  # type: ignore[operator]
     assert "batch 128 outside the priors' 8-32" in outside.basis
