@@ -711,13 +711,15 @@ class TorchtuneParser:
         if not tail:
             return
         self._ranks(tail)
-        p = tail.rfind(b"Run summary:")
+        # each phrase holds a byte that progress renders and Step lines never do ("R", "T",
+        # "K", "f"): a memchr-speed test first, the phrase's own search only on a hit
+        p = tail.rfind(b"Run summary:") if b"R" in tail else -1
         if p >= 0:
             self._wandb_lines(tail, tail.find(b"\n", p) + 1)
-        if b"Traceback (most recent call last)" in tail:
+        if b"T" in tail and b"Traceback (most recent call last)" in tail:
             r.traceback = True
-        for mark in (b"Killed", b"Segmentation fault", b"core dumped"):
-            if mark in tail:
+        for mark, byte in ((b"Killed", b"K"), (b"Segmentation fault", b"f"), (b"core dumped", b"(")):
+            if byte in tail and mark in tail:
                 p = tail.rfind(mark)
                 line = line_at(tail, p)
                 if mark != b"Killed" or re.search(rb"(?:^|\s|: )Killed\b", line):
