@@ -480,7 +480,7 @@ def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
 
 
 def _minutes(seconds: float) -> str:
-    """Seconds as whole minutes, rounded outwards by the caller's choice of bound."""
+    """Seconds as minutes: whole ones from 10 minutes up, one decimal below."""
     return f"{seconds / 60:.0f}" if seconds >= 600 else f"{seconds / 60:.1f}"
 
 

@@ -370,3 +370,14 @@ def test_renders_concatenated_without_breaks_are_split_like_carriage_returns(
             0.4569,
         )
     )
+
+
+def test_nan_in_a_log_is_null_in_valid_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a diverged run prints `loss:nan`; json.dumps would write NaN, which no JSON parser reads
+    text = re.sub(rb"tokens_per_second_per_gpu:\S+", b"tokens_per_second_per_gpu:nan", A2.read_bytes())
+    path = tmp_path / "slurm-4817302.out"
+    path.write_bytes(text)
+    assert main(["logs", "--format", "json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "NaN" not in out
+    assert json.loads(out)["logs"][0]["tokens_per_second"] is None

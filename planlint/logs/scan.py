@@ -388,7 +388,8 @@ def scan(
     ]
     attach_companions(records)
     res = ScanResult(records=records, files=len(dd.kept))
-    res.companions = {str(p) for p in extra}
+    kept = set(dd.kept)
+    res.companions = {str(p) for p in extra if p in kept}
     res.duplicates = {str(k): str(v) for k, v in dd.dropped.items()}
     res.bytes = sum(r.size_bytes for r in records)
     return res

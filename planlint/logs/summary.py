@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -181,13 +182,24 @@ def summarize(records: Sequence[LogRecord]) -> list[LogSummary]:
     return [_training(r) if isinstance(r, TrainingRecord) else _other_kind(r) for r in records]
 
 
+def _finite(value: Any) -> Any:
+    """NaN and infinities (a log may print `loss:nan`) become null: JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def to_json(rows: Sequence[LogSummary], files: int, duplicates: dict[str, str]) -> dict[str, Any]:
     """The `planlint logs --format json` object."""
     return {
         "version": JSON_VERSION,
         "files": files,
         "duplicates": dict(sorted(duplicates.items())),
-        "logs": [asdict(r) for r in rows],
+        "logs": [_finite(asdict(r)) for r in rows],
     }
 
 
