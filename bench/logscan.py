@@ -1,4 +1,10 @@
-"""Benchmark: generate realistic synthetic torchtune logs in a temp dir and scan them."""
+"""Benchmark: generate realistic synthetic torchtune logs in a temp dir and scan them.
+
+Each round runs, interleaved and each in a fresh process: a bare Python loop that reads every
+file in 1 MiB chunks and counts its lines (the floor), the scan of this tree, and with
+``--baseline DIR`` the scan of another checkout of planlint (e.g. ``git archive`` of main).
+Medians and per-round ratios are printed, so a change in speed is quoted paired, not from two
+separate runs."""
 
 from __future__ import annotations
 
@@ -15,8 +21,6 @@ from multiprocessing import Queue
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from planlint.logs import scan
 
 _BLOCKS = " \u258f\u258e\u258d\u258c\u258b\u258a\u2589\u2588"
 
@@ -179,13 +183,38 @@ def _peak_rss_mb() -> tuple[float, float]:
     return own, kids
 
 
-def _scan_in_child(pattern: str, workers: int | None, out: Queue) -> None:  # type: ignore[type-arg]
+def _scan_in_child(pattern: str, workers: int | None, baseline: str | None, out: Queue) -> None:  # type: ignore[type-arg]
     """Run in a fresh (spawned) process so its peak RSS is the scan's alone."""
+    if baseline:
+        sys.path.insert(0, baseline)
+    from planlint.logs import scan
+
     t = time.perf_counter()
     res = scan([pattern], workers=workers)
     secs = time.perf_counter() - t
     usable = sum(1 for r in res.training if r.why_no_estimate() is None)
     out.put((res.files, len(res.duplicates), res.bytes, secs, usable, *_peak_rss_mb()))
+
+
+def _bare_in_child(root: str, out: Queue) -> None:  # type: ignore[type-arg]
+    """The floor: read every log in 1 MiB chunks and count its lines, nothing else."""
+    t = time.perf_counter()
+    lines = 0
+    nbytes = 0
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            if name.startswith("slurm-") and name.endswith(".out") and "epoch_" not in folder:
+                with open(os.path.join(folder, name), "rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        lines += chunk.count(b"\n")
+                        nbytes += len(chunk)
+    out.put((nbytes, time.perf_counter() - t))
+
+
+def _median(values: list[float]) -> float:
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=float, default=1000.0)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--baseline", metavar="DIR", help="another planlint checkout to scan with, paired")
     args = ap.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="planlint-logscan-"))
     try:
@@ -205,17 +236,49 @@ def main(argv: list[str] | None = None) -> int:
         gen.start()
         gen.join()
         gen_s = time.perf_counter() - t0
-        q = ctx.Queue()
-        proc = ctx.Process(target=_scan_in_child, args=(str(root / "**" / "slurm-*.out"), args.workers, q))
-        proc.start()
-        files, dups, nbytes, secs, usable, own, kids = q.get()
-        proc.join()
-        mb = nbytes / 1e6
+        pattern = str(root / "**" / "slurm-*.out")
+
+        def child(target: object, *a: object) -> tuple[object, ...]:
+            q = ctx.Queue()
+            proc = ctx.Process(target=target, args=(*a, q))  # type: ignore[arg-type]
+            proc.start()
+            got = q.get()
+            proc.join()
+            return got  # type: ignore[no-any-return]
+
+        bare: list[float] = []
+        new: list[float] = []
+        old: list[float] = []
+        for _ in range(max(1, args.rounds)):
+            _nb, bsecs = child(_bare_in_child, str(root))
+            bare.append(float(bsecs))  # type: ignore[arg-type]
+            files, dups, nbytes, secs, usable, own, kids = child(_scan_in_child, pattern, args.workers, None)
+            new.append(float(secs))  # type: ignore[arg-type]
+            if args.baseline:
+                base = child(_scan_in_child, pattern, args.workers, args.baseline)
+                old.append(float(base[3]))  # type: ignore[arg-type]
+        mb = float(nbytes) / 1e6  # type: ignore[arg-type]
         print(f"generated      {gen_s:.1f} s (not timed; files are in the page cache)")
         print(f"files          {files} scanned, {dups} copies in epoch_N/ skipped")
         print(f"MB             {mb:.1f}")
-        print(f"seconds        {secs:.2f}")
-        print(f"MB/s           {mb / secs:.0f}")
+        print(f"rounds         {len(new)} (bare loop, scan{', baseline scan' if old else ''}; interleaved)")
+        print(f"bare loop      {_median(bare):.2f} s = {mb / _median(bare):.0f} MB/s (one process)")
+        print(f"scan           {_median(new):.2f} s = {mb / _median(new):.0f} MB/s")
+        ratios = [b / n for b, n in zip(bare, new, strict=True)]
+        print(
+            f"scan / bare    {_median(ratios):.0%} of the bare loop's speed (per round: "
+            + ", ".join(f"{r:.0%}" for r in ratios)
+            + ")"
+        )
+        if old:
+            print(f"baseline scan  {_median(old):.2f} s = {mb / _median(old):.0f} MB/s")
+            pair = [o / n for o, n in zip(old, new, strict=True)]
+            print(
+                "speed-up       x"
+                + f"{_median(pair):.2f} (per round: "
+                + ", ".join(f"x{r:.2f}" for r in pair)
+                + ")"
+            )
         print(f"usable priors  {usable}")
         print(f"peak RSS       {own:.0f} MB (scanning process), {kids:.0f} MB (largest worker)")
         print(f"cpus           {os.cpu_count()}")

@@ -434,12 +434,12 @@ def estimate(
         raise UsageError("--apply-batch-size needs --write")
     if force and not write:
         raise UsageError("--force needs --write")
-    try:
-        patterns = log_globs(globs, config)
-    except NoLogs as exc:
-        raise UsageError(str(exc)) from exc
     loaded = read_plan(plan_path, config)
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
+    try:
+        patterns = log_globs(globs, config, plan)
+    except NoLogs as exc:
+        raise UsageError(str(exc)) from exc
     progress = _progress_bar() if sys.stderr.isatty() else None
     scanned = scan_logs(patterns, progress=progress)
     results = estimate_plan(plan, scanned.records, settings_for(config, cross_model, gpu_memory_gb))
@@ -451,6 +451,9 @@ def estimate(
                 "run": r.estimate.run,
                 "time": r.estimate.time,
                 "seconds_raw": r.estimate.seconds_raw,
+                "seconds_low": r.estimate.seconds_low,
+                "seconds_high": r.estimate.seconds_high,
+                "margin": r.estimate.margin,
                 "batch_size_suggestion": r.estimate.batch_size_suggestion,
                 "gradient_accumulation_suggestion": r.estimate.gradient_accumulation_suggestion,
                 "basis": r.estimate.basis,
@@ -471,7 +474,10 @@ def estimate(
                 if e.batch_size_suggestion
                 else "batch: no suggestion"
             )
-            click.echo(f"{e.run}: {e.time or 'no estimate'}  ({batch})")
+            spread = ""
+            if e.seconds_low is not None and e.seconds_high is not None:
+                spread = f" (raw {_minutes(e.seconds_low)}-{_minutes(e.seconds_high)} min)"
+            click.echo(f"{e.run}: {e.time or 'no estimate'}{spread}  ({batch})")
             click.echo(f"    basis: {e.basis}")
             if e.batch_basis:
                 click.echo(f"    batch: {e.batch_basis}")
@@ -493,6 +499,37 @@ def estimate(
             click.echo(f"Fixing {change.display}", err=True)
         for error in report.errors:
             click.echo(f"planlint: {error}", err=True)
+
+
+@cli.command("logs")
+@click.argument("globs", nargs=-1, metavar="GLOB...")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@click.pass_obj
+def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
+    """Show what each log says: kind, version, shape, timing, memory, failures, prior or not."""
+    from planlint.engine import UsageError
+    from planlint.estimate.plan import scan_logs
+    from planlint.logs.summary import format_text, summarize, to_json
+
+    if not globs:
+        raise UsageError("planlint logs needs at least one GLOB (quote it: 'runs/**/slurm-*.out')")
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    scanned = scan_logs(list(globs), progress=progress)
+    rows = summarize([r for r in scanned.records if r.path not in scanned.companions])
+    files = scanned.files - len(scanned.companions)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(to_json(rows, files, scanned.duplicates), indent=2))
+    else:
+        click.echo(format_text(rows, files, scanned.duplicates), nl=False)
+    if files == 0:
+        sys.exit(1)
+
+
+def _minutes(seconds: float) -> str:
+    """Seconds as minutes: whole ones from 10 minutes up, one decimal below."""
+    return f"{seconds / 60:.0f}" if seconds >= 600 else f"{seconds / 60:.1f}"
 
 
 def _progress_bar() -> Callable[[int, int], None]:

@@ -218,7 +218,7 @@ def test_a_log_of_one_step_is_used_only_when_nothing_longer_matches() -> None:
 def test_logs_without_timing_say_why() -> None:
     empty = TrainingRecord(path="x.out", batch_size=4)
     e = estimate(spec(), [empty])
-    assert e.time is None and e.skipped == ("x.out: no tqdm training progress in the log",)
+    assert e.time is None and e.skipped == ("x.out: no tqdm progress line",)
     assert estimate(spec(train_samples=None), [prior()]).basis.startswith("no train_samples")
 
 

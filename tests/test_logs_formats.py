@@ -29,7 +29,7 @@ def test_seff_day_format_times_and_the_eb_bug() -> None:
     assert r.time_limit_seconds == 86400 + 7200
     assert r.cpu_utilized_seconds == 4 * 86400 + 23 * 3600 + 56 * 60 + 22
     assert (r.state, r.array_job_id, r.cores) == ("TIMEOUT", "1000700_7", 8)
-    assert r.memory_used_gb == pytest.approx(1012e9)  # seff's known EB bug, reported as printed
+    assert r.memory_used_gb == pytest.approx(1012 * 2**30)  # seff's known EB bug, reported as printed
     assert r.memory_requested_gb == 64.0
 
 

@@ -121,7 +121,7 @@ def test_v0_1_bar_counts_batches_and_memory_is_decimal_gb() -> None:
 
 def test_v0_2_gb_memory_lines_step_metrics_and_wandb() -> None:
     r = training(V02)
-    assert r.version_hint == "0.1-0.2" and not r.bar_counts_batches
+    assert r.version_hint == "0.2" and not r.bar_counts_batches
     assert r.memory_after_init is not None
     assert r.memory_after_init.alloc == pytest.approx(2.47 * GB_TO_GIB)
     assert r.memory_after_init.reserved == pytest.approx(2.49 * GB_TO_GIB)

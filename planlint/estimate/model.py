@@ -14,6 +14,10 @@ from planlint.slurmtime import format_time
 
 GIB = 2**30
 MIN_STEPS = 5  # logs with fewer optimizer steps are used only when no longer one matches
+# Uncertainty of scaling per sample, per doubling of the batch (or sequence length, or model size)
+# away from every prior: on real paired torchtune runs on one CPU, doubling the batch cost 1.4x
+# more per sample than the per-sample scaling predicts.
+EXTRAPOLATION_PER_DOUBLING = 0.4
 
 # Parameters in billions, keyed by (family, size) as model_key() spells them.
 MODEL_SIZES: dict[tuple[str, str], float] = {
@@ -121,6 +125,9 @@ class Estimate:
     effective_batch: int | None = None
     batch_basis: str = ""
     skipped: tuple[str, ...] = field(default=(), compare=False)
+    seconds_low: float | None = None  # raw seconds, the priors' fastest faithful reading
+    seconds_high: float | None = None  # raw seconds, the slowest (widened when extrapolating)
+    margin: float | None = None  # the factor applied to seconds_raw before rounding
 
 
 # --- small pure helpers -------------------------------------------------------------------
@@ -313,19 +320,16 @@ def estimate(
     matched: list[_Prior] = []
     others: list[_Prior] = []
     distributed_note: list[str] = []
+    unusable: list[tuple[TrainingRecord, str]] = []
     for rec in priors:
         if not isinstance(rec, TrainingRecord):
             continue
-        why = rec.why_no_estimate()
+        why = rec.why_not_prior()
         if why:
-            skipped.append(f"{rec.path}: {why}")
+            skipped.append(f"{rec.label}: {why}")
+            unusable.append((rec, why))
             continue
-        world = 1
-        if rec.distributed:
-            if not rec.world_size:
-                skipped.append(f"{rec.path}: distributed recipe, world size unknown (left out)")
-                continue
-            world = rec.world_size
+        world = rec.world_size if rec.distributed and rec.world_size else 1
         sps = rec.seconds_per_step
         assert sps is not None and rec.batch_size is not None
         gas = rec.gradient_accumulation_steps or 1
@@ -369,6 +373,9 @@ def estimate(
         if not used:
             return _no_time(run, "no prior log of a model of known size to extrapolate", skipped)
     else:
+        same = [(rec, why) for rec, why in unusable if match_rule(run, rec)]
+        if same:
+            return _no_time(run, _none_serves(run.model, same), skipped)
         what = f"no prior log of {run.model}"
         if others:
             what += f" ({len(others)} log(s) of other models; --cross-model extrapolates)"
@@ -380,17 +387,32 @@ def estimate(
     gas = max(1, run.gradient_accumulation_steps or 1)
     gpus = max(1, run.gpus)
     same_shape = all(p.batch == batch and p.grad_accum == gas for p in used)
+    fitted = None if same_shape else _fit_micro_batch(used)
     if same_shape:
-        sps_new = _median([p.seconds_per_step * p.ratio for p in used])
+        per_step = [p.seconds_per_step * p.ratio for p in used]
+        sps_new = _median(per_step)
+        sps_low, sps_high = min(per_step), max(per_step)
         how = f"{sps_new:.3f} s/step at batch {batch} x grad-accum {gas}"
+    elif fitted is not None:
+        fixed, per_item, spread = fitted
+        sps_new = gas * (fixed + per_item * batch)
+        sps_low, sps_high = sps_new * spread[0], sps_new * spread[1]
+        sizes = ", ".join(str(b) for b in sorted({p.batch for p in used}))
+        how = (
+            f"fitted {fixed:.4f} s + {per_item:.4f} s/sample per micro-batch over priors at batch "
+            f"{sizes}, to {sps_new:.3f} s/step at batch {batch} x grad-accum {gas}"
+        )
     else:
-        per_sample = _median([p.per_sample * p.ratio for p in used])
+        samples = [p.per_sample * p.ratio for p in used]
+        per_sample = _median(samples)
         sps_new = per_sample * batch * gas
+        sps_low, sps_high = min(samples) * batch * gas, max(samples) * batch * gas
         shapes = sorted({f"{p.batch}x{p.grad_accum}" for p in used})
         how = (
             f"scaled per sample ({per_sample:.4f} s/sample from batch x grad-accum "
             f"{', '.join(shapes)}) to {sps_new:.3f} s/step at batch {batch} x grad-accum {gas}"
         )
+    widen, outside = _extrapolation(run, batch, used, extrapolated)
     steps = steps_per_epoch(run.train_samples, batch, gas, gpus)
     epochs = max(1, run.epochs)
     train = sps_new * steps * epochs
@@ -430,7 +452,14 @@ def estimate(
         ckpt = default_checkpoint_seconds(params, device)
         ckpt_how = f"checkpoint {ckpt:.1f}s/epoch assumed"
     raw = train + startup + ckpt * epochs
-    padded = padded_seconds(raw, st.margin, st.round_minutes, st.floor_minutes)
+    low = sps_low * steps * epochs / widen + startup + ckpt * epochs
+    high = sps_high * steps * epochs * widen + startup + ckpt * epochs
+    # the margin is widened by the extrapolation's doubt on the extrapolated share (training)
+    # of the time, and never leaves the padded time below the slowest faithful reading
+    share = train / raw if raw > 0 else 1.0
+    margin = max(st.margin * (1 + (widen - 1) * share), high / raw if raw > 0 else st.margin)
+    margin = math.ceil(margin * 100 - 1e-9) / 100
+    padded = padded_seconds(raw, margin, st.round_minutes, st.floor_minutes)
 
     n = len(used)
     rules = sorted({p.rule for p in used})
@@ -446,7 +475,9 @@ def estimate(
         f"{steps} steps/epoch x {epochs} epoch{'s' if epochs != 1 else ''} = {train:.0f}s",
         startup_how,
         ckpt_how,
-        f"raw {raw:.0f}s x{st.margin:g} margin, rounded up to {st.round_minutes} min",
+        f"raw {raw:.0f}s (range {low:.0f}-{high:.0f}s) x{margin:g} margin"
+        + (f" (widened from x{st.margin:g}: {'; '.join(outside)})" if outside else "")
+        + f", rounded up to {st.round_minutes} min",
     ]
     capped = [p for p in used if p.rec.max_steps_per_epoch]
     if capped:
@@ -457,7 +488,8 @@ def estimate(
         )
     if gpus > 1:
         parts.append(f"{gpus} GPUs share each epoch")
-    bsz, gsz, batch_basis = suggest_batch(run, used, st, extrapolated)
+    ooms = [rec for rec, _ in unusable if rec.oom and (extrapolated or match_rule(run, rec))]
+    bsz, gsz, batch_basis = suggest_batch(run, used, st, extrapolated, ooms)
     return Estimate(
         run=run.run,
         time=format_time(padded),
@@ -470,7 +502,71 @@ def estimate(
         effective_batch=batch * gas,
         batch_basis=batch_basis,
         skipped=tuple(skipped),
+        seconds_low=round(low, 3),
+        seconds_high=round(high, 3),
+        margin=margin,
     )
+
+
+def _fit_micro_batch(used: Sequence[_Prior]) -> tuple[float, float, tuple[float, float]] | None:
+    """Seconds per micro-batch as fixed + per-sample x batch, least squares over priors at two or
+    more batch sizes; with the measured / fitted ratio range. None when the fit is not physical."""
+    points = [(float(p.batch), p.seconds_per_step * p.ratio / max(1, p.grad_accum)) for p in used]
+    xs = [x for x, _ in points]
+    if len(set(xs)) < 2:
+        return None
+    mx = sum(xs) / len(xs)
+    my = sum(y for _, y in points) / len(points)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in points) / sxx
+    fixed = my - slope * mx
+    if slope <= 0 or fixed < 0:
+        return None
+    ratios = [y / (fixed + slope * x) for x, y in points]
+    return fixed, slope, (min(ratios), max(ratios))
+
+
+def _doubt(ratio: float) -> float:
+    return 1.0 + EXTRAPOLATION_PER_DOUBLING * abs(math.log2(ratio)) if ratio > 0 else 1.0
+
+
+def _extrapolation(
+    run: RunSpec, batch: int, used: Sequence[_Prior], cross_model: bool
+) -> tuple[float, list[str]]:
+    """How much to widen the range (1.0 inside the priors' range) and why."""
+    widen = 1.0
+    why: list[str] = []
+    sizes = [p.batch for p in used]
+    lo, hi = min(sizes), max(sizes)
+    if batch > hi or batch < lo:
+        widen *= _doubt(batch / (hi if batch > hi else lo))
+        why.append(
+            f"batch {batch} outside the priors' {lo}-{hi}" if lo != hi else f"batch {batch}, priors {lo}"
+        )
+    seqs = [p.rec.max_seq_len for p in used if p.rec.max_seq_len]
+    if run.max_seq_len and seqs and not min(seqs) <= run.max_seq_len <= max(seqs):
+        edge = max(seqs) if run.max_seq_len > max(seqs) else min(seqs)
+        widen *= _doubt(run.max_seq_len / edge)
+        why.append(f"max_seq_len {run.max_seq_len} outside the priors' {min(seqs)}-{max(seqs)}")
+    if cross_model:
+        worst = max(used, key=lambda p: abs(math.log2(p.ratio)) if p.ratio > 0 else 0.0)
+        widen *= _doubt(worst.ratio)
+        why.append(f"another model (x{worst.ratio:.2f} parameters)")
+    return widen, why
+
+
+def _none_serves(model: str, logs: Sequence[tuple[TrainingRecord, str]]) -> str:
+    """ "3 logs of X, none with timing: no tqdm progress line (2); ..." for logs of the run's
+    model that cannot serve as priors, each reason once with its count."""
+    counts: dict[str, int] = {}
+    for _, why in logs:
+        counts[why] = counts.get(why, 0) + 1
+    n = len(logs)
+    reasons = "; ".join(f"{why} ({c})" if n > 1 else why for why, c in counts.items())
+    names = ", ".join(rec.label for rec, _ in logs[:3]) + (", ..." if n > 3 else "")
+    timing = all("tqdm" in why or "timed" in why for why in counts)
+    none = "none with timing" if timing else "none usable"
+    return f"{n} log{'s' if n != 1 else ''} of {model}, {none}: {reasons} [{names}]"
 
 
 def _no_time(run: RunSpec, why: str, skipped: list[str]) -> Estimate:
@@ -500,6 +596,7 @@ def suggest_batch(
     used: Sequence[_Prior],
     st: EstimateSettings,
     extrapolated: bool = False,
+    ooms: Sequence[TrainingRecord] = (),
 ) -> tuple[int | None, int | None, str]:
     """(batch, grad-accum) keeping batch x grad-accum constant within the memory envelope.
 
@@ -510,10 +607,14 @@ def suggest_batch(
     if batch is None:
         return None, None, "no batch-size suggestion: batch size unknown"
     effective = batch * max(1, run.gradient_accumulation_steps or 1)
-    gpu = next((p.rec.gpu_total_gib for p in used if p.rec.gpu_total_gib), None)
-    gpu_src = next((p.rec.gpu_total_source for p in used if p.rec.gpu_total_gib), None)
-    if gpu is None and st.gpu_memory_gb:
+    logged = next((p.rec for p in used if p.rec.gpu_total_gib), None)
+    gpu: float | None = None
+    if st.gpu_memory_gb:  # an explicit setting or flag wins over what a log says
         gpu, gpu_src = st.gpu_memory_gb, "gpu-memory-gb setting"
+        if logged is not None and logged.gpu_total_gib and abs(logged.gpu_total_gib - gpu) > 0.05 * gpu:
+            gpu_src += f", not the {logged.gpu_total_gib:.0f} GiB of {logged.gpu_total_source}"
+    elif logged is not None and logged.gpu_total_gib:
+        gpu, gpu_src = logged.gpu_total_gib, logged.gpu_total_source or "a prior log"
     if gpu is None:
         return (
             None,
@@ -557,6 +658,15 @@ def suggest_batch(
                 f"({fixed_how}) + {per_sample:.2f} GiB/sample",
             )
         )
+    for rec in ooms:
+        # a run that ran out of memory on this much GPU memory caps the batch below its own
+        if rec.batch_size is None or rec.batch_size <= 1:
+            continue
+        if rec.gpu_total_gib and abs(rec.gpu_total_gib - gpu) > 0.05 * gpu:
+            continue
+        if run.max_seq_len and rec.max_seq_len and run.max_seq_len < rec.max_seq_len:
+            continue
+        limits.append((rec.batch_size - 1, f"{rec.label} ran out of memory at batch {rec.batch_size}"))
     if not limits:
         return None, None, "no batch-size suggestion: no peak memory in the prior logs"
     fit, why = min(limits, key=lambda t: t[0])

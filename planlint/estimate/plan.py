@@ -15,27 +15,37 @@ if TYPE_CHECKING:
     from planlint.estimate.model import Estimate, EstimateSettings, RunSpec
     from planlint.logs import ScanResult
 
-#: Where cruijff_kit's launcher leaves SLURM logs (and copies them into artifacts/epoch_N/).
-DEFAULT_GLOBS = (
-    "{scratch}/ck-projects/*/*/*/slurm-*.out",
-    "{scratch}/ck-projects/*/*/*/artifacts/slurm-*.out",
-    "{scratch}/ck-projects/*/*/*/artifacts/epoch_*/slurm-*.out",
-)
+#: Where cruijff_kit's launcher leaves a run's SLURM log, relative to the run folder (and copies
+#: it into artifacts/epoch_N/, which the scan counts once).
+RUN_LOGS = ("slurm-*.out", "artifacts/slurm-*.out", "artifacts/epoch_*/slurm-*.out")
+#: Run folders: {scratch}/ck-projects/{project}/{experiment}/{run}/
+DEFAULT_GLOBS = tuple("{scratch}/ck-projects/*/*/*/" + g for g in RUN_LOGS)
 
 
 class NoLogs(Exception):
     """No log globs were given or configured (a usage error)."""
 
 
-def log_globs(given: Sequence[str], config: Config) -> list[str]:
-    """--logs globs, else configured ones, else cruijff's layout under the configured scratch."""
+def log_globs(given: Sequence[str], config: Config, plan: Plan | None = None) -> list[str]:
+    """--logs globs, else configured ones, else cruijff's layout under the configured scratch,
+    else the runs of every experiment beside the plan's experiment.dir (its project folder)."""
     if given:
         return list(given)
     if config.log_globs:
         return [g.replace("{scratch}", config.scratch or "") for g in config.log_globs]
     if config.scratch:
         return [g.replace("{scratch}", config.scratch.rstrip("/")) for g in DEFAULT_GLOBS]
-    raise NoLogs("no logs to read: give --logs GLOB, or set log-globs or scratch in the configuration")
+    if plan is not None:
+        from planlint.plan.disk import plan_path
+
+        text = plan.section("experiment").get("dir")
+        folder = plan_path(plan, text) if isinstance(text, str) else None
+        if folder is not None:
+            return [f"{folder.parent}/*/*/{g}" for g in RUN_LOGS]
+    raise NoLogs(
+        "no logs to read: give --logs GLOB, set log-globs or scratch in the configuration, "
+        "or give the plan an experiment.dir"
+    )
 
 
 _SCANS: dict[tuple[str, ...], Any] = {}
@@ -43,9 +53,11 @@ _SCANS: dict[tuple[str, ...], Any] = {}
 
 def scan_logs(globs: Sequence[str], progress: Callable[[int, int], None] | None = None) -> ScanResult:
     """Scan (once per process) the logs the globs name."""
+    import os
+
     from planlint.logs import scan
 
-    key = tuple(globs)
+    key = (os.getcwd(), *globs)  # relative globs name other files from another folder
     if key not in _SCANS:
         _SCANS[key] = scan(list(globs), progress=progress)
     return _SCANS[key]  # type: ignore[no-any-return]

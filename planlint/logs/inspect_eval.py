@@ -18,12 +18,22 @@ _WORD = re.compile(r"^[\w/.-]+$")
 _INTERRUPTED = re.compile(r"Task interrupted \((\d+) of (\d+)")
 _ERRORS = re.compile(r"WARNING: (\d+) of (\d+) samples .*had errors")
 
-MARKERS = (b"total time:", b" tokens [I:")
+
+_SAMPLES_TITLE = re.compile(rb"\S \(\d[\d,]* samples?\): *\S")
+_PANEL = ("\u2502".encode(), "\u256d".encode(), "\u2570".encode())  # box sides and corners
 
 
 def looks_like_inspect(data: bytes) -> bool:
-    """True when the bytes hold an inspect-ai results panel."""
-    return all(m in data for m in MARKERS) or (b"inspect_ai" in data and b"total time:" in data)
+    """True when the bytes hold an inspect-ai results panel, also one without a token line
+    (a box panel or a `task (N samples): model` title with `total time:`)."""
+    if b"total time:" not in data:
+        return False
+    return (
+        b" tokens [I:" in data
+        or b"inspect_ai" in data
+        or any(c in data for c in _PANEL)
+        or _SAMPLES_TITLE.search(data) is not None
+    )
 
 
 def parse_inspect(lines: Iterable[bytes], path: str, size: int = 0) -> EvalRecord:

@@ -61,7 +61,10 @@ class TrainingRecord:
     distributed: bool = False
     world_size: int | None = None
     version_hint: str | None = None
+    version_evidence: list[str] = field(default_factory=list)
     logger_name: str | None = None
+    part: int = 1  # which run of the file this record is (a file may hold several runs)
+    parts: int = 1
     # from the resolved-config dump
     batch_size: int | None = None
     epochs: int | None = None
@@ -112,6 +115,11 @@ class TrainingRecord:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def label(self) -> str:
+        """The path, plus which run of the file when the file holds several."""
+        return self.path if self.parts == 1 else f"{self.path} (run {self.part} of {self.parts})"
+
+    @property
     def training_seconds(self) -> float | None:
         """Seconds inside the training bars (sum over epochs), or None without progress."""
         used = [e for e in self.epochs_progress if e.optimizer_steps > 0]
@@ -147,10 +155,20 @@ class TrainingRecord:
     def why_no_estimate(self) -> str | None:
         """Why this log cannot time a run, or None when it can."""
         if not self.epochs_progress or self.optimizer_steps == 0:
-            return "no tqdm training progress in the log"
+            if self.oom:
+                return "ran out of memory before a timed training step"
+            return "no tqdm progress line"
         if self.batch_size is None:
             return "no batch_size in the log (no resolved-config dump)"
         return None
+
+    def why_not_prior(self) -> str | None:
+        """Why this log cannot serve as an estimate prior (timing, or a distributed run of
+        unknown world size), or None when it can."""
+        why = self.why_no_estimate()
+        if why is None and self.distributed and not self.world_size:
+            return "distributed recipe, world size unknown (left out)"
+        return why
 
 
 @dataclass
@@ -200,7 +218,7 @@ class SeffRecord:
     cpu_efficiency_percent: float | None = None
     wall_seconds: float | None = None
     time_limit_seconds: float | None = None
-    memory_used_gb: float | None = None
+    memory_used_gb: float | None = None  # GiB: seff's MB/GB are binary
     memory_requested_gb: float | None = None
     memory_efficiency_percent: float | None = None
     notes: list[str] = field(default_factory=list)

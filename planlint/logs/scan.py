@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import re
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
-from planlint.logs.reader import CHUNK, Readable, iter_blocks, read_head_tail, split_lines
+from planlint.logs.reader import CHUNK, HEAD, Readable, iter_blocks, read_head_tail, split_lines
 from planlint.logs.records import (
     GpuMetricsRecord,
     LogKind,
@@ -24,7 +23,7 @@ from planlint.logs.records import (
     TrainingRecord,
 )
 from planlint.logs.seff import looks_like_seff, parse_seff
-from planlint.logs.torchtune import TorchtuneParser, derive_startup
+from planlint.logs.torchtune import derive_startup, parse_runs
 
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 4 << 20
@@ -38,13 +37,23 @@ _DIST_BANNER = re.compile(rb"Running \w+Distributed with resolved config")
 _OTHER_RANK = re.compile(rb"\[rank[1-9]\d*\]:|\[trainer\d+\|[1-9]\d*\]:")
 _STEP_LINE = re.compile(rb"Step \d+ \| loss:")
 _TT_LOGGER = re.compile(rb"(?m)^(?:\[[\w|]+\]:)?(?:INFO|DEBUG|WARNING):torchtune\.")
+# torchtune's bar description is epoch|step|Loss; torchforge's is step|Loss (not torchtune)
+_TT_RENDER = re.compile(rb"(?:^|[^|\d])\d+\|\d+\|Loss")
+# a traceback through a torchtune recipe or the torchtune package (an OOM-only tail)
+_TT_TRACE = re.compile(
+    rb"recipes/(?:lora|full|qat|knowledge_distillation|dev/)\w*\.py|site-packages/torchtune/|"
+    rb"torchtune/(?:training|modules|models|recipes)/"
+)
 
 
 def discover(globs: Iterable[str]) -> list[Path]:
-    """Files matching any glob (``**`` recursive), sorted, each real file once."""
+    """Files matching any glob (``**`` recursive, never into a symlink loop), sorted, each real
+    file once."""
+    from planlint.logs.walk import expand
+
     seen: dict[str, Path] = {}
     for pattern in globs:
-        for name in glob.glob(os.path.expanduser(pattern), recursive=True):
+        for name in expand(pattern):
             p = Path(name)
             try:
                 if not p.is_file():
@@ -80,9 +89,10 @@ def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
     both = head + tail
     tt = (
         b"with resolved config" in both
-        or b"|Loss" in both
-        or _TT_LOGGER.search(both) is not None
-        or _STEP_LINE.search(both) is not None
+        or (b"|Loss" in both and _TT_RENDER.search(both) is not None)
+        or (b":torchtune." in both and _TT_LOGGER.search(both) is not None)
+        or (b"Step " in both and _STEP_LINE.search(both) is not None)
+        or (b".py" in both and _TT_TRACE.search(both) is not None)
     )
     if tt:
         if (b"Distributed with resolved config" in both and _DIST_BANNER.search(both)) or (
@@ -120,14 +130,26 @@ def _lines(fh: Readable, limit: int) -> Iterable[bytes]:
 
 def parse_file(path: str | Path, chunk: int = CHUNK) -> LogRecord:
     """Parse one log file of any known kind, streaming ``chunk`` bytes at a time; never raises
-    for bad content (a field the log lacks stays None and the record's notes say why)."""
+    for bad content (a field the log lacks stays None and the record's notes say why). A file
+    holding several torchtune runs gives its first here (parse_file_runs gives them all)."""
+    return parse_file_runs(path, chunk)[0]
+
+
+def parse_file_runs(path: str | Path, chunk: int = CHUNK) -> list[LogRecord]:
+    """Every record in one log file: one per torchtune run, else one for the file."""
     spath = str(path)
+    runs: list[TrainingRecord] = []
     job = job_id_from_name(spath)
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
-            head, tail = read_head_tail(fh, size)
-            kind = classify_bytes(head, tail)
+            # the head alone usually decides; the tail is read only when it does not
+            head, tail = fh.read(HEAD), b""
+            kind = classify_bytes(head)
+            if kind is LogKind.OTHER and size > HEAD and head.count(b"\x00") <= 16:
+                head, tail = read_head_tail(fh, size)
+                kind = classify_bytes(head, tail)
+            fh.seek(0)
             if kind is LogKind.NVIDIA_SMI:
                 rec: LogRecord = parse_nvsmi(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
             elif kind is LogKind.SEFF:
@@ -138,10 +160,8 @@ def parse_file(path: str | Path, chunk: int = CHUNK) -> LogRecord:
                 else:
                     rec = parse_inspect(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
             elif kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
-                parser = TorchtuneParser(spath, job, size)
-                for block in iter_blocks(fh, chunk):
-                    parser.feed(block)
-                rec = parser.finish()
+                runs = parse_runs(iter_blocks(fh, chunk), spath, job)
+                rec = runs[0]
             else:
                 rec = OtherRecord(path=spath, size_bytes=size)
                 rec.notes.append(_other_reason(head))
@@ -157,7 +177,9 @@ def parse_file(path: str | Path, chunk: int = CHUNK) -> LogRecord:
             if job is not None
             else (_loose_job_id(spath) if not isinstance(rec, (TrainingRecord, OtherRecord)) else None)
         )
-    return rec
+    if len(runs) > 1:
+        return list(runs)
+    return [rec]
 
 
 def _other_reason(head: bytes) -> str:
@@ -249,6 +271,7 @@ class ScanResult:
 
     records: list[LogRecord] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)
+    companions: set[str] = field(default_factory=set)  # read only as a training log's seff/CSV
     files: int = 0
     bytes: int = 0
 
@@ -272,18 +295,17 @@ def scan_files(
             pass
     cpus = workers or os.cpu_count() or 1
     parallel = cpus > 1 and len(paths) > PARALLEL_MIN_FILES and total > PARALLEL_MIN_BYTES
+    out: list[LogRecord] = []
     if not parallel:
-        out = []
         for i, p in enumerate(paths):
-            out.append(parse_file(p))
+            out.extend(parse_file_runs(p))
             if progress:
                 progress(i + 1, len(paths))
         return out
     chunks = max(1, min(64, len(paths) // (cpus * 8)))
-    out = []
     with ProcessPoolExecutor(max_workers=cpus) as pool:
-        for i, rec in enumerate(pool.map(parse_file, paths, chunksize=chunks)):
-            out.append(rec)
+        for i, recs in enumerate(pool.map(parse_file_runs, paths, chunksize=chunks)):
+            out.extend(recs)
             if progress:
                 progress(i + 1, len(paths))
     return out
@@ -318,7 +340,7 @@ def attach_companions(records: Sequence[LogRecord]) -> None:
         if not isinstance(rec, TrainingRecord):
             continue
         folder = str(Path(rec.path).parent)
-        if rec.total_seconds is None:
+        if rec.total_seconds is None and rec.parts == 1:  # seff times the whole job
             match = [s for s in seffs if rec.job_id and s.job_id == rec.job_id]
             if not match and not rec.job_id:
                 match = [s for s in seffs if str(Path(s.path).parent) == folder]
@@ -366,6 +388,8 @@ def scan(
     ]
     attach_companions(records)
     res = ScanResult(records=records, files=len(dd.kept))
+    kept = set(dd.kept)
+    res.companions = {str(p) for p in extra if p in kept}
     res.duplicates = {str(k): str(v) for k, v in dd.dropped.items()}
     res.bytes = sum(r.size_bytes for r in records)
     return res
@@ -382,6 +406,7 @@ __all__ = [
     "discover",
     "job_id_from_name",
     "parse_file",
+    "parse_file_runs",
     "scan",
     "scan_files",
 ]

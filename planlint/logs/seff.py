@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from planlint.logs.reader import decode, parse_duration
 from planlint.logs.records import SeffRecord
 
-_UNITS = {"B": 1e-9, "KB": 1e-6, "K": 1e-6, "MB": 1e-3, "M": 1e-3, "GB": 1.0, "G": 1.0}
-_UNITS.update({"TB": 1e3, "T": 1e3, "PB": 1e6, "EB": 1e9})
+# seff's units are binary (its Perl prints KB/MB/GB for 2**10/2**20/2**30 bytes, as cruijff_kit's
+# own parser reads them): values are kept in GiB.
+_UNITS = {"B": 2.0**-30, "KB": 2.0**-20, "K": 2.0**-20, "MB": 2.0**-10, "M": 2.0**-10, "GB": 1.0, "G": 1.0}
+_UNITS.update({"TB": 2.0**10, "T": 2.0**10, "PB": 2.0**20, "EB": 2.0**30})
 _KV = re.compile(r"^\s*#?\s*([A-Za-z][\w /-]*?)\s*:\s*(.*?)\s*$")
 _MEM = re.compile(r"([\d.]+)\s*([KMGTPE]?B|[KMGTPE])\b", re.I)
 _TIME = re.compile(r"(\d+-)?\d+:\d\d(?::\d\d)?(?:\.\d+)?")
@@ -28,11 +30,19 @@ def _secs(text: str) -> float | None:
     return parse_duration(m.group(0)) if m else None
 
 
+_SEFF_KEYS = (
+    b"Wall-clock time:",
+    b"CPU Efficiency:",
+    b"Memory Efficiency:",
+    b"CPU Utilized:",
+    b"Cores per node:",
+    b"User/Group:",
+)
+
+
 def looks_like_seff(head: bytes) -> bool:
-    """True when the head of a file is seff output."""
-    return b"Job ID:" in head and (
-        b"Wall-clock time:" in head or b"CPU Efficiency:" in head or b"Memory Efficiency:" in head
-    )
+    """True when the head of a file is seff output, also a paste cut after `Cores per node`."""
+    return b"Job ID:" in head and any(k in head for k in _SEFF_KEYS)
 
 
 def parse_seff(lines: Iterable[bytes], path: str, size: int = 0) -> SeffRecord:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from planlint.logs.reader import (
@@ -13,10 +14,12 @@ from planlint.logs.reader import (
     last_break,
     line_at,
     line_from,
+    next_break,
     parse_duration,
     split_lines,
 )
 from planlint.logs.records import EpochProgress, LogKind, MemoryStats, TrainingRecord
+from planlint.logs.versions import VersionRange
 
 HEAD_LIMIT = 2 << 20  # lines before the first training step are read one by one, up to this
 GB_TO_GIB = 1e9 / 2**30
@@ -48,6 +51,13 @@ _EXC = re.compile(
 )
 _CAPACITY = re.compile(rb"(?:([\d.]+) (GiB|MiB) total capacity|total capac\w* of ([\d.]+) (GiB|MiB))")
 _WANDB_KV = re.compile(rb"wandb:\s+(\S+)\s+(\S.*?)\s*$")
+_PEAKS = tuple(
+    (key, re.compile(rb"peak_memory_" + key.encode() + rb":([\d.]+(?:[eE][-+]?\d+)?)"))
+    for key in ("active", "alloc", "reserved")
+)
+_RESERVED = re.compile(rb"peak_memory_reserved:([\d.]+(?:[eE][-+]?\d+)?)")
+_RARE = (b"h", b"E", b"K", b"D")  # see TorchtuneParser._markers
+_OTHER_RANK_PREFIX = re.compile(rb"^\s*\[(?:rank[1-9]\d*|trainer\d+\|[1-9]\d*)\]:")
 
 
 def _int(v: str | None) -> int | None:
@@ -101,7 +111,35 @@ class _Render:
 
 
 def _parse_render(line: bytes) -> _Render | None:
-    m = _RENDER.search(line)
+    return _from_match(_RENDER.search(line))
+
+
+_DIGITS = frozenset(b"0123456789")
+
+
+def _render_at(block: bytes, p: int) -> _Render | None:
+    """The render whose description's ``|Loss`` is at ``p`` (renders may follow one another on
+    one line without a break, so the line's first render is not necessarily this one)."""
+    j = p
+    while j > 0 and block[j - 1] in _DIGITS:
+        j -= 1
+    if j == p or j < 2 or block[j - 1] != 0x7C:  # b"|"
+        return _parse_render(line_at(block, p))
+    k = j - 1
+    while k > 0 and block[k - 1] in _DIGITS:
+        k -= 1
+    if k == j - 1:
+        return _parse_render(line_at(block, p))
+    return _from_match(_RENDER.match(block, k, min(len(block), p + 4096)))
+
+
+def _render_around(block: bytes, p: int) -> _Render | None:
+    """The described render holding position ``p`` (e.g. its ``[elapsed<``)."""
+    q = block.rfind(b"|Loss", max(0, p - 4096), p)
+    return _render_at(block, q) if q >= 0 else _parse_render(line_at(block, p))
+
+
+def _from_match(m: re.Match[bytes] | None) -> _Render | None:
     if m is None:
         return None
     ep, gs, loss, _pct, i, n, el, _left, rate = m.groups()
@@ -223,6 +261,7 @@ class TorchtuneParser:
         self.exception_at = -1
         self.advance_at = -1
         self.desc_step = -1  # second field of the bar description (v0.1: batch index)
+        self.versions = VersionRange()
 
     # --- feeding --------------------------------------------------------------------------
 
@@ -236,7 +275,15 @@ class TorchtuneParser:
                 self.head_done = True
         bounds = self._markers(block)
         self._progress(block, bounds)
+        if self.rec.last_step is None:  # the run's first Step line: 0.1 numbers steps from 0
+            first = block.find(b"Step ")
+            while first >= 0 and _STEP.match(block, first) is None:
+                first = block.find(b"Step ", first + 5)
+            if first >= 0 and block.startswith(b"Step 0 |", first):
+                self.step_zero = True
         self._last_step_line(block)
+        if b"peak_memory_" in block:
+            self._peaks(block)
         self.tail = block[-TAIL:] if len(block) >= TAIL else (self.tail + block)[-TAIL:]
         self.offset += len(block)
 
@@ -276,7 +323,7 @@ class TorchtuneParser:
                     self.rec.recipe = decode(bm.group(1))
                     lg = _LOGGER.search(line)
                     if lg:
-                        self.rec.logger_name = decode(lg.group(1))
+                        self._logger(decode(lg.group(1)))
                     self.config = _ConfigDump()
                 continue
             if b"emory" in line:
@@ -284,7 +331,14 @@ class TorchtuneParser:
             elif self.rec.logger_name is None and b":torchtune." in line:
                 lg = _LOGGER.search(line)
                 if lg:
-                    self.rec.logger_name = decode(lg.group(1))
+                    self._logger(decode(lg.group(1)))
+
+    def _logger(self, name: str) -> None:
+        self.rec.logger_name = name
+        for prefix in ("torchtune.utils._logging", "torchtune.utils.logging", "torchtune.training"):
+            if name == prefix or name.startswith(prefix + "."):
+                self.versions.add(f"logger {prefix}")
+                return
 
     def _ranks(self, data: bytes) -> None:
         if b"[rank" not in data and b"[trainer" not in data and b"+ rank =" not in data:
@@ -302,7 +356,7 @@ class TorchtuneParser:
                 setattr(stats, decode(key), float(val) * GB_TO_GIB)
             self.rec.memory_after_init = stats
             self.mem_gb_label = True
-            self.rec.version_hint = "0.1"
+            self.versions.add("memory dict (Memory Stats after model init: {...})")
             return
         m = _MEM_LINE.search(line)
         if m is None:
@@ -314,10 +368,13 @@ class TorchtuneParser:
         stats = self.rec.memory_after_init or MemoryStats(source="memory stats after model init")
         setattr(stats, name, float(val) * (GB_TO_GIB if gb else 1.0))
         self.rec.memory_after_init = stats
+        self.versions.add("peak memory lines in GB" if gb else "peak memory lines in GiB")
         if key == b"alloc":  # main renamed "allocation" and moved "active" first
-            self.rec.version_hint = "main (2025+)"
-        elif self.rec.version_hint is None:
-            self.rec.version_hint = "0.1-0.2" if gb else "0.3-0.6"
+            self.versions.add("peak memory 'alloc' wording")
+        elif key == b"allocation":
+            self.versions.add("peak memory 'allocation' wording")
+        if _dev and _dev.strip() not in (b"GPU", b"CUDA"):
+            self.versions.add("device word other than GPU")
 
     def _apply_config(self) -> None:
         assert self.config is not None
@@ -344,26 +401,43 @@ class TorchtuneParser:
         r.compile = _bool(c.get("compile"))
 
     def _markers(self, block: bytes) -> list[int]:
-        """Handle the rare lines of the body; return the line starts that split progress."""
-        bounds: list[int] = []
-        for marker in (b"heckpoint", b"rror"):
-            p = block.find(marker)
+        """Handle the rare lines of the body; return the line starts that split progress.
+
+        One pass: progress renders and Step lines hold none of the bytes b"h", b"E", b"K",
+        b"D", while every checkpoint line holds an "h" and every error line an "E" (Error,
+        Exception, CANCELLED), a "K" (Killed) or a "D" / "h" (slurmstepd's oom-kill "Detected ...
+        StepId"). Each byte is a memchr-speed search, so a block of progress costs four fast
+        scans; only the lines they hit are looked at.
+        """
+        hits: dict[int, list[int]] = {}
+        for byte in _RARE:
+            p = block.find(byte)
             while p >= 0:
-                start = last_break(block, p) + 1
+                hits.setdefault(last_break(block, p) + 1, []).append(p)
+                p = block.find(byte, next_break(block, p))
+        if not hits:
+            return []
+        bounds: list[int] = []
+        for start in sorted(hits):
+            ckpt = err = False
+            for p in hits[start]:  # a hit's own neighbourhood holds its marker, however long the line
                 line = line_at(block, p)
-                bounds.append(start)
-                if marker == b"heckpoint":
+                if not ckpt and b"heckpoint" in line:
                     self._checkpoint_line(line)
-                else:
+                    ckpt = True
+                if not err and b"rror" in line:
                     self._error_line(line, self.offset + start)
-                nxt = block.find(b"\n", p)
-                p = block.find(marker, nxt) if nxt >= 0 else -1
-        bounds.sort()
+                    err = True
+            if ckpt or err:
+                bounds.append(start)
         return bounds
 
     def _checkpoint_line(self, line: bytes) -> None:
         m = _CKPT_TIME.search(line)
         if m:
+            self.versions.add(
+                "Saving checkpoint took N secs" if b"took" in line else "Checkpoint saved in N seconds"
+            )
             self.rec.checkpoint_seconds.append(float(m.group(1)))
             self.rec.checkpoint_seen = True
         elif _CKPT_EVENT.search(line):
@@ -435,11 +509,15 @@ class TorchtuneParser:
         if last < 0:
             p = max(block.rfind(b"it/s]", a, b), block.rfind(b"s/it]", a, b))
             if p >= 0 and not self.bars:
-                r = _parse_render(line_at(block, p))
+                start = max(last_break(block, p) + 1, p - 4096)
+                found = None
+                for m in _RENDER.finditer(block, start, p + 6):
+                    found = m
+                r = _from_match(found)
                 if r is not None:
                     self._apply_plain(r)
             return
-        lr = _parse_render(line_at(block, last))
+        lr = _render_at(block, last)
         if lr is None or lr.epoch is None:
             self._slow(block, a, b)
             return
@@ -450,7 +528,7 @@ class TorchtuneParser:
         for _ in range(4):
             if p >= last:
                 break
-            fr = _parse_render(line_at(block, p))
+            fr = _render_at(block, p)
             if fr is None or fr.epoch is None:
                 self._slow(block, a, b)
                 return
@@ -471,7 +549,7 @@ class TorchtuneParser:
     def _slow(self, block: bytes, a: int, b: int) -> None:
         p = block.find(b"|Loss", a, b)
         while p >= 0:
-            r = _parse_render(line_at(block, p))
+            r = _render_at(block, p)
             if r is not None and r.epoch is not None:
                 self._apply(r, block, p, b, exact=True)
             p = block.find(b"|Loss", p + 5, b)
@@ -523,7 +601,7 @@ class TorchtuneParser:
             p = block.find(key, a, b)
         if p < 0:
             return
-        r = _parse_render(line_at(block, p))
+        r = _render_around(block, p)
         if r is not None and r.epoch == bar.epoch and r.pos <= bar.pos:
             bar.trans = r.pos
 
@@ -561,13 +639,69 @@ class TorchtuneParser:
                     tps = _float(metrics.get("tokens_per_second_per_gpu"))
                     if tps is not None:
                         self.rec.tokens_per_second_per_gpu = tps
-                for key in ("peak_memory_active", "peak_memory_alloc", "peak_memory_reserved"):
-                    v = _float(metrics.get(key))
-                    if v is not None:
-                        self.peak_raw[key] = max(self.peak_raw.get(key, 0.0), v)
+                if "tokens_per_second_per_gpu" in metrics:
+                    self.versions.add("tokens_per_second_per_gpu Step metric")
                 return
             p = block.rfind(b"Step ", 0, p)
             tries += 1
+
+    def _peaks(self, block: bytes) -> None:
+        """Peak memory is the Step line that reserved the most (torchtune resets the peak after
+        each logged step, so a later line may be lower), with that line's active and allocated
+        figures: one regex pass over the block, then one find for the winning line."""
+        values = _RESERVED.findall(block)
+        if not values:  # MPS logs no reserved figure: the maxima of the others
+            for key, pattern in _PEAKS:
+                found = pattern.findall(block)
+                if found:
+                    name = "peak_memory_" + key
+                    numbers = [x for x in map(_float, map(decode, found)) if x is not None]
+                    if numbers:
+                        self.peak_raw[name] = max(self.peak_raw.get(name, 0.0), *numbers)
+            return
+        distinct = set(values)  # reserved memory changes rarely: few distinct texts to convert
+        try:
+            top = max(distinct, key=float)
+        except ValueError:  # "1.2.3" and the like in a mangled log
+            numbers = [v for v in distinct if _float(decode(v)) is not None]
+            if not numbers:
+                return
+            top = max(numbers, key=float)
+        best = float(top)
+        if best <= self.peak_raw.get("peak_memory_reserved", -1.0):  # the first such line wins
+            return
+        at = block.find(b"peak_memory_reserved:" + top)
+        line = line_at(block, at)
+        for key, pattern in _PEAKS:
+            m = pattern.search(line)
+            if m:
+                self.peak_raw["peak_memory_" + key] = float(m.group(1))
+
+    # --- several runs in one file -----------------------------------------------------------
+
+    def trained(self) -> bool:
+        """True once this run shows training progress, Step lines or an exception."""
+        return bool(self.bars or self.plain) or self.rec.last_step is not None or self.exception_at >= 0
+
+    def banner_cut(self, block: bytes) -> int:
+        """Where in ``block`` a second run starts (its `Running ... with resolved config`
+        banner after this run trained or failed), or -1. Banners of ranks above 0 are the same
+        run; several banners before any training (one per rank in 0.2) are one run too."""
+        if b"h" not in block:  # one memchr pass: no "with" in the block, so no banner
+            return -1
+        p = block.find(b"with resolved config")
+        banner_before = self.rec.recipe is not None or self.config is not None
+        while p >= 0:
+            start = last_break(block, p) + 1
+            if banner_before or self.trained():
+                earlier = block[:start]
+                if not _OTHER_RANK_PREFIX.match(block, start) and (
+                    self.trained() or b"|Loss" in earlier or b"Step " in earlier or b"Traceback" in earlier
+                ):
+                    return start
+            banner_before = True
+            p = block.find(b"with resolved config", p + 20)
+        return -1
 
     # --- the end --------------------------------------------------------------------------
 
@@ -577,13 +711,15 @@ class TorchtuneParser:
         if not tail:
             return
         self._ranks(tail)
-        p = tail.rfind(b"Run summary:")
+        # each phrase holds a byte that progress renders and Step lines never do ("R", "T",
+        # "K", "f"): a memchr-speed test first, the phrase's own search only on a hit
+        p = tail.rfind(b"Run summary:") if b"R" in tail else -1
         if p >= 0:
             self._wandb_lines(tail, tail.find(b"\n", p) + 1)
-        if b"Traceback (most recent call last)" in tail:
+        if b"T" in tail and b"Traceback (most recent call last)" in tail:
             r.traceback = True
-        for mark in (b"Killed", b"Segmentation fault", b"core dumped"):
-            if mark in tail:
+        for mark, byte in ((b"Killed", b"K"), (b"Segmentation fault", b"f"), (b"core dumped", b"(")):
+            if byte in tail and mark in tail:
                 p = tail.rfind(mark)
                 line = line_at(tail, p)
                 if mark != b"Killed" or re.search(rb"(?:^|\s|: )Killed\b", line):
@@ -603,13 +739,41 @@ class TorchtuneParser:
         elif self.config is not None and not r.config:
             self._apply_config()
         self._tail()
-        if self.step_zero or self.gpu_resources:
-            r.version_hint = "0.1"
-        r.bar_counts_batches = r.version_hint == "0.1"
+        if self.step_zero:
+            self.versions.add("Step lines numbered from 0")
+        if self.gpu_resources:
+            self.versions.add("gpu_resources Step metric")
+        gas_cfg = r.gradient_accumulation_steps or 1
+        first_bar = self.bars.get(1) or (self.plain[0] if self.plain else None)
+        if (
+            gas_cfg > 1
+            and self.versions.could_be_v01()
+            and r.last_step
+            and first_bar is not None
+            and first_bar.pos >= 1.5 * r.last_step
+        ):
+            # Step lines count optimizer steps while the bar went gas times further: batches
+            self.versions.add("bar counts batches (Step lines count optimizer steps)")
+        r.version_hint = self.versions.text()
+        r.version_evidence = sorted(self.versions.seen)
+        r.bar_counts_batches = self.versions.only_v01
+        if (
+            not r.bar_counts_batches
+            and gas_cfg > 1
+            and self.versions.known
+            and self.versions.low == 0
+            and self.versions.high <= 1
+        ):
+            # 0.1 or 0.2 and nothing tells them apart: counting batches errs long, never short
+            r.bar_counts_batches = True
+            r.notes.append(
+                f"torchtune {r.version_hint}: the bar may count batches (0.1) or optimizer steps "
+                f"(0.2); read as batches / {gas_cfg}"
+            )
         # memory units: GB (1e9) up to v0.2, GiB after
         gb = self.mem_gb_label
         if gb is None:
-            gb = r.version_hint == "0.1" or (r.logger_name == "torchtune.utils.logging")
+            gb = self.versions.known and self.versions.high <= 1
         scale = GB_TO_GIB if gb else 1.0
         peak = MemoryStats(source="")
         for key, attr in (
@@ -711,6 +875,30 @@ class TorchtuneParser:
         if r.peak_memory is None:
             r.notes.append("no peak memory during training (Step metrics or wandb summary)")
         return r
+
+
+def parse_runs(blocks: Iterable[bytes], path: str, job_id: str | None = None) -> list[TrainingRecord]:
+    """Every run in one torchtune log (a file may hold several, each from its own banner)."""
+    done: list[TrainingRecord] = []
+    parser = TorchtuneParser(path, job_id)
+    sizes: list[int] = []
+    for block in blocks:
+        while True:
+            cut = parser.banner_cut(block)
+            if cut < 0:
+                parser.feed(block)
+                break
+            if cut:
+                parser.feed(block[:cut])
+            sizes.append(parser.offset)
+            done.append(parser.finish())
+            parser = TorchtuneParser(path, job_id)
+            block = block[cut:]
+    sizes.append(parser.offset)
+    done.append(parser.finish())
+    for i, (rec, size) in enumerate(zip(done, sizes, strict=True)):
+        rec.part, rec.parts, rec.size_bytes = i + 1, len(done), size
+    return done
 
 
 def derive_startup(r: TrainingRecord) -> None:
