@@ -414,6 +414,7 @@ def estimate(
     fmt: str,
 ) -> None:
     """Estimate wall time and batch size per fine-tuned run from prior runs' logs."""
+    from planlint.commands.estimate import write_estimates
     from planlint.commands.status import read_plan
     from planlint.errors import UsageError
     from planlint.estimate.plan import (
@@ -422,7 +423,6 @@ def estimate(
         log_globs,
         scan_logs,
         settings_for,
-        write_estimates,
     )
     from planlint.paths import display_path
     from planlint.plan.model import Plan

@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from planlint.cli import main
+from planlint.commands.estimate import write_estimates
 from planlint.estimate.model import Estimate
-from planlint.estimate.plan import RunEstimate, write_estimates
+from planlint.estimate.plan import RunEstimate
 from planlint.plan.edit import EditError, add_matrix_entries, add_runs
 from planlint.plan.editsafety import DataChanged, collection_ends, first_difference, parser_lines, verify_edit
 from planlint.plan.load import load_plan
@@ -253,7 +254,9 @@ def test_estimate_write_cli_on_a_cr_only_plan_keeps_cr(repo: Path) -> None:
     shutil.copytree(EXAMPLES / "seed-sweep", repo / "exp")
     plan = repo / "exp" / "plan.yaml"
     text = plan.read_text(encoding="utf-8")
-    text = edit(text, ('lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', "lr: 1e-5}\n")).replace("\n", "\r")
+    text = edit(
+        text, ('lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', "lr: 1e-5}\n")
+    ).replace("\n", "\r")
     plan.write_bytes(text.encode("utf-8"))
     logs = repo / "scratch" / "cap" / "Llama-3.2-1B_rank16"
     logs.mkdir(parents=True)

@@ -11,10 +11,10 @@ import pytest
 from conftest import SEED, edit, only, rules_of
 
 from planlint.cli import main
+from planlint.commands.estimate import write_estimates
 from planlint.config import Config
 from planlint.engine import run
 from planlint.estimate.model import Estimate
-from planlint.estimate.plan import write_estimates
 
 LOGS = Path(__file__).parent / "logs"
 # cruijff_kit's training log: Llama-3.2-1B (lora_llama3_2_1b), batch 32, 250 steps/epoch, 2 epochs.

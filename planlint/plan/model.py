@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from planlint.finding import Hit
 from planlint.plan.load import Loaded, Pos, YMap, YSeq, position, source_text
+from planlint.plan.schema import nested_variables
 
 if TYPE_CHECKING:
     from planlint.config import Config
@@ -17,6 +18,9 @@ RUN_PARAMETER_KEYS = ("checkpoint_path", "prompt", "eval_dataset_path")
 DEFAULT_TEMPLATE = "{model}_{vars}"
 DEFAULT_CONTROL = "{model}_base"
 DEFAULT_ABBREV = {"lora_rank": "rank", "lr": "lr", "batch_size": "bs", "epochs": "ep"}
+
+#: The variable that names the model as a sweep axis (cruijff's explore-experiment "Format A").
+MODEL_AXIS = "model"
 
 _EMPTY_MAP = YMap(1, 1, 1)
 _EMPTY_SEQ = YSeq(1, 1, 1)
@@ -77,14 +81,31 @@ class Plan:
 
     @property
     def variables(self) -> YMap:
-        """Swept axes in declared order; only those whose value is a list."""
+        """Swept axes a run sets in its `parameters`, in declared order (lists only).
+
+        `variables.model` (cruijff's "Format A") is not among them: the model is an axis of its
+        own (`model_axis`), set by each run's `model:`. The nested "Format B"
+        (`independent: [{name, values}]`) is read as the flat form it stands for (PL108 says so).
+        """
         if "variables" not in self.cache:
             out = YMap(1, 1, 1)
-            for name, values in self.section("variables").items():
-                if isinstance(values, YSeq):
+            section = self.section("variables")
+            nested = nested_variables(section)
+            if nested is not None:
+                section = nested
+            for name, values in section.items():
+                if isinstance(values, YSeq) and name != MODEL_AXIS:
                     out[name] = values
             self.cache["variables"] = out
         return self.cache["variables"]  # type: ignore[no-any-return]
+
+    @property
+    def model_axis(self) -> YSeq | None:
+        """`variables.model` when the plan sweeps the model as an axis, else None."""
+        section = self.section("variables")
+        nested = nested_variables(section)
+        axis = (nested if nested is not None else section).get(MODEL_AXIS)
+        return axis if isinstance(axis, YSeq) else None
 
     def runs(self) -> list[tuple[int, YMap]]:
         return [(i, r) for i, r in enumerate(self.seq("runs")) if isinstance(r, YMap)]

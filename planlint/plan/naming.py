@@ -11,21 +11,11 @@ from typing import Any
 
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
+from planlint.plan.values import norm
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
 _NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
-
-
-def norm(value: Any) -> tuple[str, Any]:
-    """A value as the sweep compares it: numbers by value (1e-5 == 0.00001), the rest exactly."""
-    if isinstance(value, bool):
-        return ("b", value)
-    if isinstance(value, (int, float)):
-        return ("n", float(value))
-    if isinstance(value, str):
-        return ("s", value)
-    return ("o", repr(value))
 
 
 @dataclass(frozen=True)
@@ -47,11 +37,16 @@ def _value_slots(abbrev: str, value: Any, written: str) -> list[Slot]:
 
 
 def name_slots(
-    plan: Plan, model: str, params: dict[str, tuple[Any, str]], control: bool
+    plan: Plan,
+    model: str,
+    params: dict[str, tuple[Any, str]],
+    control: bool,
+    condition: dict[str, tuple[Any, str]] | None = None,
 ) -> list[Slot] | None:
     """The expected name as slots, or None when a variable the template needs is missing.
 
-    `params` maps a variable to (value, text as written in plan.yaml).
+    `params` maps a variable to (value, text as written in plan.yaml); `condition` maps the run's
+    condition keys (`training_condition`, `prompt`, ...) to theirs, for templates that name them.
     """
     key = "control_pieces" if control else "template_pieces"
     if key not in plan.cache:
@@ -83,6 +78,12 @@ def name_slots(
             if var not in params:
                 return None
             value, written = params[var]
+            slots.extend(s for s in _value_slots("", value, written) if s.text)
+        elif piece.startswith("{") and piece.endswith("}") and len(piece) > 2:
+            key = piece[1:-1]
+            if condition is None or key not in condition:
+                return None
+            value, written = condition[key]
             slots.extend(s for s in _value_slots("", value, written) if s.text)
         else:
             slots.append(Slot(piece))
@@ -138,10 +139,32 @@ class ImpliedRun:
     model: str
     model_index: int
     params: tuple[tuple[str, Any, str], ...]  # (variable, value, text as written)
+    #: the condition group it belongs to: parameters beyond the variables, as (key, value, text)
+    extra: tuple[tuple[str, Any, str], ...] = ()
+    #: run keys of the condition (`training_condition`, `dataset_path`, ...), as (key, value, text)
+    run_keys: tuple[tuple[str, Any, str], ...] = ()
+    #: the group's condition as `Run.condition` spells it (empty for a plain sweep run)
+    condition: tuple[tuple[str, Any], ...] = ()
 
     @property
     def key(self) -> tuple[tuple[str, Any], ...]:
         return tuple((var, norm(value)) for var, value, _ in self.params)
+
+    @property
+    def parameters(self) -> tuple[tuple[str, Any, str], ...]:
+        """Everything its `parameters:` holds: the variables, then the condition's parameters."""
+        return self.params + self.extra
+
+    def describe(self) -> str:
+        """`lora_rank=8 lr=1e-5`, with the condition after a semicolon (`; prompt="..."`)."""
+        combo = " ".join(f"{v}={t}" for v, _, t in self.params)
+        cond = " ".join(f"{k}={_short(t)}" for k, _, t in (*self.run_keys, *self.extra))
+        return combo + (f" ({cond})" if cond else "")
+
+
+def _short(text: str, limit: int = 32) -> str:
+    one = text.replace("\n", "\\n")
+    return one if len(one) <= limit else one[: limit - 3] + "..."
 
 
 def excluded(plan: Plan, model: str, combo: dict[str, Any]) -> int | None:
@@ -175,22 +198,97 @@ def implied_runs(plan: Plan, with_controls: bool | None = None) -> Iterator[Impl
             yield run
 
 
+def sweep_models(plan: Plan) -> list[tuple[int, str]]:
+    """(index in models.base, name) of the models the sweep covers: `variables.model` when the
+    plan sweeps the model as an axis, else every model."""
+    axis = plan.model_axis
+    wanted = {v for v in axis if isinstance(v, str)} if axis is not None else None
+    out = []
+    for index, model in plan.models():
+        name = model.get("name")
+        if isinstance(name, str) and (wanted is None or name in wanted):
+            out.append((index, name))
+    return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """Fine-tuned runs of one model that share a condition: each group covers the sweep."""
+
+    model: str
+    condition: tuple[tuple[str, Any], ...]
+    #: the group's first run, whose condition new runs copy (None for the plain group)
+    example: Any = None
+
+
+def condition_groups(plan: Plan, model: str) -> list[Group]:
+    """The condition groups of a model's fine-tuned runs, in file order; the plain group alone
+    when none of them has a condition."""
+    from planlint.plan.run import runs_of
+
+    cache = plan.cache.setdefault("condition_groups", {})
+    if not cache:
+        for run in runs_of(plan):
+            if run.fine_tuned and run.model is not None:
+                groups = cache.setdefault(run.model, {})
+                groups.setdefault(
+                    run.condition, Group(run.model, run.condition, run if run.condition else None)
+                )
+    found = list(cache.get(model, {}).values())
+    return found or [Group(model, ())]
+
+
+def _group_name(plan: Plan, model: str, group: Group, params: dict[str, tuple[Any, str]]) -> str:
+    """The name of a new run of a condition group: the template when it names every condition key,
+    else the group's first run's name with its variable tokens set to the new values."""
+    example = group.example
+    items = {k: (v.value, v.text) for k, v in example.condition_items.items()}
+    slots = name_slots(plan, model, params, control=False, condition=items)
+    if slots is not None and all(k in plan.template() for k in items):
+        return render(slots)
+    name = str(example.name or model)
+    for var, (value, written) in params.items():
+        abbrev = plan.abbrev(var)
+        token = "".join(sl.text for sl in _value_slots(abbrev, value, written))
+        old = example.variables.get(var)
+        pattern = re.compile(r"(?<![A-Za-z0-9.])" + re.escape(abbrev) + _NUMBER + r"(?![A-Za-z0-9.])")
+        if old is not None and isinstance(value, (int, float)) and pattern.search(name):
+            name = pattern.sub(token, name, count=1)
+        elif token and token not in name.split("_"):
+            name = f"{name}_{token}"
+    return name
+
+
 def _implied(plan: Plan) -> Iterator[ImpliedRun]:
     variables: list[tuple[str, YSeq]] = list(plan.variables.items())
     with_controls = True
-    for index, model in plan.models():
-        name = model.get("name")
-        if not isinstance(name, str):
-            continue
+    for index, name in sweep_models(plan):
         if variables:
             axes = [[(var, seq[i], text_of(seq, i)) for i in range(len(seq))] for var, seq in variables]
-            for combo in itertools.product(*axes):
-                values = {var: value for var, value, _ in combo}
-                if excluded(plan, name, values) is not None:
-                    continue
-                params = {var: (value, text) for var, value, text in combo}
-                slots = name_slots(plan, name, params, control=False)
-                yield ImpliedRun(render(slots) if slots else name, "fine-tuned", name, index, tuple(combo))
+            for group in condition_groups(plan, name):
+                extra: tuple[tuple[str, Any, str], ...] = ()
+                run_keys: tuple[tuple[str, Any, str], ...] = ()
+                if group.example is not None:
+                    items = group.example.condition_items
+                    extra = tuple(
+                        (k, v.value, v.text) for k, v in items.items() if v.path[-2] == "parameters"
+                    )
+                    run_keys = tuple(
+                        (k, v.value, v.text) for k, v in items.items() if v.path[-2] != "parameters"
+                    )
+                for combo in itertools.product(*axes):
+                    values = {var: value for var, value, _ in combo}
+                    if excluded(plan, name, values) is not None:
+                        continue
+                    params = {var: (value, text) for var, value, text in combo}
+                    if group.example is None:
+                        slots = name_slots(plan, name, params, control=False)
+                        run_name = render(slots) if slots else name
+                    else:
+                        run_name = _group_name(plan, name, group, params)
+                    yield ImpliedRun(
+                        run_name, "fine-tuned", name, index, tuple(combo), extra, run_keys, group.condition
+                    )
         if with_controls:
             slots = name_slots(plan, name, {}, control=True)
             yield ImpliedRun(render(slots) if slots else f"{name}_base", "control", name, index, ())
@@ -198,17 +296,28 @@ def _implied(plan: Plan) -> Iterator[ImpliedRun]:
 
 def run_yaml(run: ImpliedRun, indent: str = "  ") -> str:
     """The block YAML of one run, to paste under `runs:`."""
-    params = ", ".join(
-        f"{var}: {text if not isinstance(value, str) else quote(value)}" for var, value, text in run.params
-    )
+    params = ", ".join(f"{key}: {value_text(value, text)}" for key, value, text in run.parameters)
+    keys = [f"{indent}  {key}: {value_text(value, text)}" for key, value, text in run.run_keys]
     return "\n".join(
         [
             f"{indent}- name: {run.name}",
             f"{indent}  type: {run.type}",
             f"{indent}  model: {run.model}",
+            *keys,
             f"{indent}  parameters: {{{params}}}",
         ]
     )
+
+
+def value_text(value: Any, written: str) -> str:
+    """A scalar for flow YAML: strings quoted as needed (escapes for line breaks), numbers as written."""
+    if isinstance(value, str):
+        if any(ord(c) < 0x20 or c in "\u2028\u2029\x85" for c in value):
+            import json
+
+            return json.dumps(value, ensure_ascii=False)
+        return quote(value)
+    return written
 
 
 def quote(value: str) -> str:

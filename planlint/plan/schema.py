@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from planlint.finding import Hit
-from planlint.plan.load import YMap, position
+from planlint.plan.load import YMap, YSeq, position
 
 #: Keys cruijff_kit renamed: (parent path, old key) -> new key.
 LEGACY_KEYS: dict[tuple[tuple[str, ...], str], str] = {
@@ -80,10 +80,41 @@ def _short(value: Any) -> str:
 def validate(data: YMap) -> list[Hit]:
     """Every schema error of the plan, as hits with positions."""
     hits: list[Hit] = []
+    nested = _nested_variables_hit(data)
+    if nested is not None:
+        hits.append(nested)
     for error in _iter_errors(data):
+        if nested is not None and tuple(error.absolute_path)[:1] == ("variables",):
+            continue  # one finding for the nested form, not one per entry
         hits.extend(_to_hits(data, error))
     hits.extend(_semantic_schema_checks(data))
     return hits
+
+
+def _nested_variables_hit(data: YMap) -> Hit | None:
+    """PL108 for cruijff's nested `variables: {independent: [...], dependent: [...]}`, with the
+    flat form it stands for as the hint."""
+    section = data.get("variables")
+    if not isinstance(section, YMap):
+        return None
+    flat = nested_variables(section)
+    if flat is None:
+        return None
+    lines = ["write the swept values flat (dependent variables are what evaluation measures):", "variables:"]
+    for name in flat:
+        values = flat[name]
+        shown = ", ".join(
+            values.raw.get(i, str(v)) if hasattr(values, "raw") else str(v) for i, v in enumerate(values)
+        )
+        lines.append(f"  {name}: [{shown}]")
+    line, col = position(data, ("variables",), key=True)
+    return Hit(
+        "PL108",
+        line,
+        col,
+        "variables uses the nested independent/dependent form: planlint and cruijff's scaffold read the flat form",
+        "\n".join(lines),
+    )
 
 
 _VALUE_KEYWORDS = frozenset(
@@ -385,3 +416,27 @@ def control_default(key: str) -> tuple[bool, Any]:
     if not isinstance(spec, dict):
         return False, None
     return True, spec.get("default")
+
+
+#: Keys of cruijff's nested variables form ("Format B").
+NESTED_VARIABLE_KEYS = ("independent", "dependent")
+
+
+def nested_variables(section: YMap) -> YMap | None:
+    """The flat variables a nested `variables: {independent: [{name, values}], dependent: [...]}`
+    stands for, or None when `section` is not in that form."""
+    if not section or any(k not in NESTED_VARIABLE_KEYS for k in section):
+        return None
+    independent = section.get("independent")
+    if not isinstance(independent, YSeq) or not all(isinstance(e, YMap) for e in independent):
+        return None
+    out = YMap(section.line, section.col, section.end_line)
+    for entry in independent:
+        name, values = entry.get("name"), entry.get("values")
+        if isinstance(name, str) and isinstance(values, YSeq):
+            out[name] = values
+            out.kpos[name] = entry.kpos.get("name", (entry.line, entry.col))
+            out.vpos[name] = entry.vpos.get("values", (entry.line, entry.col))
+            if "values" in entry.raw:
+                out.raw[name] = entry.raw["values"]
+    return out

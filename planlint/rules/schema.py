@@ -21,4 +21,10 @@ RULES = (
     Rule("PL105", "controls-near-miss", W, "a controls key close to a known hyper-parameter name"),
     Rule("PL106", "bad-time", E, "compute.time is not a SLURM time (M, M:S, H:M:S, D-H, D-H:M:S)"),
     Rule("PL107", "missing-required", E, "a required key is missing"),
+    Rule(
+        "PL108",
+        "nested-variables",
+        E,
+        "variables in the nested independent/dependent form (the hint shows the flat form)",
+    ),
 )
