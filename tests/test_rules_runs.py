@@ -80,7 +80,7 @@ CASES = [
         ],
         "PL206",
         None,
-        "parameters: {}",
+        "remove lora_rank",
     ),
     (
         "fine-tuned-without-parameters",

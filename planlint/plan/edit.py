@@ -24,7 +24,7 @@ from planlint.plan.editsafety import (
     verify_edit,
 )
 from planlint.plan.load import YMap, YSeq, load_plan
-from planlint.plan.naming import ImpliedRun, quote
+from planlint.plan.naming import ImpliedRun, quote, value_text
 from planlint.plan.schema import LEGACY_KEYS
 
 
@@ -96,47 +96,49 @@ def detect_style(text: str, runs: YSeq) -> RunStyle:
     return RunStyle(dash_indent, flow_item, flow_params, max(1, params_indent), quote_char)
 
 
-def _value_text(value: Any, written: str) -> str:
-    return quote(value) if isinstance(value, str) else written
-
-
 def run_lines(run: ImpliedRun, style: RunStyle) -> list[str]:
     """One run written in the plan's style (no line endings)."""
     q = style.quote_char
     name = f"{q}{run.name}{q}" if q else quote(run.name)
     model = f"{q}{run.model}{q}" if q else quote(run.model)
     rtype = f"{q}{run.type}{q}" if q else run.type
-    flow_params = "{" + ", ".join(f"{k}: {_value_text(v, t)}" for k, v, t in run.params) + "}"
+    pairs = run.parameters
+    flow_params = "{" + ", ".join(f"{k}: {value_text(v, t)}" for k, v, t in pairs) + "}"
+    keys = [(k, value_text(v, t)) for k, v, t in run.run_keys]
     if style.flow_item:
+        extra = "".join(f", {k}: {v}" for k, v in keys)
         return [
-            f"{style.dash_indent}- {{name: {name}, type: {rtype}, model: {model}, parameters: {flow_params}}}"
+            f"{style.dash_indent}- {{name: {name}, type: {rtype}, model: {model}{extra}, parameters: {flow_params}}}"
         ]
     key = style.dash_indent + "  "
     out = [f"{style.dash_indent}- name: {name}", f"{key}type: {rtype}", f"{key}model: {model}"]
-    if style.flow_params or not run.params:
+    out += [f"{key}{k}: {v}" for k, v in keys]
+    if style.flow_params or not pairs:
         out.append(f"{key}parameters: {flow_params}")
     else:
         out.append(f"{key}parameters:")
         inner = key + " " * style.params_indent
-        out += [f"{inner}{k}: {_value_text(v, t)}" for k, v, t in run.params]
+        out += [f"{inner}{k}: {value_text(v, t)}" for k, v, t in pairs]
     return out
 
 
 def _run_data(run: ImpliedRun) -> dict[str, Any]:
     """The data a run written by `run_lines` must load as."""
-    return {
-        "name": run.name,
-        "type": run.type,
-        "model": run.model,
-        "parameters": {k: v for k, v, _ in run.params},
-    }
+    data: dict[str, Any] = {"name": run.name, "type": run.type, "model": run.model}
+    data.update({k: v for k, v, _ in run.run_keys})
+    data["parameters"] = {k: v for k, v, _ in run.parameters}
+    return data
 
 
-def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
-    """`text` with the runs appended to its `runs:` list; every other byte unchanged.
+def add_runs(text: str, runs_to_add: list[ImpliedRun], after: list[int | None] | None = None) -> str:
+    """`text` with the runs added to its `runs:` list; every other byte unchanged.
 
+    `after[i]` is the index of the existing run that `runs_to_add[i]` goes right after (each
+    model's new runs follow that model's runs); None (or no `after`) appends at the end.
     The result is re-parsed and must hold the old data plus exactly these runs, else EditError.
     """
+    if after is not None and any(a is not None for a in after):
+        return _insert_runs(text, runs_to_add, after)
     if not runs_to_add:
         return text
     loaded = load_plan(Path("plan.yaml"), text=text)
@@ -188,6 +190,54 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun]) -> str:
         got = expected.get("runs")
         expected["runs"] = (got if isinstance(got, list) else []) + [_run_data(r) for r in runs_to_add]
 
+    _checked(data, result, intended)
+    return result
+
+
+def _insert_runs(text: str, runs_to_add: list[ImpliedRun], after: list[int | None]) -> str:
+    """add_runs with insertion points: each group of new runs right after its existing run."""
+    loaded = load_plan(Path("plan.yaml"), text=text)
+    data = loaded.data
+    runs = data.get("runs") if isinstance(data, YMap) else None
+    if not isinstance(runs, YSeq) or not runs:
+        return add_runs(text, runs_to_add)
+    lines = _lines(text)
+    if lines[runs.line - 1][runs.col - 1 : runs.col] == "[":
+        raise EditError("runs is a flow list ([...]); write it as a block list and retry")
+    nl = newline_of(text)
+    style = detect_style(text, runs)
+    groups: dict[int, list[ImpliedRun]] = {}
+    tail: list[ImpliedRun] = []
+    for run, index in zip(runs_to_add, after, strict=True):
+        if index is None or index >= len(runs) or not isinstance(runs[index], (YMap, YSeq)):
+            tail.append(run)
+        else:
+            groups.setdefault(index, []).append(run)
+    inserts: list[tuple[int, list[str]]] = []
+    for index, group in groups.items():
+        end = _end_of(text, runs[index], lines)
+        inserts.append((end, [line + nl for r in group for line in run_lines(r, style)]))
+    if tail:
+        inserts.append(
+            (_end_of(text, runs, lines), [line + nl for r in tail for line in run_lines(r, style)])
+        )
+    for end, new in sorted(inserts, key=lambda item: item[0], reverse=True):
+        if end <= len(lines) and not ends_with_break(lines[end - 1]):
+            lines[end - 1] += nl
+        lines[end:end] = new
+    result = "".join(lines)
+    order = sorted(groups)
+
+    def intended(expected: Any) -> None:
+        got = list(expected.get("runs") or [])
+        out: list[Any] = []
+        for i, item in enumerate(got):
+            out.append(item)
+            if i in groups:
+                out += [_run_data(r) for r in groups[i]]
+        expected["runs"] = out + [_run_data(r) for r in tail]
+
+    del order
     _checked(data, result, intended)
     return result
 
@@ -258,20 +308,37 @@ def add_matrix_entries(text: str, added: list[ImpliedRun]) -> str:
     present = {e.get("run") for e in matrix if isinstance(e, YMap) and isinstance(e.get("run"), str)}
     new: list[str] = []
     entries: list[dict[str, Any]] = []
+    fallback = next(iter(examples.values()), None)
+    controls = data.get("controls") if isinstance(data, YMap) else None
+    trained = controls.get("epochs") if isinstance(controls, YMap) else None
+    all_epochs = (
+        list(range(trained))
+        if isinstance(trained, int) and not isinstance(trained, bool) and 0 < trained <= 100
+        else [0]
+    )
     for run in added:
-        example = examples.get(run.type)
+        # a run of its type shows how to evaluate it; else any entry's tasks (controls: epochs null)
+        example = examples.get(run.type) or fallback
         if example is None or run.name in present:
             continue
         tasks = _flow_list(example.get("tasks"))
         fine_tuned = run.type == "fine-tuned"
-        epochs = _flow_list(example.get("epochs")) if fine_tuned else "null"
+        same_type = examples.get(run.type) is example
+        if fine_tuned and same_type:
+            epochs_value = (
+                plain_copy(example.get("epochs")) if isinstance(example.get("epochs"), YSeq) else None
+            )
+            epochs = _flow_list(example.get("epochs"))
+        elif fine_tuned:
+            epochs_value = all_epochs
+            epochs = "[" + ", ".join(map(str, all_epochs)) + "]"
+        else:
+            epochs_value, epochs = None, "null"
         entries.append(
             {
                 "run": run.name,
                 "tasks": plain_copy(example.get("tasks")) if isinstance(example.get("tasks"), YSeq) else None,
-                "epochs": plain_copy(example.get("epochs"))
-                if fine_tuned and isinstance(example.get("epochs"), YSeq)
-                else None,
+                "epochs": epochs_value,
             }
         )
         if flow:

@@ -15,6 +15,8 @@ from planlint.plan.values import norm
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
+#: A condition value (`dict_full`) keeps every character a run name may hold.
+_CONDITION_DROP = re.compile(r"[^A-Za-z0-9._-]")
 _NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
 
 
@@ -84,7 +86,9 @@ def name_slots(
             if condition is None or key not in condition:
                 return None
             value, written = condition[key]
-            slots.extend(s for s in _value_slots("", value, written) if s.text)
+            text = _CONDITION_DROP.sub("", value) if isinstance(value, str) else written
+            if text:
+                slots.append(Slot(text))
         else:
             slots.append(Slot(piece))
     # Collapse separators left dangling by empty pieces (e.g. a control template with {vars}).
@@ -327,3 +331,46 @@ def quote(value: str) -> str:
     }:  # fmt: skip
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def runs_to_add(plan: Plan) -> tuple[list[tuple[ImpliedRun, int | None]], list[str]]:
+    """What `fix --runs` adds: every implied run whose identity no run has (per model and condition
+    group; a control per model that has none), each with the index of the existing run it goes
+    after (the last run of its model), and notes on runs it will not add."""
+    from planlint.plan.run import runs_of
+
+    have: set[tuple[Any, ...]] = set()
+    controls: set[str] = set()
+    last: dict[str, int] = {}
+    names: set[str] = set()
+    for run in runs_of(plan):
+        if run.name is not None:
+            names.add(run.name)
+        if run.model is None:
+            continue  # check reports it; no implied run can match it
+        last[run.model] = run.index
+        if run.type == "control":
+            controls.add(run.model)
+        elif run.fine_tuned:
+            have.add((run.model, run.condition, run.combination))
+    implied = list(implied_runs(plan))
+    counts: dict[str, int] = {}
+    for r in implied:
+        counts[r.name] = counts.get(r.name, 0) + 1
+    out: list[tuple[ImpliedRun, int | None]] = []
+    notes: list[str] = []
+    for r in implied:
+        if counts[r.name] > 1:
+            notes.append(f"not adding {r.name}: the naming template gives other runs this name too (PL219)")
+            continue
+        if r.type == "control":
+            if r.model in controls:
+                continue
+        elif (r.model, r.condition, r.key) in have:
+            continue
+        if r.name in names:
+            notes.append(f"skipped {r.name}: a run of that name exists with other parameters")
+            continue
+        names.add(r.name)
+        out.append((r, last.get(r.model)))
+    return out, notes

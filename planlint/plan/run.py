@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from planlint.plan.load import YMap
-from planlint.plan.model import text_of
+from planlint.plan.model import RUN_PARAMETER_KEYS, text_of
 from planlint.plan.values import norm
 
 if TYPE_CHECKING:
@@ -126,7 +126,15 @@ class Run:
     @cached_property
     def condition_items(self) -> dict[str, Value]:
         """What distinguishes the run besides the variables: other parameters and condition keys."""
-        out = {k: v for k, v in self.params.items() if k not in self.plan.variables}
+        from planlint.plan.schema import control_default
+
+        controls = self.plan.controls
+        out = {
+            k: v
+            for k, v in self.params.items()
+            if k not in self.plan.variables
+            and (k in controls or k in RUN_PARAMETER_KEYS or control_default(k)[0])
+        }  # an unknown key is PL209's, not a condition
         for key in CONDITION_KEYS:
             if key in self.node and self.node[key] is not None:
                 out[key] = Value(self.node[key], text_of(self.node, key), (*self.path, key))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from planlint.finding import Hit
 from planlint.plan.load import YMap
-from planlint.plan.model import RUN_PARAMETER_KEYS, Plan, text_of
+from planlint.plan.model import MODEL_AXIS, RUN_PARAMETER_KEYS, Plan, text_of
 from planlint.plan.naming import (
     NAME_CHARS,
     ImpliedRun,
@@ -17,10 +19,11 @@ from planlint.plan.naming import (
     name_slots,
     norm,
     render,
-    run_params,
     run_yaml,
 )
-from planlint.plan.schema import CONTROL_ALIASES
+from planlint.plan.run import CONDITION_KEYS, Run, runs_of
+from planlint.plan.schema import CONTROL_ALIASES, control_default
+from planlint.plan.values import as_number
 from planlint.rules.base import Context, E, I, Rule, W
 
 #: How many missing combinations a finding spells out before summarising.
@@ -43,7 +46,7 @@ RULES = (
         W,
         "the plan has no control runs and does not set base_controls: false",
     ),
-    Rule("PL206", "control-with-parameters", E, "a control run has non-empty parameters"),
+    Rule("PL206", "control-with-variables", E, "a control run sets a variable (a control trains nothing)"),
     Rule(
         "PL207",
         "eval-only-without-checkpoint",
@@ -64,16 +67,45 @@ RULES = (
         "PL213",
         "missing-combination",
         E,
-        "combinations of the sweep that no run trains (per model)",
+        "combinations of the sweep that no run trains (per model and condition group)",
     ),
-    Rule("PL214", "duplicate-combination", E, "two runs of one model train the same combination"),
+    Rule(
+        "PL214",
+        "duplicate-run",
+        E,
+        "two runs of one model and type with the same combination and condition",
+    ),
     Rule("PL215", "unused-exclude", W, "a sweep.exclude entry matches no combination"),
     Rule("PL216", "bad-exclude", E, "a sweep.exclude entry names a key that is no variable or model"),
-    Rule("PL217", "name-mismatch", E, "a run name differs from the one its parameters render"),
+    Rule(
+        "PL217",
+        "name-mismatch",
+        E,
+        "a plain sweep run's (or plain control's) name differs from the one its parameters render",
+    ),
     Rule("PL218", "unused-model", W, "a model in models.base that no run uses"),
     Rule("PL219", "name-collision", E, "the naming template gives two runs of the sweep the same name"),
     Rule("PL220", "duplicate-model", E, "two models.base entries share a name"),
     Rule("PL221", "bad-template", E, "naming.template or naming.control uses an unknown placeholder"),
+    Rule("PL222", "unknown-axis-model", E, "a value of variables.model is not a models.base[].name"),
+    Rule(
+        "PL223",
+        "name-contradicts-parameters",
+        E,
+        "a run name holds a variable token (rank8, lr1e-5) that differs from the run's value",
+    ),
+    Rule(
+        "PL224",
+        "condition-not-trained",
+        W,
+        "a condition declared in data.data_generation.conditions that no run trains",
+    ),
+    Rule(
+        "PL225",
+        "unknown-training-condition",
+        E,
+        "a run's training_condition is not declared in data.data_generation.conditions",
+    ),
 )
 
 
@@ -121,14 +153,15 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
         if not isinstance(params, YMap):
             continue
         if rtype == "control":
-            if params:
-                yield plan.hit(
-                    "PL206",
-                    ("runs", i, "parameters"),
-                    f"control run '{name}' has parameters: a control evaluates the base model as-is",
-                    "write parameters: {}",
-                )
-            continue
+            for key in params:
+                if key in variables:
+                    yield plan.hit(
+                        "PL206",
+                        ("runs", i, "parameters", key),
+                        f"control run '{name}' sets variable '{key}': a control evaluates the base model as-is",
+                        f"remove {key} (a control may set condition keys such as system_prompt or prompt)",
+                        key=True,
+                    )
         if rtype == "eval-only":
             if not params.get("checkpoint_path"):
                 yield plan.hit(
@@ -140,6 +173,15 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
         for key in params:
             if key in variables:
                 continue
+            if key == MODEL_AXIS and plan.model_axis is not None:
+                yield plan.hit(
+                    "PL209",
+                    ("runs", i, "parameters", key),
+                    f"run '{name}' sets parameters.model, but the model axis is set by the run's model:",
+                    "remove parameters.model; write the model as `model:` of the run",
+                    key=True,
+                )
+                continue
             if key in controls:
                 shown = text_of(params, key) if not isinstance(params[key], (dict, list)) else "..."
                 yield plan.hit(
@@ -148,7 +190,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                     f"run '{name}' overrides controls.{key} with {shown}",
                     key=True,
                 )
-            elif key not in RUN_PARAMETER_KEYS:
+            elif key not in RUN_PARAMETER_KEYS and not control_default(key)[0]:
                 known = [*variables, *controls, *RUN_PARAMETER_KEYS]
                 yield plan.hit(
                     "PL209",
@@ -186,12 +228,14 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                     f"{var} {shown} of run '{name}' is not in variables.{var} [{allowed}]",
                     f"use one of [{allowed}] or add it to variables.{var}",
                 )
+    yield from _check_axis(plan)
     yield from _check_names(plan)
     yield from _check_templates(plan)
     yield from _check_collisions(plan)
     yield from _check_controls(plan)
     yield from _check_coverage(plan)
     yield from _check_excludes(plan)
+    yield from _check_conditions(plan)
     for name, idx in models.items():
         if name not in used_models:
             yield plan.hit(
@@ -213,37 +257,96 @@ def _did_you_mean(word: str, options: list[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _check_axis(plan: Plan) -> Iterator[Hit]:
+    axis = plan.model_axis
+    if axis is None:
+        return
+    models = plan.model_names()
+    for j, value in enumerate(axis):
+        if value not in models:
+            yield plan.hit(
+                "PL222",
+                ("variables", MODEL_AXIS, j),
+                f"variables.model names '{value}', which is not in models.base",
+                _did_you_mean(str(value), list(models)) or "declare it under models.base, or remove it",
+            )
+
+
+def _plain_controls(plan: Plan) -> dict[str, list[Run]]:
+    """Controls per model; a model's controls that carry no condition."""
+    out: dict[str, list[Run]] = {}
+    for run in runs_of(plan):
+        if run.type == "control" and run.model is not None and not run.condition:
+            out.setdefault(run.model, []).append(run)
+    return out
+
+
+def _template_covers(plan: Plan, run: Run) -> bool:
+    """Does naming.template name every condition key of the run (so the run's name is rendered)?"""
+    template = plan.template()
+    return all("{" + key + "}" in template for key in run.condition_items)
+
+
 def _check_names(plan: Plan) -> Iterator[Hit]:
     models = plan.model_names()
-    for i, run in plan.runs():
-        name, rtype, model = run.get("name"), run.get("type"), run.get("model")
-        if not isinstance(name, str) or not isinstance(model, str) or model not in models:
+    controls = _plain_controls(plan)
+    for run in runs_of(plan):
+        name, model = run.name, run.model
+        if name is None or model is None or model not in models:
             continue
-        if rtype == "fine-tuned":
-            params = run_params(plan, run)
+        slots = None
+        if run.fine_tuned and (not run.condition or _template_covers(plan, run)):
+            params = {k: (v.value, v.text) for k, v in run.variables.items()}
             if len(params) < len(plan.variables):
                 continue
-            slots = name_slots(plan, model, params, control=False)
-        elif rtype == "control":
+            cond = {k: (v.value, v.text) for k, v in run.condition_items.items()}
+            slots = name_slots(plan, model, params, control=False, condition=cond)
+        elif run.type == "control" and not run.condition and len(controls.get(model, [])) == 1:
             slots = name_slots(plan, model, {}, control=True)
         else:
+            yield from _contradictions(plan, run)
             continue
         if slots is None or name_matches(slots, name):
             continue
         expected = render(slots)
-        kind = "control" if rtype == "control" else "its parameters"
+        kind = "control" if run.type == "control" else "its parameters"
         yield plan.hit(
             "PL217",
-            ("runs", i, "name"),
+            (*run.path, "name"),
             f"run name '{name}' does not match {kind}: expected '{expected}'",
-            f"rename it to {expected} (template {plan.control_template() if rtype == 'control' else plan.template()})",
+            f"rename it to {expected} (template {plan.control_template() if run.type == 'control' else plan.template()})",
         )
+
+
+def _contradictions(plan: Plan, run: Run) -> Iterator[Hit]:
+    """PL223: a token of the name that reads as a variable's abbreviation and a number (rank8,
+    lr1e-5) must agree with the run's value of that variable."""
+    name = run.name or ""
+    tokens = [t for t in re.split(r"[_]", name) if t]
+    for var, value in run.variables.items():
+        want = as_number(value.value)
+        if want is None or isinstance(value.value, bool):
+            continue
+        pattern = re.compile(re.escape(plan.abbrev(var)) + r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
+        for token in tokens:
+            m = pattern.fullmatch(token)
+            if m is None:
+                continue
+            got = float(m.group(1))
+            if not math.isclose(got, want, rel_tol=1e-9, abs_tol=0.0):
+                yield plan.hit(
+                    "PL223",
+                    (*run.path, "name"),
+                    f"run name '{name}' says {token}, but the run's {var} is {value.text}",
+                    f"rename the run, or set {var}: {m.group(1)} if the name is right",
+                )
+            break
 
 
 def _check_templates(plan: Plan) -> Iterator[Hit]:
     import re
 
-    known = {"model", "vars", *plan.variables}
+    known = {"model", "vars", *plan.variables, *CONDITION_KEYS, *RUN_PARAMETER_KEYS, *plan.controls}
     for key in ("template", "control"):
         template = plan.naming.get(key)
         if not isinstance(template, str):
@@ -346,55 +449,85 @@ def _check_controls(plan: Plan) -> Iterator[Hit]:
     )
 
 
+def _check_duplicates(plan: Plan) -> Iterator[Hit]:
+    """PL214: two runs of one model and type with one combination and condition."""
+    seen: dict[tuple[Any, ...], Run] = {}
+    variables = plan.variables
+    for run in runs_of(plan):
+        if run.model is None or run.type not in ("fine-tuned", "control"):
+            continue
+        if run.fine_tuned and len(run.variables) < len(variables):
+            continue
+        key = run.identity
+        if key not in seen:
+            seen[key] = run
+            continue
+        first_line = plan.pos(*seen[key].path, "name")[0]
+        if run.fine_tuned:
+            what = (
+                "the same combination (" + ", ".join(f"{v}={x.text}" for v, x in run.variables.items()) + ")"
+            )
+        else:
+            what = "the same control"
+        if run.condition:
+            what += " under the same condition (" + ", ".join(k for k, _ in run.condition) + ")"
+        yield plan.hit(
+            "PL214",
+            (*run.path, "name"),
+            f"run '{run.name}' trains {what} of {run.model} as the run at line {first_line}"
+            if run.fine_tuned
+            else f"run '{run.name}' is {what} of {run.model} as the run at line {first_line}",
+            "remove one, or change its parameters",
+        )
+
+
 def _check_coverage(plan: Plan) -> Iterator[Hit]:
+    yield from _check_duplicates(plan)
     variables = plan.variables
     if not variables:
         return
     models = plan.model_names()
-    trained: dict[str, dict[tuple[Any, ...], int]] = {}
+    trained: set[tuple[Any, ...]] = set()
     in_sweep: set[str] = set()
-    for i, run in plan.runs():
-        model = run.get("model")
-        if not isinstance(model, str) or model not in models:
+    for run in runs_of(plan):
+        model = run.model
+        if model is None or model not in models:
             continue
-        if run.get("type") in ("fine-tuned", "control"):
+        if run.type in ("fine-tuned", "control"):
             in_sweep.add(model)
-        if run.get("type") != "fine-tuned":
-            continue
-        params = run.get("parameters")
-        if not isinstance(params, YMap) or any(v not in params for v in variables):
-            continue
-        key = tuple((var, norm(params[var])) for var in variables)
-        seen = trained.setdefault(model, {})
-        if key in seen:
-            first_line = plan.pos("runs", seen[key], "name")[0]
-            combo = ", ".join(f"{v}={text_of(params, v)}" for v in variables)
-            yield plan.hit(
-                "PL214",
-                ("runs", i, "name"),
-                f"run '{run.get('name')}' trains the same combination ({combo}) of {model} as the run at line {first_line}",
-                "remove one, or change its parameters",
-            )
-        else:
-            seen[key] = i
-    missing: dict[str, list[ImpliedRun]] = {}
-    total: dict[str, int] = {}
+        if run.fine_tuned and len(run.variables) == len(variables):
+            trained.add((model, run.condition, run.combination))
+    missing: dict[tuple[str, Any], list[ImpliedRun]] = {}
+    total: dict[tuple[str, Any], int] = {}
     for r in implied_runs(plan, with_controls=False):
         if r.model not in in_sweep:
             continue
-        total[r.model] = total.get(r.model, 0) + 1
-        if r.key not in trained.get(r.model, {}):
-            missing.setdefault(r.model, []).append(r)
-    for model, runs in missing.items():
+        group = (r.model, r.condition)
+        total[group] = total.get(group, 0) + 1
+        if (r.model, r.condition, r.key) not in trained:
+            missing.setdefault(group, []).append(r)
+    for (model, condition), runs in missing.items():
         shown = runs[:MAX_LISTED]
         listed = "; ".join(f"{' '.join(f'{v}={t}' for v, _, t in r.params)} ({r.name})" for r in shown)
         more = f"; and {len(runs) - len(shown)} more" if len(runs) > len(shown) else ""
-        msg = f"model '{model}' is missing {len(runs)} of {total[model]} sweep combinations: {listed}{more}"
+        group = ""
+        if condition:
+            r0 = runs[0]
+            group = " under condition " + ", ".join(
+                f"{k}={_short_text(t)}" for k, _, t in (*r0.run_keys, *r0.extra)
+            )
+        what = "sweep combinations"
+        msg = f"model '{model}'{group} is missing {len(runs)} of {total[(model, condition)]} {what}: {listed}{more}"
         paste = "\n".join(run_yaml(r) for r in shown)
         if more:
             paste += f"\n  # ... {len(runs) - len(shown)} more: run `planlint fix --runs`"
         hint = f"add these runs (`planlint fix --runs` does it), or list intended gaps in sweep.exclude with a reason:\n{paste}"
         yield plan.hit("PL213", ("models", "base", models[model], "name"), msg, hint)
+
+
+def _short_text(text: str, limit: int = 40) -> str:
+    one = text.replace("\n", "\\n")
+    return repr(one) if len(one) <= limit else repr(one[: limit - 3] + "...")
 
 
 def _check_excludes(plan: Plan) -> Iterator[Hit]:
@@ -445,3 +578,35 @@ def _exclude_matches(plan: Plan, entry: YMap) -> bool:
         if key in variables and norm(value) not in {norm(v) for v in variables[key]}:
             return False
     return True
+
+
+def _check_conditions(plan: Plan) -> Iterator[Hit]:
+    """PL224/PL225: training conditions against `data.data_generation.conditions`."""
+    declared = plan.section("data", "data_generation").get("conditions")
+    if not isinstance(declared, YMap) or not declared:
+        return
+    used: set[str] = set()
+    for run in runs_of(plan):
+        cond = run.node.get("training_condition")
+        if not isinstance(cond, str):
+            continue
+        used.add(cond)
+        if cond not in declared:
+            yield plan.hit(
+                "PL225",
+                (*run.path, "training_condition"),
+                f"run '{run.name}' trains on condition '{cond}', which data.data_generation.conditions does not declare",
+                _did_you_mean(cond, [str(k) for k in declared])
+                or f"declared: {', '.join(map(str, declared))}",
+            )
+    if not used:
+        return  # no run names its condition: the plan trains on data.training instead
+    for key in declared:
+        if key not in used:
+            yield plan.hit(
+                "PL224",
+                ("data", "data_generation", "conditions", key),
+                f"condition '{key}' is declared but no run trains on it",
+                f"add runs with training_condition: {key}, or remove the condition",
+                key=True,
+            )
