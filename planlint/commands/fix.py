@@ -74,9 +74,7 @@ def _edit_plans(
 ) -> dict[Path, str]:
     """Edit each plan's text; returns the new texts (written unless `check_only`)."""
     edited: dict[Path, str] = {}
-    from planlint.plan.edit import EditError, add_matrix_entries, migrate_keys
-    from planlint.plan.edit import add_runs as splice_runs
-    from planlint.plan.naming import implied_runs, norm, run_params
+    from planlint.plan.edit import EditError, migrate_keys
 
     for path in plans:
         display = display_path(path)
@@ -93,51 +91,11 @@ def _edit_plans(
             if migrate:
                 text, notes = migrate_keys(text)
             if add_runs:
-                plan = Plan(path=path, display=display, loaded=load_plan(path, text=text), config=config)
-                have_ft = set()
-                have_control = set()
-                for _, run in plan.runs():
-                    model = run.get("model")
-                    if not isinstance(model, str):
-                        continue  # check reports it; no implied run can match it
-                    if run.get("type") == "control":
-                        have_control.add(model)
-                    elif run.get("type") == "fine-tuned":
-                        params = run_params(plan, run)
-                        have_ft.add(
-                            (
-                                model,
-                                tuple((v, norm(params[v][0])) for v in plan.variables if v in params),
-                            )
-                        )
-                names = {run.get("name") for _, run in plan.runs() if isinstance(run.get("name"), str)}
-                implied = list(implied_runs(plan))
-                counts: dict[str, int] = {}
-                for r in implied:
-                    counts[r.name] = counts.get(r.name, 0) + 1
-                missing = []
-                for r in implied:
-                    if counts[r.name] > 1:
-                        report.errors.append(
-                            f"{display}: not adding {r.name}: the naming template gives other runs this name too (PL219)"
-                        )
-                        continue
-                    if r.type == "control":
-                        if r.model in have_control:
-                            continue
-                    elif (r.model, r.key) in have_ft:
-                        continue
-                    if r.name in names:
-                        notes.append(f"skipped {r.name}: a run of that name exists with other parameters")
-                        continue
-                    names.add(r.name)
-                    missing.append(r)
-                text = splice_runs(text, missing)
-                notes += [f"added run {r.name}" for r in missing]
-                evaluated = add_matrix_entries(text, missing)
-                if evaluated != text:
-                    notes.append("added evaluation.matrix entries for the new runs, like the existing ones")
-                    text = evaluated
+                from planlint.plan.addruns import add_implied_runs
+
+                text, added, errors = add_implied_runs(path, text, config)
+                notes += added
+                report.errors.extend(f"{display}: {e}" for e in errors)
         except EditError as exc:
             report.errors.append(f"{display}: not edited: {exc}")
             continue
