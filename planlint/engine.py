@@ -47,6 +47,8 @@ class Result:
     plans: list[Path] = field(default_factory=list)
     docs: list[Path] = field(default_factory=list)
     plan_objects: list[Plan] = field(default_factory=list)
+    #: the docs read (planlint.doc.docs.Doc), for a caller that fixes them (the language server)
+    doc_objects: list[Any] = field(default_factory=list)
 
 
 def git_files(cwd: Path) -> list[Path] | None:
@@ -144,6 +146,7 @@ class Collector:
                     end_column=h.end_column,
                     hint=h.hint,
                     diff=h.diff,
+                    related=h.related,
                 )
             )
         for line, ids in sorted(suppressions.items()):
@@ -402,7 +405,7 @@ def _check_doc_buffer(path: Path, text: str, config: Config, buffers: dict[Path,
     from planlint.rules.docs import check_docs
 
     doc = read_doc(path, display_path(path), config, raw=text.encode("utf-8", "surrogateescape"))
-    result = Result(docs=[path])
+    result = Result(docs=[path], doc_objects=[doc])
     plans: dict[Path, Plan] = {}
     for target in dict.fromkeys(doc.plans.values()):
         unsaved = buffers.get(target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from planlint.finding import Hit
@@ -89,13 +90,14 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
         name = run.get("name")
         if isinstance(name, str):
             if name in names:
-                first = plan.pos("runs", names[name], "name")[0]
-                yield plan.hit(
+                first_pos = plan.pos("runs", names[name], "name")
+                hit = plan.hit(
                     "PL201",
                     ("runs", i, "name"),
-                    f"run name '{name}' is used twice (first at line {first})",
+                    f"run name '{name}' is used twice (first at line {first_pos[0]})",
                     "give each run its own name",
                 )
+                yield replace(hit, related=((*first_pos, f"the first run named '{name}'"),))
             else:
                 names[name] = i
             if not NAME_CHARS.match(name):
@@ -367,14 +369,15 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
         key = tuple((var, norm(params[var])) for var in variables)
         seen = trained.setdefault(model, {})
         if key in seen:
-            first_line = plan.pos("runs", seen[key], "name")[0]
+            first_pos = plan.pos("runs", seen[key], "name")
             combo = ", ".join(f"{v}={text_of(params, v)}" for v in variables)
-            yield plan.hit(
+            hit = plan.hit(
                 "PL214",
                 ("runs", i, "name"),
-                f"run '{run.get('name')}' trains the same combination ({combo}) of {model} as the run at line {first_line}",
+                f"run '{run.get('name')}' trains the same combination ({combo}) of {model} as the run at line {first_pos[0]}",
                 "remove one, or change its parameters",
             )
+            yield replace(hit, related=((*first_pos, "the first run of this combination"),))
         else:
             seen[key] = i
     missing: dict[str, list[ImpliedRun]] = {}
@@ -394,7 +397,8 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
         if more:
             paste += f"\n  # ... {len(runs) - len(shown)} more: run `planlint fix --runs`"
         hint = f"add these runs (`planlint fix --runs` does it), or list intended gaps in sweep.exclude with a reason:\n{paste}"
-        yield plan.hit("PL213", ("models", "base", models[model], "name"), msg, hint)
+        hit = plan.hit("PL213", ("models", "base", models[model], "name"), msg, hint)
+        yield replace(hit, related=((*plan.pos("variables", key=True), "the variables of the sweep"),))
 
 
 def _check_excludes(plan: Plan) -> Iterator[Hit]:
