@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from conftest import EXAMPLES, TWO_MODEL, edit
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-
-from conftest import EXAMPLES, TWO_MODEL, edit
 
 PLANLINT = str(Path(sys.executable).parent / "planlint")
 DOC = (EXAMPLES / "two-model-sweep" / "PLAN.md").read_text(encoding="utf-8")
@@ -56,7 +55,9 @@ def _root(client: LanguageClient) -> Path:
 def _open(client: LanguageClient, name: str, text: str, language: str = "yaml") -> str:
     uri = (_root(client) / name).as_uri()
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text))
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+        )
     )
     return uri
 
@@ -122,7 +123,9 @@ async def _fix(client: LanguageClient, uri: str, text: str, diagnostic: types.Di
 
 def _line_of(text: str, needle: str, whole: bool = False) -> int:
     """The first line holding `needle` (`whole`: the first line that is `needle`)."""
-    return next(i for i, line in enumerate(text.splitlines()) if (line == needle if whole else needle in line))
+    return next(
+        i for i, line in enumerate(text.splitlines()) if (line == needle if whole else needle in line)
+    )
 
 
 @pytest.mark.asyncio
@@ -150,7 +153,9 @@ async def test_missing_control_at_the_model_name_and_its_fix_clears_it(client: L
 
 
 @pytest.mark.asyncio
-async def test_editing_the_plan_makes_the_open_doc_drift_and_its_fix_regenerates(client: LanguageClient) -> None:
+async def test_editing_the_plan_makes_the_open_doc_drift_and_its_fix_regenerates(
+    client: LanguageClient,
+) -> None:
     plan_uri = _open(client, "plan.yaml", TWO_MODEL)
     doc_uri = _open(client, "PLAN.md", DOC, "markdown")
     await _until(client, doc_uri, lambda d: "PL501" not in _codes(d))
@@ -184,7 +189,9 @@ async def test_related_information_points_at_the_first_duplicate(client: Languag
     assert first.message == "the first run named 'Llama-3.2-1B_rank4_lr1e-5'"
 
 
-async def _complete(client: LanguageClient, uri: str, text: str, needle: str, whole: bool = False) -> list[str]:
+async def _complete(
+    client: LanguageClient, uri: str, text: str, needle: str, whole: bool = False
+) -> list[str]:
     line = _line_of(text, needle, whole)
     char = text.splitlines()[line].index(needle) + len(needle)
     got = await client.text_document_completion_async(
@@ -202,11 +209,16 @@ async def test_completion_offers_models_values_runs_tasks_and_keys(client: Langu
     assert models == ["Llama-3.2-1B-Instruct", "Llama-3.2-3B-Instruct"]
     text = edit(
         TWO_MODEL,
-        ("    parameters: {lora_rank: 8, lr: 5e-5}\n    compute: {time: \"0:35:00\", gpus: 1, mem: 80G}\n  - name: Llama-3.2-3B_base",
-         "    parameters: {lora_rank: 8, lr: 5e-5}\n    compute: {time: \"0:35:00\", gpus: 1, mem: 80G}\n  - name: new\n    parameters: {lora_rank: 8, lr: \n  - name: Llama-3.2-3B_base"),
+        (
+            '    parameters: {lora_rank: 8, lr: 5e-5}\n    compute: {time: "0:35:00", gpus: 1, mem: 80G}\n  - name: Llama-3.2-3B_base',
+            '    parameters: {lora_rank: 8, lr: 5e-5}\n    compute: {time: "0:35:00", gpus: 1, mem: 80G}\n  - name: new\n    parameters: {lora_rank: 8, lr: \n  - name: Llama-3.2-3B_base',
+        ),
     )
     _change(client, uri, text)  # half-typed: completion still answers from the last plan that loaded
-    assert await _complete(client, uri, text, "    parameters: {lora_rank: 8, lr: ", whole=True) == ["1e-5", "5e-5"]
+    assert await _complete(client, uri, text, "    parameters: {lora_rank: 8, lr: ", whole=True) == [
+        "1e-5",
+        "5e-5",
+    ]
     runs = await _complete(client, uri, text, "    - {run: ")
     assert "Llama-3.2-1B_base" in runs and "Llama-3.2-3B_rank8_lr5e-5" in runs
     assert await _complete(client, uri, text, "tasks: [") == ["capitalization"]
@@ -274,7 +286,11 @@ async def test_half_typed_binary_and_huge_buffers_do_not_crash(client: LanguageC
 
 @pytest.mark.asyncio
 async def test_trap_values_and_legacy_keys_have_fixes(client: LanguageClient) -> None:
-    text = edit(TWO_MODEL, ('  date: "2026-11-24"\n', "  date: 2026-11-24\n"), ("  dir: /scratch", "  directory: /scratch"))
+    text = edit(
+        TWO_MODEL,
+        ('  date: "2026-11-24"\n', "  date: 2026-11-24\n"),
+        ("  dir: /scratch", "  directory: /scratch"),
+    )
     uri = _open(client, "plan.yaml", text)
     got = await _until(client, uri, lambda d: {"PL012", "PL103"} <= set(_codes(d)))
     title, quoted = await _fix(client, uri, text, next(d for d in got if d.code == "PL012"))
