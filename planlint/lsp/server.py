@@ -27,8 +27,12 @@ from planlint.config import Config, ConfigError, load_config
 from planlint.engine import Result, check_buffer
 from planlint.lsp.convert import SOURCE, to_diagnostics
 
-#: Seconds of quiet after a keystroke before a buffer is diagnosed.
-DEBOUNCE_SECONDS = 0.15
+#: Seconds of quiet after a keystroke before a buffer is diagnosed: short for a plan of normal
+#: size (its check takes tens of milliseconds), longer for a big one (seconds), so typing does
+#: not queue checks of texts already gone.
+DEBOUNCE_SECONDS = 0.02
+DEBOUNCE_BIG_SECONDS = 0.4
+BIG_BUFFER_CHARS = 200_000
 
 
 @dataclass
@@ -52,6 +56,8 @@ class PlanlintServer(LanguageServer):
         #: the last plan of a buffer that loaded (completion works while the text does not parse)
         self.last_plan: dict[str, Any] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
+        #: buffers being checked now, and whether they changed meanwhile (checked again after)
+        self.running: dict[str, bool] = {}
         self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="planlint")
 
     # -- logging ----------------------------------------------------------------------------
@@ -101,11 +107,19 @@ class PlanlintServer(LanguageServer):
         return out
 
     # -- diagnosis --------------------------------------------------------------------------
-    def schedule(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
-        """Diagnose `uri` after `delay` seconds of quiet (a newer change restarts the wait)."""
+    def schedule(self, uri: str, delay: float | None = None) -> None:
+        """Diagnose `uri` after `delay` seconds of quiet (a newer change restarts the wait);
+        while it is being checked, once more when that check ends."""
+        if uri in self.running:
+            self.running[uri] = True
+            return
         old = self.pending.pop(uri, None)
         if old is not None:
             old.cancel()
+        if delay is None:
+            document = self.workspace.text_documents.get(uri)
+            big = document is not None and len(document.source) > BIG_BUFFER_CHARS
+            delay = DEBOUNCE_BIG_SECONDS if big else DEBOUNCE_SECONDS
         loop = asyncio.get_running_loop()
         self.pending[uri] = loop.call_later(delay, lambda: asyncio.ensure_future(self.diagnose(uri)))
 
@@ -142,6 +156,7 @@ class PlanlintServer(LanguageServer):
         text, version = document.source, document.version
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
+        self.running[uri] = False
         try:
             checked = await loop.run_in_executor(self.worker, self.check_text, uri, path, text, version)
         except ConfigError as exc:
@@ -154,6 +169,9 @@ class PlanlintServer(LanguageServer):
                 types.MessageType.Error,
             )
             return
+        finally:
+            if self.running.pop(uri, False):
+                self.schedule(uri)
         if checked is None:
             return
         current = self.workspace.text_documents.get(uri)
