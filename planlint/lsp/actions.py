@@ -35,9 +35,11 @@ class Fix:
     preferred: bool = False
 
 
-def text_edit(old: str, new: str, encoding: str) -> types.TextEdit:
-    """One edit turning `old` into `new`: the whole lines between their common first and last
-    lines (so an edit never splits a CRLF or a surrogate pair)."""
+def text_edits(old: str, new: str, encoding: str) -> list[types.TextEdit]:
+    """Edits turning `old` into `new`, whole lines each (an edit never splits a CRLF or a
+    surrogate pair), one per changed stretch: lines that stay stay untouched in the editor."""
+    import difflib
+
     a, b = _BREAK.findall(old), _BREAK.findall(new)
     head = 0
     while head < min(len(a), len(b)) and a[head] == b[head]:
@@ -45,11 +47,19 @@ def text_edit(old: str, new: str, encoding: str) -> types.TextEdit:
     tail = 0
     while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
         tail += 1
+    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    starts = [0]
+    for line in a:
+        starts.append(starts[-1] + len(line))
     lines = Lines(old, encoding)
-    start = sum(len(x) for x in a[:head])
-    end = len(old) - sum(len(x) for x in a[len(a) - tail :]) if tail else len(old)
-    replacement = "".join(b[head : len(b) - tail])
-    return types.TextEdit(types.Range(lines.position_at(start), lines.position_at(end)), replacement)
+    edits = []
+    matcher = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        where = types.Range(lines.position_at(starts[head + i1]), lines.position_at(starts[head + i2]))
+        edits.append(types.TextEdit(where, "".join(mid_b[j1:j2])))
+    return edits
 
 
 def _without_bom(text: str) -> tuple[str, str]:

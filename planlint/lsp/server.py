@@ -270,7 +270,7 @@ def _did_close(ls: PlanlintServer, params: types.DidCloseTextDocumentParams) -> 
     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
 )
 def _code_action(ls: PlanlintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-    from planlint.lsp.actions import fixes_for, text_edit
+    from planlint.lsp.actions import fixes_for, text_edits
     from planlint.lsp.convert import Lines, finding_range
 
     uri = params.text_document.uri
@@ -301,7 +301,6 @@ def _code_action(ls: PlanlintServer, params: types.CodeActionParams) -> list[typ
     by_code = {str(d.code): d for d in params.context.diagnostics if d.source == SOURCE}
     out = []
     for fix in fixes:
-        edit = text_edit(checked.text, fix.new_text, encoding)
         out.append(
             types.CodeAction(
                 title=fix.title,
@@ -314,7 +313,7 @@ def _code_action(ls: PlanlintServer, params: types.CodeActionParams) -> list[typ
                             text_document=types.OptionalVersionedTextDocumentIdentifier(
                                 uri=uri, version=version
                             ),
-                            edits=[edit],
+                            edits=list(text_edits(checked.text, fix.new_text, encoding)),
                         )
                     ]
                 ),
