@@ -227,6 +227,18 @@ def schema() -> None:
     click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
 
 
+@cli.command("lsp")
+def lsp_command() -> None:
+    """Serve the Language Server Protocol over stdio: findings while you type, fixes as code actions."""
+    from planlint.errors import UsageError
+
+    try:
+        from planlint.lsp.server import main as serve
+    except ImportError as exc:
+        raise UsageError(f"planlint lsp needs pygls: pip install 'planlint[lsp]' ({exc})") from None
+    serve()
+
+
 @cli.command("diff")
 @click.argument("base", required=False)
 @click.argument("head", required=False)

@@ -47,6 +47,8 @@ class Result:
     plans: list[Path] = field(default_factory=list)
     docs: list[Path] = field(default_factory=list)
     plan_objects: list[Plan] = field(default_factory=list)
+    #: the docs read (planlint.doc.docs.Doc), for a caller that fixes them (the language server)
+    doc_objects: list[Any] = field(default_factory=list)
 
 
 def git_files(cwd: Path) -> list[Path] | None:
@@ -144,6 +146,7 @@ class Collector:
                     end_column=h.end_column,
                     hint=h.hint,
                     diff=h.diff,
+                    related=h.related,
                 )
             )
         for line, ids in sorted(suppressions.items()):
@@ -176,27 +179,17 @@ def run_spans(plan: Plan) -> list[tuple[int, int, int]]:
 
 
 def check_plan(
-    path: Path, config: Config, options: Options | None = None, revision: Revision | None = None
+    path: Path,
+    config: Config,
+    options: Options | None = None,
+    revision: Revision | None = None,
+    loaded: Loaded | None = None,
 ) -> tuple[Plan, list[Hit]]:
     """Load and check one plan file (and, given a revision, compare it with its version there);
-    return the plan and all its hits."""
+    return the plan and all its hits. `loaded`: the plan already read (an editor's buffer)."""
     options = options or Options()
-    outside = symlink_outside_repo(path)
-    if outside is not None:
-        loaded = Loaded(
-            path,
-            hits=[
-                Hit(
-                    "PL015",
-                    1,
-                    1,
-                    f"{path.name} is a symlink to {outside}, outside the repository: not read",
-                    "copy the plan into the repository",
-                )
-            ],
-        )
-    else:
-        loaded = load_plan(path, max_bytes=config.max_bytes)
+    if loaded is None:
+        loaded = _read_plan(path, config)
     plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config)
     hits = list(loaded.hits)
     if loaded.fatal:
@@ -225,6 +218,14 @@ def check_plan(
         old, why = pl8.old_version(plan, revision.bytes_of(path), revision.rev)
         hits.extend([why] if why is not None else pl8.compare(plan, old, revision.rev))  # type: ignore[arg-type]
     return plan, hits
+
+
+def _read_plan(path: Path, config: Config) -> Loaded:
+    outside = symlink_outside_repo(path)
+    if outside is None:
+        return load_plan(path, max_bytes=config.max_bytes)
+    msg = f"{path.name} is a symlink to {outside}, outside the repository: not read"
+    return Loaded(path, hits=[Hit("PL015", 1, 1, msg, "copy the plan into the repository")])
 
 
 def run(paths: Sequence[str | Path], config: Config, options: Options | None = None) -> Result:
@@ -296,8 +297,9 @@ def _check_one(
     revision: Revision | None,
     loaded: dict[Path, Plan],
     result: Result,
+    buffer: Loaded | None = None,
 ) -> None:
-    plan, hits = check_plan(path, config, options, revision)
+    plan, hits = check_plan(path, config, options, revision, buffer)
     loaded[path.resolve()] = plan
     result.plan_objects.append(plan)
     collector = Collector(config, plan.display)
@@ -336,6 +338,91 @@ def pair(
                 known.add(target)
                 out.append(target)
     return out, read
+
+
+def load_buffer(path: Path, text: str, config: Config) -> Loaded:
+    """A plan from an editor's unsaved text, read as the file would be: the size limit, binary
+    content and encoding give the same PL003/PL004 hits as on disk."""
+    from planlint.plan.load import decode
+
+    raw = text.encode("utf-8", "surrogateescape")
+    if len(raw) > config.max_bytes:
+        hit = Hit(
+            "PL004",
+            1,
+            1,
+            f"file is {len(raw) / 1e6:.1f} MB, over the {config.max_bytes / 1e6:.1f} MB limit",
+            "raise max-file-size-mb in the configuration",
+        )
+        return Loaded(path, hits=[hit])
+    hits: list[Hit] = []
+    decoded, bom = decode(path, raw, hits)
+    if decoded is None:
+        return Loaded(path, hits=hits)
+    loaded = load_plan(path, max_bytes=config.max_bytes, text=decoded)
+    loaded.bom = bom
+    return loaded
+
+
+def check_buffer(
+    path: Path,
+    text: str,
+    config: Config,
+    buffers: dict[Path, str] | None = None,
+    options: Options | None = None,
+) -> Result:
+    """Check one plan or doc from unsaved text, as `check` would check the saved file: the same
+    rules, configuration and suppressions. `buffers` holds other files' unsaved texts (absolute
+    paths): a doc renders from its plan's buffer when the plan is open. Findings are those of
+    `path` only; `plan_objects` holds the plans loaded (the buffer's own plan first)."""
+    options = options or Options()
+    buffers = buffers or {}
+    with no_cyclic_gc():
+        if config.is_plan_name(path.name) or path.suffix in (".yaml", ".yml"):
+            return _check_plan_buffer(path, text, config, options)
+        return _check_doc_buffer(path, text, config, buffers)
+
+
+def _check_plan_buffer(path: Path, text: str, config: Config, options: Options) -> Result:
+    result = Result(plans=[path])
+    _check_one(path, config, options, None, {}, result, load_buffer(path, text, config))
+    plan = result.plan_objects[0]
+    if options.docs and not plan.loaded.fatal:
+        from planlint.doc.docs import docs_near
+
+        if not docs_near(path, config.max_bytes):
+            collector = Collector(config, plan.display)
+            msg = "no planning doc renders this plan's All Runs table"
+            hint = "add <!-- planlint:begin all-runs --> and <!-- planlint:end all-runs --> to a .md next to it, then run `planlint fix`"
+            collector.add([Hit("PL504", 1, 1, msg, hint)])
+            result.findings.extend(collector.findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _check_doc_buffer(path: Path, text: str, config: Config, buffers: dict[Path, str]) -> Result:
+    from planlint.doc.docs import read_doc
+    from planlint.rules.docs import check_docs
+
+    doc = read_doc(path, display_path(path), config, raw=text.encode("utf-8", "surrogateescape"))
+    result = Result(docs=[path], doc_objects=[doc])
+    plans: dict[Path, Plan] = {}
+    for target in dict.fromkeys(doc.plans.values()):
+        unsaved = buffers.get(target)
+        got = (
+            load_buffer(target, unsaved, config)
+            if unsaved is not None
+            else load_plan(target, max_bytes=config.max_bytes)
+        )
+        plans[target] = Plan(path=target, display=display_path(target), loaded=got, config=config)
+    result.plans = list(plans)
+    result.plan_objects = list(plans.values())
+    for _, hits in check_docs([doc], plans):
+        collector = Collector(config, doc.display)
+        collector.add(hits)
+        result.findings.extend(collector.findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
 
 
 def failing(findings: Iterable[Finding], strict: bool) -> bool:

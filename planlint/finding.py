@@ -32,6 +32,8 @@ class Finding:
     end_column: int | None = None
     hint: str | None = None
     diff: str | None = None
+    #: other places the finding involves: (line, column, what is there), e.g. the first of two duplicates
+    related: tuple[tuple[int, int, str], ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.rule, self.message)
@@ -63,3 +65,5 @@ class Hit:
     diff: str | None = None
     end_line: int | None = None
     end_column: int | None = None
+    #: other places the hit involves: (line, column, what is there)
+    related: tuple[tuple[int, int, str], ...] = ()

@@ -74,9 +74,7 @@ def _edit_plans(
 ) -> dict[Path, str]:
     """Edit each plan's text; returns the new texts (written unless `check_only`)."""
     edited: dict[Path, str] = {}
-    from planlint.plan.edit import EditError, add_matrix_entries, migrate_keys
-    from planlint.plan.edit import add_runs as splice_runs
-    from planlint.plan.naming import runs_to_add
+    from planlint.plan.edit import EditError, migrate_keys
 
     for path in plans:
         display = display_path(path)
@@ -93,19 +91,11 @@ def _edit_plans(
             if migrate:
                 text, notes = migrate_keys(text)
             if add_runs:
-                plan = Plan(path=path, display=display, loaded=load_plan(path, text=text), config=config)
-                missing, skipped = runs_to_add(plan)
-                report.errors += [f"{display}: {why}" for why in skipped if "PL219" in why]
-                notes += [why for why in skipped if "PL219" not in why]
-                after = [r_after for _, r_after in missing]
-                missing_runs = [r for r, _ in missing]
-                text = splice_runs(text, missing_runs, after)
-                missing = missing_runs
-                notes += [f"added run {r.name}" for r in missing]
-                evaluated = add_matrix_entries(text, missing)
-                if evaluated != text:
-                    notes.append("added evaluation.matrix entries for the new runs, like the existing ones")
-                    text = evaluated
+                from planlint.plan.addruns import add_implied_runs
+
+                text, added, errors = add_implied_runs(path, text, config)
+                notes += added
+                report.errors.extend(f"{display}: {e}" for e in errors)
         except EditError as exc:
             report.errors.append(f"{display}: not edited: {exc}")
             continue

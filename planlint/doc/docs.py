@@ -71,13 +71,14 @@ def docs_near(plan_path: Path, max_bytes: int) -> list[Path]:
     ]
 
 
-def read_doc(path: Path, display: str, config: Config) -> Doc:
-    """Read and scan a doc; every problem becomes a hit, never an exception."""
+def read_doc(path: Path, display: str, config: Config, raw: bytes | None = None) -> Doc:
+    """Read and scan a doc; every problem becomes a hit, never an exception. `raw`: the doc's
+    bytes when they come from elsewhere than the file (an editor's unsaved buffer)."""
     from planlint.doc.markers import scan
 
     doc = Doc(path=path, display=display)
 
-    outside = symlink_outside_repo(path)
+    outside = symlink_outside_repo(path) if raw is None else None
     if outside is not None:
         doc.hits.append(
             Hit("PL507", 1, 1, f"doc is a symlink to {outside}, outside the repository: not read")
@@ -86,7 +87,9 @@ def read_doc(path: Path, display: str, config: Config) -> Doc:
     from planlint.readfile import Refused, read_bounded
 
     try:
-        doc.raw = read_bounded(path, config.max_bytes)
+        if raw is not None and len(raw) > config.max_bytes:
+            raise Refused(f"over the {config.max_file_size_mb:g} MB limit", too_large=True)
+        doc.raw = raw if raw is not None else read_bounded(path, config.max_bytes)
     except Refused as exc:
         if exc.too_large:
             doc.hits.append(Hit("PL507", 1, 1, f"doc is over the {config.max_file_size_mb:g} MB limit"))

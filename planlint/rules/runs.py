@@ -6,6 +6,7 @@ import difflib
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from planlint.finding import Hit
@@ -121,13 +122,14 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
         name = run.get("name")
         if isinstance(name, str):
             if name in names:
-                first = plan.pos("runs", names[name], "name")[0]
-                yield plan.hit(
+                first_pos = plan.pos("runs", names[name], "name")
+                hit = plan.hit(
                     "PL201",
                     ("runs", i, "name"),
-                    f"run name '{name}' is used twice (first at line {first})",
+                    f"run name '{name}' is used twice (first at line {first_pos[0]})",
                     "give each run its own name",
                 )
+                yield replace(hit, related=((*first_pos, f"the first run named '{name}'"),))
             else:
                 names[name] = i
             if not NAME_CHARS.match(name):
@@ -462,7 +464,8 @@ def _check_duplicates(plan: Plan) -> Iterator[Hit]:
         if key not in seen:
             seen[key] = run
             continue
-        first_line = plan.pos(*seen[key].path, "name")[0]
+        first_pos = plan.pos(*seen[key].path, "name")
+        first_line = first_pos[0]
         if run.fine_tuned:
             what = (
                 "the same combination (" + ", ".join(f"{v}={x.text}" for v, x in run.variables.items()) + ")"
@@ -471,7 +474,7 @@ def _check_duplicates(plan: Plan) -> Iterator[Hit]:
             what = "the same control"
         if run.condition:
             what += " under the same condition (" + ", ".join(k for k, _ in run.condition) + ")"
-        yield plan.hit(
+        hit = plan.hit(
             "PL214",
             (*run.path, "name"),
             f"run '{run.name}' trains {what} of {run.model} as the run at line {first_line}"
@@ -479,6 +482,7 @@ def _check_duplicates(plan: Plan) -> Iterator[Hit]:
             else f"run '{run.name}' is {what} of {run.model} as the run at line {first_line}",
             "remove one, or change its parameters",
         )
+        yield replace(hit, related=((*first_pos, "the first run with this identity"),))
 
 
 def _check_coverage(plan: Plan) -> Iterator[Hit]:
@@ -522,7 +526,8 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
         if more:
             paste += f"\n  # ... {len(runs) - len(shown)} more: run `planlint fix --runs`"
         hint = f"add these runs (`planlint fix --runs` does it), or list intended gaps in sweep.exclude with a reason:\n{paste}"
-        yield plan.hit("PL213", ("models", "base", models[model], "name"), msg, hint)
+        hit = plan.hit("PL213", ("models", "base", models[model], "name"), msg, hint)
+        yield replace(hit, related=((*plan.pos("variables", key=True), "the variables of the sweep"),))
 
 
 def _short_text(text: str, limit: int = 40) -> str:

@@ -1,0 +1,183 @@
+"""Quick fixes for findings, as new texts the editor applies; the server never writes a file.
+
+Each fix reuses what the CLI does (`fix --runs`, `fix --migrate`, `fix` on a doc) on the unsaved
+text, or makes one surgical edit verified at the data level (a YAML 1.1 trap value rewritten so
+YAML 1.1 and 1.2 readers agree and the plan's data stays the same).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from planlint.config import Config
+from planlint.finding import Finding
+from planlint.lsp.convert import Lines
+
+#: Rules whose finding the "add the missing runs" fix answers.
+RUN_RULES = ("PL204", "PL205", "PL213")
+#: YAML 1.1 traps a surgical edit answers.
+TRAP_RULES = ("PL010", "PL011", "PL012", "PL013", "PL014")
+_BREAK = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One quick fix: its title, the finding it answers and the file's new text."""
+
+    title: str
+    finding: Finding
+    new_text: str
+    preferred: bool = False
+
+
+def text_edits(old: str, new: str, encoding: str) -> list[types.TextEdit]:
+    """Edits turning `old` into `new`, whole lines each (an edit never splits a CRLF or a
+    surrogate pair), one per changed stretch: lines that stay stay untouched in the editor."""
+    import difflib
+
+    a, b = _BREAK.findall(old), _BREAK.findall(new)
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    starts = [0]
+    for line in a:
+        starts.append(starts[-1] + len(line))
+    lines = Lines(old, encoding)
+    edits = []
+    matcher = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        where = types.Range(lines.position_at(starts[head + i1]), lines.position_at(starts[head + i2]))
+        edits.append(types.TextEdit(where, "".join(mid_b[j1:j2])))
+    return edits
+
+
+def _without_bom(text: str) -> tuple[str, str]:
+    return ("\ufeff", text[1:]) if text.startswith("\ufeff") else ("", text)
+
+
+def add_runs_fix(path: Path, text: str, config: Config, finding: Finding) -> Fix | None:
+    """What `planlint fix --runs` would add to this text (runs, controls, matrix entries)."""
+    from planlint.plan.addruns import add_implied_runs
+    from planlint.plan.edit import EditError
+
+    bom, body = _without_bom(text)
+    try:
+        new, notes, _ = add_implied_runs(path, body, config)
+    except EditError:
+        return None
+    if new == body:
+        return None
+    added = sum(1 for n in notes if n.startswith("added run "))
+    title = f"Add the {added} missing run{'s' if added != 1 else ''} (planlint fix --runs)"
+    return Fix(title, finding, bom + new, preferred=True)
+
+
+def migrate_fix(text: str, finding: Finding) -> Fix | None:
+    """Rename the plan's legacy cruijff_kit keys (what `planlint fix --migrate` does)."""
+    from planlint.plan.edit import EditError, migrate_keys
+
+    bom, body = _without_bom(text)
+    try:
+        new, _ = migrate_keys(body)
+    except EditError:
+        return None
+    if new == body:
+        return None
+    return Fix("Migrate legacy keys (planlint fix --migrate)", finding, bom + new, preferred=True)
+
+
+def _trap_replacement(rule: str, token: str) -> str | None:
+    if rule in ("PL010", "PL011", "PL012"):
+        return f'"{token}"'
+    if rule == "PL013":
+        sign = token[0] if token[0] in "+-" else ""
+        digits = token[len(sign) :].lstrip("0") or "0"
+        return sign + digits
+    if rule == "PL014":
+        mant, sep, exp = token.partition("e") if "e" in token else token.partition("E")
+        return f"{mant}.0{sep}{exp}" if sep else None
+    return None  # pragma: no cover - TRAP_RULES lists the rules above
+
+
+def trap_fix(text: str, finding: Finding) -> Fix | None:
+    """Rewrite a YAML 1.1 trap value so both YAML versions read what the plan means today: quote
+    a string (yes, 1:15:00, a date), drop an octal-looking zero, give an exponent its dot."""
+    from planlint.plan.editsafety import DataChanged, verify_edit
+    from planlint.plan.load import load_plan
+
+    lines = Lines(text)
+    line, char = finding.line - 1, finding.column - 1
+    body = lines.line(line)
+    end = lines.token_end(line, char)
+    token = body[char:end]
+    if not token or token[0] in "\"'":
+        return None
+    new_token = _trap_replacement(finding.rule, token)
+    if new_token is None:
+        return None
+    start = lines.starts[line] + char
+    new = text[:start] + new_token + text[start + len(token) :]
+    old_body = _without_bom(text)[1]
+    before = load_plan(Path("plan.yaml"), text=old_body)
+    try:
+        verify_edit(before.data, _without_bom(new)[1], lambda data: None)
+    except DataChanged:
+        return None
+    verb = "Quote" if new_token.startswith('"') else "Rewrite"
+    return Fix(f"{verb} {token} as {new_token} (same value for YAML 1.1 readers)", finding, new, True)
+
+
+def table_fix(doc: Any, plans: dict[Path, Any], finding: Finding) -> Fix | None:
+    """The doc with its stale regions regenerated (what `planlint fix` writes)."""
+    from planlint.doc.docs import fix_doc
+
+    try:
+        fixed = fix_doc(doc, plans)
+    except RuntimeError:
+        return None
+    if fixed is None:
+        return None
+    return Fix("Regenerate the table from the plan (planlint fix)", finding, fixed.new_text, True)
+
+
+def fixes_for(
+    path: Path, text: str, config: Config, findings: list[Finding], result: Any, is_plan: bool
+) -> list[Fix]:
+    """A fix for each finding that has one (one of each kind that rewrites the whole file)."""
+    out: list[Fix] = []
+    whole: dict[str, Fix | None] = {}
+    for finding in findings:
+        fix: Fix | None = None
+        if is_plan and finding.rule in RUN_RULES:
+            if "runs" not in whole:
+                whole["runs"] = add_runs_fix(path, text, config, finding)
+            fix = _again(whole["runs"], finding)
+        elif is_plan and finding.rule == "PL103":
+            if "migrate" not in whole:
+                whole["migrate"] = migrate_fix(text, finding)
+            fix = _again(whole["migrate"], finding)
+        elif is_plan and finding.rule in TRAP_RULES:
+            fix = trap_fix(text, finding)
+        elif not is_plan and finding.rule == "PL501" and result.doc_objects:
+            if "table" not in whole:
+                plans = {p.path.resolve(): p for p in result.plan_objects}
+                whole["table"] = table_fix(result.doc_objects[0], plans, finding)
+            fix = _again(whole["table"], finding)
+        if fix is not None:
+            out.append(fix)
+    return out
+
+
+def _again(fix: Fix | None, finding: Finding) -> Fix | None:
+    return None if fix is None else Fix(fix.title, finding, fix.new_text, fix.preferred)
