@@ -220,11 +220,27 @@ def rules(fmt: str) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of plan.yaml."""
-    from planlint.plan.schema import schema_path
+@click.option(
+    "--write",
+    "write_to",
+    metavar="PATH",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write it to PATH (commit it; point the plans' yaml-language-server modeline at it).",
+)
+def schema(write_to: Path | None) -> None:
+    """Print the JSON Schema of plan.yaml (or write it for editors)."""
+    from planlint.plan.schemacopy import installed_schema, write_copy
 
-    click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+    if write_to is None:
+        click.echo(installed_schema(), nl=False)
+        return
+    from planlint.errors import UsageError
+
+    try:
+        write_copy(write_to)
+    except OSError as exc:
+        raise UsageError(f"--write {write_to}: {exc}") from exc
+    click.echo(f"Wrote {write_to}")
 
 
 @cli.command("diff")
@@ -313,6 +329,10 @@ def init_command(
         click.echo("")
     click.echo(f"Wrote {result.plan} ({result.runs_text})")
     click.echo(f"Wrote {result.doc}")
+    if result.schema is not None:
+        from planlint.paths import display_path
+
+        click.echo(f"Wrote {display_path(result.schema)} (the editor schema the plan's modeline names)")
     for note in result.notes:
         click.echo(f"  {note}")
     click.echo(f"Next: planlint check {folder}")
