@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from planlint import __version__
 from planlint.finding import Finding
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
+
+
+def use_color(choice: str, isatty: bool, environ: Mapping[str, str]) -> bool:
+    """Colour for `--color auto|always|never`: `auto` colours a terminal unless NO_COLOR is set
+    and not empty (no-color.org) or TERM is dumb; FORCE_COLOR (not empty) colours anywhere."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR", ""):
+        return False
+    if environ.get("FORCE_COLOR", ""):
+        return True
+    return isatty and environ.get("TERM") != "dumb"
+
+
+def auto_format(environ: Mapping[str, str]) -> str:
+    """The format when none is given: github on GitHub Actions, except inside a pre-commit hook
+    (PRE_COMMIT=1), whose output people read in the log; else text."""
+    if environ.get("GITHUB_ACTIONS") == "true" and not environ.get("PRE_COMMIT"):
+        return "github"
+    return "text"
 
 
 def summary_line(findings: Sequence[Finding], files: int, gpu_hours: float | None = None) -> str:
@@ -32,8 +52,10 @@ def text(
     color: bool = False,
     files: int = 0,
     gpu_hours: float | None = None,
+    quiet: bool = False,
 ) -> str:
-    """One grep-able line per finding, hint and diff indented below, then a count line."""
+    """One grep-able line per finding, hint and diff indented below, then a count line
+    (left out when `quiet`)."""
     lines: list[str] = []
     for f in findings:
         sev = f.severity.value
@@ -53,9 +75,10 @@ def text(
                 elif color and d.startswith("-") and not d.startswith("---"):
                     d = f"\x1b[31m{d}{_RESET}"
                 lines.append("    " + d)
-    summary = summary_line(findings, files, gpu_hours)
-    lines.append(f"{_DIM}{summary}{_RESET}" if color else summary)
-    return "\n".join(lines) + "\n"
+    if not quiet:
+        summary = summary_line(findings, files, gpu_hours)
+        lines.append(f"{_DIM}{summary}{_RESET}" if color else summary)
+    return "".join(line + "\n" for line in lines)
 
 
 def json_report(findings: Sequence[Finding], **_: object) -> str:
@@ -71,7 +94,12 @@ def _gh_escape_prop(value: str) -> str:
 
 
 def github(
-    findings: Sequence[Finding], *, files: int = 0, gpu_hours: float | None = None, **_: object
+    findings: Sequence[Finding],
+    *,
+    files: int = 0,
+    gpu_hours: float | None = None,
+    quiet: bool = False,
+    **_: object,
 ) -> str:
     """GitHub Actions workflow commands, one per finding (info becomes a notice)."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
@@ -85,8 +113,9 @@ def github(
         props += f",title={_gh_escape_prop(f.rule)}"
         body = f.message + (f"\nhint: {f.hint}" if f.hint else "") + (f"\n{f.diff}" if f.diff else "")
         lines.append(f"::{level[f.severity.value]} {props}::{_gh_escape_data(body)}")
-    lines.append(summary_line(findings, files, gpu_hours))
-    return "\n".join(lines) + "\n"
+    if not quiet:
+        lines.append(summary_line(findings, files, gpu_hours))
+    return "".join(line + "\n" for line in lines)
 
 
 def markdown_summary(findings: Sequence[Finding], *, files: int = 0, gpu_hours: float | None = None) -> str:
