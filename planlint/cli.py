@@ -285,7 +285,7 @@ def rules(fmt: str) -> None:
         click.echo("|---|---|---|---|")
         for r in ordered:
             sev = r.severity.value + ("" if r.enabled else " (off by default)")
-            click.echo(f"| {r.id} | {r.name} | {sev} | {r.summary} |")
+            click.echo(f'| <a id="{r.id.lower()}"></a>{r.id} | {r.name} | {sev} | {r.summary} |')
         return
     for r in ordered:
         off = "" if r.enabled else "  [off by default]"

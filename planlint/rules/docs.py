@@ -67,9 +67,11 @@ def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
     else:
         reasons = ["the region holds no table"]
     what = "All Runs table" if region.name == "all-runs" else f"{region.name} table"
-    message = f"{what} differs from {plan.path.name}: {reasons[0]}"
-    extra = reasons[1:6] + ([f"... and {len(reasons) - 6} more differences"] if len(reasons) > 6 else [])
-    hint = "\n".join([*extra, f"run `planlint fix {doc.display}` to regenerate it"])
+    shown = reasons[:6] + (
+        [f"and {len(reasons) - 6} more differences (see the diff)"] if len(reasons) > 6 else []
+    )
+    message = f"{what} differs from {plan.path.name}: {'; '.join(shown)}"
+    hint = f"run `planlint fix {doc.display}` to regenerate it"
     lines = format_table(header, rows, plan.config.table_style)
     diff = region_diff(doc.display, doc.text, region, lines)
     return Hit("PL501", region.begin_line, 1, message, hint, diff or None)
