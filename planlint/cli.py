@@ -35,11 +35,36 @@ def _ids(value: str | None) -> list[str]:
     return [p.strip().upper() for p in (value or "").split(",") if p.strip()]
 
 
-def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+def _set_config(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(State).config_path = value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: `--config` after the subcommand as well as before it (`planlint check --config ci.toml`).
+config_option = click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    expose_value=False,
+    callback=_set_config,
+    help="Use this .planlint.toml / pyproject.toml instead of searching upwards.",
+)
+
+
+class _Group(click.Group):
+    """Command summaries in `--help` whole, never cut with an ellipsis."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="planlint")
 @click.option("--debug", is_flag=True, help="Show a traceback when planlint itself fails.")
 @click.option(
@@ -61,10 +86,28 @@ def cli(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
     "fmt",
     type=click.Choice(FORMATS),
     default=None,
-    help="Output format (default: text; github on GitHub Actions).",
+    help="Output format (default: text; github on GitHub Actions outside pre-commit).",
 )
 @click.option("--select", help="Only these rule ids or prefixes (comma list, e.g. PL2,PL501).")
+@click.option("--extend-select", help="Also these rule ids or prefixes (e.g. off-by-default PL011).")
 @click.option("--ignore", help="Skip these rule ids or prefixes.")
+@click.option(
+    "-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE."
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
+@click.option("-q", "--quiet", is_flag=True, help="Findings only, no count line.")
+@click.option(
+    "--color",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    help="Colour the text report (auto: on a terminal; NO_COLOR / FORCE_COLOR count when not empty).",
+)
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="With `check -`: the path of the plan read from stdin (default plan.yaml).",
+)
+@config_option
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail too.")
 @click.option("--no-layout", is_flag=True, help="Skip the run-folder checks (PL6).")
 @click.option(
@@ -90,17 +133,24 @@ def check(
     paths: tuple[str, ...],
     fmt: str | None,
     select: str | None,
+    extend_select: str | None,
     ignore: str | None,
+    output_file: Path | None,
+    exit_zero: bool,
+    quiet: bool,
+    color: str,
+    stdin_filename: str | None,
     strict: bool | None,
     no_layout: bool,
     log_globs: tuple[str, ...],
     base: str | None,
     changed_since: str | None,
 ) -> None:
-    """Check plans, docs or folders (none: every plan in the git repository)."""
+    """Check plans, docs or folders (none: every plan in the git repository; -: a plan on stdin)."""
     import dataclasses
 
     from planlint import engine, report
+    from planlint.errors import UsageError
     from planlint.rules import check_selectors
 
     config = state.config()
@@ -108,17 +158,30 @@ def check(
     if select:
         check_selectors(_ids(select), "--select")
         overrides["select"] = _ids(select)
+    if extend_select:
+        check_selectors(_ids(extend_select), "--extend-select")
+        overrides["extend_select"] = [*config.extend_select, *_ids(extend_select)]
     if ignore:
         check_selectors(_ids(ignore), "--ignore")
         overrides["ignore"] = [*config.ignore, *_ids(ignore)]
     if strict is not None:
         overrides["strict"] = strict
     config = dataclasses.replace(config, **overrides)
+    explicit_github = fmt == "github"
     if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+        fmt = report.auto_format(os.environ)
     options = engine.Options(
         layout=not no_layout, base=base, changed_since=changed_since, logs=list(log_globs)
     )
+    if "-" in paths:
+        if len(paths) != 1:
+            raise UsageError("`check -` reads one plan from stdin: name no other paths")
+        options.stdin_path = Path(stdin_filename or "plan.yaml")
+        if options.stdin_path.suffix not in (".yaml", ".yml"):
+            raise UsageError(f"--stdin-filename {stdin_filename}: stdin is read as a plan (a .yaml path)")
+        options.stdin_text = sys.stdin.buffer.read().decode("utf-8", "replace").lstrip("\ufeff")
+    elif stdin_filename is not None:
+        raise UsageError("--stdin-filename needs `check -`")
     result = engine.run(paths, config, options)
     files = len(result.plans) + len(result.docs)
     reporter = report.REPORTERS[fmt]
@@ -128,10 +191,19 @@ def check(
 
         hours = [gpu_hours(p)[0] for p in result.plan_objects if not p.loaded.fatal]
         kwargs["gpu_hours"] = sum(hours) if any(hours) else None
+        kwargs["quiet"] = quiet
     if fmt == "text":
-        kwargs["color"] = _use_color()
-    click.echo(reporter(result.findings, **kwargs), nl=False)
-    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        tty = output_file is None and sys.stdout.isatty()
+        kwargs["color"] = report.use_color(color, tty, os.environ)
+    rendered = reporter(result.findings, **kwargs)
+    if output_file is not None:
+        try:
+            output_file.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output-file {output_file}: {exc.strerror or exc}") from exc
+    else:
+        click.echo(rendered, nl=False, color=kwargs.get("color"))
+    if explicit_github and os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(report.markdown_summary(result.findings, files=files))
             if base is not None or changed_since is not None:
@@ -141,7 +213,7 @@ def check(
                 rev = base if base is not None else changed_since
                 changes = diffcmd.compute(rev, None, config, start, branch_point=base is None)
                 fh.write(diffcmd.summary_markdown(changes))
-    sys.exit(1 if engine.failing(result.findings, config.strict) else 0)
+    sys.exit(1 if engine.failing(result.findings, config.strict) and not exit_zero else 0)
 
 
 @cli.command()
@@ -160,6 +232,7 @@ def check(
 )
 @click.option("--migrate", is_flag=True, help="Also rename legacy cruijff_kit keys in plan.yaml.")
 @click.option("--force", is_flag=True, help="Also rewrite read-only files.")
+@config_option
 @click.pass_obj
 def fix(
     state: State, paths: tuple[str, ...], check_only: bool, add_runs: bool, migrate: bool, force: bool
@@ -212,7 +285,7 @@ def rules(fmt: str) -> None:
         click.echo("|---|---|---|---|")
         for r in ordered:
             sev = r.severity.value + ("" if r.enabled else " (off by default)")
-            click.echo(f"| {r.id} | {r.name} | {sev} | {r.summary} |")
+            click.echo(f'| <a id="{r.id.lower()}"></a>{r.id} | {r.name} | {sev} | {r.summary} |')
         return
     for r in ordered:
         off = "" if r.enabled else "  [off by default]"
@@ -220,11 +293,27 @@ def rules(fmt: str) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of plan.yaml."""
-    from planlint.plan.schema import schema_path
+@click.option(
+    "--write",
+    "write_to",
+    metavar="PATH",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write it to PATH (commit it; point the plans' yaml-language-server modeline at it).",
+)
+def schema(write_to: Path | None) -> None:
+    """Print the JSON Schema of plan.yaml (or write it for editors)."""
+    from planlint.plan.schemacopy import installed_schema, write_copy
 
-    click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+    if write_to is None:
+        click.echo(installed_schema(), nl=False)
+        return
+    from planlint.errors import UsageError
+
+    try:
+        write_copy(write_to)
+    except OSError as exc:
+        raise UsageError(f"--write {write_to}: {exc}") from exc
+    click.echo(f"Wrote {write_to}")
 
 
 @cli.command("lsp")
@@ -243,6 +332,7 @@ def lsp_command() -> None:
 @click.argument("base", required=False)
 @click.argument("head", required=False)
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text")
+@config_option
 @click.pass_obj
 def diff_command(state: State, base: str | None, head: str | None, fmt: str) -> None:
     """What changed in the plans from BASE to HEAD: runs added, removed, re-parameterised, GPU hours.
@@ -299,6 +389,7 @@ def _ask(text: str) -> str:
     help="YAML file of answers, keyed like the options (name, model, vary, ...).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing plan.yaml / PLAN.md.")
+@config_option
 @click.pass_obj
 def init_command(
     state: State,
@@ -325,6 +416,10 @@ def init_command(
         click.echo("")
     click.echo(f"Wrote {result.plan} ({result.runs_text})")
     click.echo(f"Wrote {result.doc}")
+    if result.schema is not None:
+        from planlint.paths import display_path
+
+        click.echo(f"Wrote {display_path(result.schema)} (the editor schema the plan's modeline names)")
     for note in result.notes:
         click.echo(f"  {note}")
     click.echo(f"Next: planlint check {folder}")
@@ -343,6 +438,7 @@ def init_command(
 @click.option(
     "--grid/--no-grid", default=None, help="Also print the grid per model (default: when on a terminal)."
 )
+@config_option
 @click.pass_obj
 def status(state: State, plan_path: Path, fmt: str, html_path: Path | None, grid: bool | None) -> None:
     """What actually ran versus what the plan planned, one row per run (read-only)."""
@@ -413,6 +509,7 @@ def status(state: State, plan_path: Path, fmt: str, html_path: Path | None, grid
     help="GPU memory for batch-size suggestions when no nvidia-smi CSV is at hand.",
 )
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@config_option
 @click.pass_obj
 def estimate(
     state: State,
@@ -565,7 +662,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        name = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else "planlint"
+        tip = f" (see `{name} --help`)" if isinstance(exc, click.UsageError) else ""
+        click.echo(f"planlint: error: {exc.format_message()}{tip}", err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

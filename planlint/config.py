@@ -39,6 +39,9 @@ class Config:
     table_style: str = "seed"
     max_file_size_mb: float = 10.0
     evaluate_all_runs: bool = True
+    #: glob patterns of files and folders discovery skips (explicit file arguments are still checked)
+    exclude: list[str] = field(default_factory=list)
+    extend_exclude: list[str] = field(default_factory=list)
     #: where the configuration was found (None: defaults)
     source: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -58,6 +61,26 @@ class Config:
     def ignored_for(self, rule_id: str, relpath: str) -> bool:
         for pattern, ids in self.per_file_ignores.items():
             if fnmatch.fnmatch(relpath, pattern) and _matches(rule_id, ids):
+                return True
+        return False
+
+    def excluded(self, path: Path) -> bool:
+        """Does an `exclude` / `extend-exclude` pattern match the path (relative to the
+        configuration's folder), one of its parent folders, or a component's name?"""
+        patterns = [*self.exclude, *self.extend_exclude]
+        if not patterns:
+            return False
+        import os
+
+        rel = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))).as_posix()
+        parts = rel.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        for pattern in patterns:
+            pat = pattern.rstrip("/")
+            if "/" in pat:
+                if any(fnmatch.fnmatchcase(p, pat.removeprefix("./")) for p in prefixes):
+                    return True
+            elif any(fnmatch.fnmatchcase(part, pat) for part in parts):
                 return True
         return False
 

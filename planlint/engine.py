@@ -37,6 +37,9 @@ class Options:
     changed_since: str | None = None
     logs: list[str] = field(default_factory=list)
     docs: bool = True
+    #: `check -`: the plan text read from stdin, checked as if it were the file at `stdin_path`
+    stdin_text: str | None = None
+    stdin_path: Path | None = None
 
 
 @dataclass
@@ -79,6 +82,8 @@ def discover(paths: Sequence[str | Path], config: Config) -> tuple[list[Path], l
     docs: dict[Path, None] = {}
 
     def consider(p: Path, explicit: bool) -> None:
+        if not explicit and config.excluded(p):
+            return
         if config.is_plan_name(p.name) or (explicit and p.suffix in (".yaml", ".yml")):
             plans[p] = None
         elif p.suffix.lower() in (".md", ".markdown"):
@@ -93,12 +98,24 @@ def discover(paths: Sequence[str | Path], config: Config) -> tuple[list[Path], l
         p = Path(raw)
         if not p.exists() and not p.is_symlink():
             raise UsageError(f"{raw}: no such file or folder")
+        before = len(plans) + len(docs)
         if p.is_dir():
             for f in walk_files(p):
                 consider(f, explicit=False)
         else:
             consider(p, explicit=True)
+        if len(plans) + len(docs) == before and not _already_found(p, plans, docs):
+            names = ", ".join(config.plan_files)
+            what = "holds no plan" if p.is_dir() else "is not a plan"
+            raise UsageError(f"{raw}: {what} ({names}, or a .yaml named explicitly) or markdown doc")
     return list(plans), list(docs)
+
+
+def _already_found(p: Path, plans: dict[Path, None], docs: dict[Path, None]) -> bool:
+    """A path named twice, or a file inside a folder also named, found nothing new but is fine."""
+    if p.is_dir():
+        return any(p in f.parents for f in (*plans, *docs))
+    return p in plans or p in docs
 
 
 class Collector:
@@ -188,6 +205,8 @@ def check_plan(
     """Load and check one plan file (and, given a revision, compare it with its version there);
     return the plan and all its hits. `loaded`: the plan already read (an editor's buffer)."""
     options = options or Options()
+    if loaded is None and options.stdin_text is not None and path == options.stdin_path:
+        loaded = load_plan(path, text=options.stdin_text)
     if loaded is None:
         loaded = _read_plan(path, config)
     plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config)
@@ -254,7 +273,10 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
         paths = changed_files(paths, options.changed_since, config)
         if not paths:
             return Result()
-    plans, doc_paths = discover(paths, config)
+    if options.stdin_path is not None:
+        plans, doc_paths = [options.stdin_path], list[Path]()
+    else:
+        plans, doc_paths = discover(paths, config)
     plans, docs = pair(plans, doc_paths, config, options)
     result = Result(plans=plans, docs=[d.path for d in docs])
     loaded: dict[Path, Plan] = {}

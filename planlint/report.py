@@ -4,13 +4,38 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planlint._version import __version__
 from planlint.finding import Finding
 
+if TYPE_CHECKING:
+    from planlint.rules.base import Rule
+
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
+
+
+def use_color(choice: str, isatty: bool, environ: Mapping[str, str]) -> bool:
+    """Colour for `--color auto|always|never`: `auto` colours a terminal unless NO_COLOR is set
+    and not empty (no-color.org) or TERM is dumb; FORCE_COLOR (not empty) colours anywhere."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR", ""):
+        return False
+    if environ.get("FORCE_COLOR", ""):
+        return True
+    return isatty and environ.get("TERM") != "dumb"
+
+
+def auto_format(environ: Mapping[str, str]) -> str:
+    """The format when none is given: github on GitHub Actions, except inside a pre-commit hook
+    (PRE_COMMIT=1), whose output people read in the log; else text."""
+    if environ.get("GITHUB_ACTIONS") == "true" and not environ.get("PRE_COMMIT"):
+        return "github"
+    return "text"
 
 
 def summary_line(findings: Sequence[Finding], files: int, gpu_hours: float | None = None) -> str:
@@ -32,8 +57,10 @@ def text(
     color: bool = False,
     files: int = 0,
     gpu_hours: float | None = None,
+    quiet: bool = False,
 ) -> str:
-    """One grep-able line per finding, hint and diff indented below, then a count line."""
+    """One grep-able line per finding, hint and diff indented below, then a count line
+    (left out when `quiet`)."""
     lines: list[str] = []
     for f in findings:
         sev = f.severity.value
@@ -53,9 +80,10 @@ def text(
                 elif color and d.startswith("-") and not d.startswith("---"):
                     d = f"\x1b[31m{d}{_RESET}"
                 lines.append("    " + d)
-    summary = summary_line(findings, files, gpu_hours)
-    lines.append(f"{_DIM}{summary}{_RESET}" if color else summary)
-    return "\n".join(lines) + "\n"
+    if not quiet:
+        summary = summary_line(findings, files, gpu_hours)
+        lines.append(f"{_DIM}{summary}{_RESET}" if color else summary)
+    return "".join(line + "\n" for line in lines)
 
 
 def json_report(findings: Sequence[Finding], **_: object) -> str:
@@ -71,7 +99,12 @@ def _gh_escape_prop(value: str) -> str:
 
 
 def github(
-    findings: Sequence[Finding], *, files: int = 0, gpu_hours: float | None = None, **_: object
+    findings: Sequence[Finding],
+    *,
+    files: int = 0,
+    gpu_hours: float | None = None,
+    quiet: bool = False,
+    **_: object,
 ) -> str:
     """GitHub Actions workflow commands, one per finding (info becomes a notice)."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
@@ -85,8 +118,9 @@ def github(
         props += f",title={_gh_escape_prop(f.rule)}"
         body = f.message + (f"\nhint: {f.hint}" if f.hint else "") + (f"\n{f.diff}" if f.diff else "")
         lines.append(f"::{level[f.severity.value]} {props}::{_gh_escape_data(body)}")
-    lines.append(summary_line(findings, files, gpu_hours))
-    return "\n".join(lines) + "\n"
+    if not quiet:
+        lines.append(summary_line(findings, files, gpu_hours))
+    return "".join(line + "\n" for line in lines)
 
 
 def markdown_summary(findings: Sequence[Finding], *, files: int = 0, gpu_hours: float | None = None) -> str:
@@ -102,25 +136,17 @@ def markdown_summary(findings: Sequence[Finding], *, files: int = 0, gpu_hours: 
     return "\n".join(out) + "\n"
 
 
-def sarif(findings: Sequence[Finding], **_: object) -> str:
-    """SARIF 2.1.0 for code scanning: the tool's rules and one result per finding."""
+def sarif(findings: Sequence[Finding], *, root: Path | None = None, **_: object) -> str:
+    """SARIF 2.1.0 for code scanning: the tool's rules and one result per finding, paths relative
+    to `SRCROOT` (the working folder unless `root` is given) so they resolve from anywhere."""
+    srcroot = (root or Path.cwd()).resolve()
 
-    from planlint.rules import RULES
+    from planlint.rules import FAMILIES, RULES
 
-    used = sorted({f.rule for f in findings} | set(RULES))
+    used = sorted(RULES)
     index = {rid: i for i, rid in enumerate(used)}
     level = {"error": "error", "warning": "warning", "info": "note"}
-    rules = [
-        {
-            "id": rid,
-            "name": RULES[rid].name if rid in RULES else rid,
-            "shortDescription": {"text": RULES[rid].summary if rid in RULES else rid},
-            "defaultConfiguration": {
-                "level": level[RULES[rid].severity.value] if rid in RULES else "warning"
-            },
-        }
-        for rid in used
-    ]
+    rules = [_sarif_rule(RULES[rid], FAMILIES, level) for rid in used]
     results = []
     for f in findings:
         region: dict[str, int] = {"startLine": f.line, "startColumn": f.column}
@@ -135,7 +161,14 @@ def sarif(findings: Sequence[Finding], **_: object) -> str:
                 "ruleIndex": index[f.rule],
                 "level": level[f.severity.value],
                 "message": {"text": message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.path}, "region": region}}],
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": _artifact(f.path, srcroot),
+                            "region": region,
+                        }
+                    }
+                ],
             }
         )
     doc = {
@@ -151,11 +184,42 @@ def sarif(findings: Sequence[Finding], **_: object) -> str:
                         "rules": rules,
                     }
                 },
+                "originalUriBaseIds": {"SRCROOT": {"uri": srcroot.as_uri() + "/"}},
                 "results": results,
             }
         ],
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+README_URL = "https://github.com/planlint/planlint/blob/main/README.md"
+
+
+def _sarif_rule(rule: Rule, families: Mapping[str, str], level: Mapping[str, str]) -> dict[str, object]:
+    """A SARIF reportingDescriptor from the rule's registry entry (the README's rules table says
+    the same; its anchor is the helpUri)."""
+    off = "" if rule.enabled else " Off by default: turn it on with `--extend-select " + rule.id + "`."
+    text = f"{rule.id} {rule.name} ({families[rule.family]}): {rule.summary}.{off}"
+    markdown = f"**{rule.id}** `{rule.name}` ({families[rule.family]}): {rule.summary}.{off}"
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": text},
+        "help": {"text": text, "markdown": markdown},
+        "helpUri": f"{README_URL}#{rule.id.lower()}",
+        "defaultConfiguration": {"level": level[rule.severity.value], "enabled": rule.enabled},
+        "properties": {"family": families[rule.family], "tags": [families[rule.family]]},
+    }
+
+
+def _artifact(path: str, srcroot: Path) -> dict[str, str]:
+    """A finding's path as a SARIF artifactLocation: relative to SRCROOT when it lies below it."""
+    absolute = Path(path) if Path(path).is_absolute() else Path.cwd() / path
+    try:
+        return {"uri": absolute.resolve().relative_to(srcroot).as_posix(), "uriBaseId": "SRCROOT"}
+    except ValueError:
+        return {"uri": absolute.resolve().as_uri()}
 
 
 REPORTERS: dict[str, Callable[..., str]] = {

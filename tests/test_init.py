@@ -117,7 +117,8 @@ def test_interview_writes_a_plan_that_passes_check(workspace: Path, terminal: No
     assert "Wrote exp/plan.yaml (8 fine-tuned runs + 2 controls)" in out
     assert "Next: planlint check exp" in out
     plan = (workspace / "exp" / "plan.yaml").read_text(encoding="utf-8")
-    assert plan.startswith("# yaml-language-server: $schema=https://planlint.dev/schemas/plan.schema.json\n")
+    # the schema copy lies beside the plan outside a repository, at its root inside one
+    assert plan.startswith("# yaml-language-server: $schema=schemas/plan.schema.json\n")
     for line in (
         "  name: cap_lora_sweep\n",
         '  question: "Does LoRA rank change capitalization accuracy?"\n',

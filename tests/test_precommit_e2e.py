@@ -110,6 +110,9 @@ def _user_repo(
     _init_repo(repo, env)
     for name, source in experiments.items():
         shutil.copytree(source, repo / "experiments" / name)
+    # the editor schema the plans' modelines name, committed at the root as `planlint init` does
+    (repo / "schemas").mkdir()
+    shutil.copy(ROOT / "schemas" / "plan.schema.json", repo / "schemas" / "plan.schema.json")
     hook_lines = "".join(f"      - id: {h}\n{hook_options}" for h in HOOK_IDS)
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {repo_path}\n    rev: {rev}\n    hooks:\n{hook_lines}", encoding="utf-8"

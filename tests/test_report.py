@@ -104,7 +104,9 @@ def test_step_summary_is_appended_on_github(ci: Path, monkeypatch, capsys) -> No
     assert main(["check", "--format", "text", "plan.yaml"]) == 1  # not with another format
     assert summary.read_text(encoding="utf-8") == "# earlier step\n"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    assert main(["check", "plan.yaml"]) == 1
+    assert main(["check", "plan.yaml"]) == 1  # the automatic github format writes no summary
+    assert summary.read_text(encoding="utf-8") == "# earlier step\n"
+    assert main(["check", "--format", "github", "plan.yaml"]) == 1
     capsys.readouterr()
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("# earlier step\n## planlint\n")

@@ -223,6 +223,7 @@ def _right_type(setting: str, toml: str) -> bool:
         ("gpu-memory-gb", "7"), ("max-file-size-mb", "7"),
         ("select", '"PL1"'), ("extend-select", '"PL1"'), ("ignore", '"PL1"'),
         ("scratch", '"PL1"'), ("models-dir", '"PL1"'), ("plan-files", '"PL1"'), ("log-globs", '"PL1"'),
+        ("exclude", '"PL1"'), ("extend-exclude", '"PL1"'),
     }  # fmt: skip
     return (setting, toml) in good
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,4 +189,32 @@ def _fix(
                 report.errors.append(f"{doc.display}: not written: {exc}")
                 continue
         report.changes.append(Change(doc.path, doc.display, fixed.diff))
+    _refresh_schema_copies(loaded.values(), report, check_only=check_only, force=force)
     return report
+
+
+def _refresh_schema_copies(
+    plans: Iterable[Plan], report: FixReport, *, check_only: bool, force: bool
+) -> None:
+    """Rewrite the stale or missing schema copies the plans' modelines name (PL508), once each."""
+    from planlint.plan.schemacopy import installed_schema, stale_copy, write_copy
+
+    done: set[Path] = set()
+    for plan in plans:
+        if plan.loaded.fatal:
+            continue
+        found = stale_copy(plan.path, plan.loaded.text)
+        if found is None or found[1].path.resolve() in done:
+            continue
+        target = found[1].path
+        done.add(target.resolve())
+        display = display_path(target)
+        old = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if not check_only:
+            try:
+                write_copy(target, force)
+            except OSError as exc:
+                report.errors.append(f"{display}: not written: {exc}")
+                continue
+        note = "wrote the schema of this planlint (the plan's modeline names it)"
+        report.changes.append(Change(target, display, _file_diff(display, old, installed_schema()), [note]))

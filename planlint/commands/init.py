@@ -923,6 +923,8 @@ class Result:
     fine_tuned: int
     controls: int
     notes: list[str] = field(default_factory=list)
+    #: the schema copy the plan's modeline names
+    schema: Path | None = None
 
     @property
     def runs_text(self) -> str:
@@ -957,13 +959,15 @@ def warmup_steps(a: Answers) -> int | None:
     return shortest // 10
 
 
-def plan_head(a: Answers, warmup: int | None) -> str:
-    """plan.yaml without its runs and evaluation."""
+def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> str:
+    """plan.yaml without its runs and evaluation (a yamllint-clean document)."""
     shorts = short_names(a.models)
     out = [
-        f"# yaml-language-server: $schema={schema_id()}",
-        "# Written by `planlint init`. The runs follow from the models, variables and controls:",
-        "# after editing those, `planlint fix --runs` adds the missing runs and `planlint fix` the table.",
+        modeline or f"# yaml-language-server: $schema={schema_id()}",
+        "# Written by `planlint init`. The runs follow from the models, variables and",
+        "# controls: after editing those, `planlint fix --runs` adds the missing runs",
+        "# and `planlint fix` the tables.",
+        "---",
         "experiment:",
         f"  name: {a.name}",
         f"  question: {yaml_str(a.question)}",
@@ -1016,13 +1020,15 @@ def plan_head(a: Answers, warmup: int | None) -> str:
     return "\n".join(out) + "\n"
 
 
-def plan_text(a: Answers, config: Config, warmup: int | None) -> tuple[str, int, int]:
+def plan_text(
+    a: Answers, config: Config, warmup: int | None, modeline: str | None = None
+) -> tuple[str, int, int]:
     """The whole plan.yaml, its runs generated as `fix --runs` would; and the run counts."""
     from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
     from planlint.plan.naming import implied_runs, run_yaml
 
-    head = plan_head(a, warmup)
+    head = plan_head(a, warmup, modeline)
     path = Path(PLAN_FILE)
     plan = Plan(path=path, display=PLAN_FILE, loaded=load_plan(path, text=head + "runs: []\n"), config=config)
     runs = list(implied_runs(plan, with_controls=a.controls))
@@ -1234,8 +1240,12 @@ def init(
         log_globs=bool(config.log_globs),
     )
     warmup = warmup_steps(answers)
-    text, fine_tuned, controls = plan_text(answers, config, warmup)
     folder.mkdir(parents=True, exist_ok=True)
+    from planlint.plan.schemacopy import modeline_for
+
+    schema_copy = write_schema_copy(folder, force)
+    modeline = modeline_for(folder, schema_copy)
+    text, fine_tuned, controls = plan_text(answers, config, warmup, modeline)
     plan_path = folder / PLAN_FILE
     doc_path = folder / DOC_FILE
     plan_path.write_text(text, encoding="utf-8")
@@ -1247,4 +1257,24 @@ def init(
         )
     if answers.dataset.note and ask is None:
         notes.append(answers.dataset.note)
-    return Result(plan_path, doc_path, fine_tuned, controls, notes)
+    return Result(plan_path, doc_path, fine_tuned, controls, notes, schema_copy)
+
+
+def write_schema_copy(folder: Path, force: bool = False) -> Path:
+    """Write planlint's schema into the repository around `folder` (`schemas/plan.schema.json`
+    at its root; outside a repository, beside the plan), for the plan's modeline to name."""
+    from planlint.paths import repo_root
+    from planlint.plan.schemacopy import DEFAULT_COPY, installed_schema, same_identity, write_copy
+
+    root = repo_root(folder)
+    if not (root / ".git").exists():
+        root = folder
+    target = root / DEFAULT_COPY
+    if target.exists() and not same_identity(target):
+        raise InitError(f"{target} exists and is not planlint's schema: move it, then run init again")
+    if not target.is_file() or target.read_text(encoding="utf-8") != installed_schema():
+        try:
+            write_copy(target, force)
+        except OSError as exc:
+            raise InitError(f"{target}: not written: {exc}") from exc
+    return target

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from planlint.doc.docs import Doc, compare_region
 from planlint.finding import Hit
-from planlint.rules.base import E, I, Rule
+from planlint.rules.base import Context, E, I, Rule, W
 
 if TYPE_CHECKING:
     from planlint.plan.model import Plan
@@ -42,6 +42,12 @@ RULES = (
         "a marker's plan does not exist or lies outside the repository",
     ),
     Rule("PL507", "unreadable-doc", E, "a doc that is binary, not UTF-8 or too large"),
+    Rule(
+        "PL508",
+        "stale-schema-copy",
+        W,
+        "the schema copy a plan's yaml-language-server modeline names is missing or outdated",
+    ),
 )
 
 
@@ -61,12 +67,34 @@ def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
     else:
         reasons = ["the region holds no table"]
     what = "All Runs table" if region.name == "all-runs" else f"{region.name} table"
-    message = f"{what} differs from {plan.path.name}: {reasons[0]}"
-    extra = reasons[1:6] + ([f"... and {len(reasons) - 6} more differences"] if len(reasons) > 6 else [])
-    hint = "\n".join([*extra, f"run `planlint fix {doc.display}` to regenerate it"])
+    shown = reasons[:6] + (
+        [f"and {len(reasons) - 6} more differences (see the diff)"] if len(reasons) > 6 else []
+    )
+    message = f"{what} differs from {plan.path.name}: {'; '.join(shown)}"
+    hint = f"run `planlint fix {doc.display}` to regenerate it"
     lines = format_table(header, rows, plan.config.table_style)
     diff = region_diff(doc.display, doc.text, region, lines)
     return Hit("PL501", region.begin_line, 1, message, hint, diff or None)
+
+
+def check(plan: Plan, context: Context) -> Iterator[Hit]:
+    """PL508: editors validate the plan against the copy its modeline names; keep it current."""
+    from planlint.paths import display_path
+    from planlint.plan.schemacopy import stale_copy
+
+    found = stale_copy(plan.path, plan.loaded.text)
+    if found is None:
+        return
+    mode, stale = found
+    yield Hit(
+        "PL508",
+        mode.line,
+        mode.column,
+        stale.reason,
+        f"run `planlint fix {plan.display}` to write this planlint's schema to {display_path(stale.path)}",
+        end_line=mode.line,
+        end_column=mode.end_column,
+    )
 
 
 def check_docs(docs: Iterable[Doc], plans: dict[Path, Plan]) -> Iterator[tuple[Doc, list[Hit]]]:

@@ -57,12 +57,15 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                 f"split the run, or request at most {plan.config.max_time}",
             )
     if missing and first_missing is not None:
-        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        if len(missing) > 1:
+            what = f"runs '{missing[0]}' and {len(missing) - 1} more have"
+        else:
+            what = f"run '{missing[0]}' has"
         yield plan.hit(
             "PL701",
             ("runs", first_missing, "name"),
-            f"run '{missing[0]}'{more} have no compute.time estimate",
-            "run `planlint estimate plan.yaml --logs 'GLOB' --write`, or set compute: {time: \"H:MM:SS\"}",
+            f"{what} no compute.time estimate",
+            f"run `planlint estimate {plan.display} --logs 'GLOB' --write`, or set compute: {{time: \"H:MM:SS\"}}",
         )
     if (context.logs or plan.config.log_globs) and plan.config.enabled("PL703"):
         yield from _below_estimate(plan, context)

@@ -26,7 +26,7 @@ RULES = (
         "PL014",
         "yaml11-exponent",
         W,
-        "1e-5 without a dot: a string to YAML 1.1 readers (off by default)",
+        "1e-5 without a dot: a string to YAML 1.1 readers",
         enabled=False,
     ),
     Rule(
