@@ -11,7 +11,12 @@ FAMILY = "schema"
 RULES = (
     Rule("PL101", "schema", E, "the plan does not match the JSON Schema (type, enum, pattern...)"),
     Rule("PL102", "unknown-key", E, "a key the schema does not know, with a did-you-mean"),
-    Rule("PL103", "legacy-key", E, "a key cruijff_kit renamed; the hint gives the new name"),
+    Rule(
+        "PL103",
+        "legacy-key",
+        E,
+        "a key cruijff_kit renamed or moved (experiment.directory, output.base_directory, ...); the hint gives its new place",
+    ),
     Rule(
         "PL104",
         "legacy-eval-system-prompt",
@@ -21,4 +26,10 @@ RULES = (
     Rule("PL105", "controls-near-miss", W, "a controls key close to a known hyper-parameter name"),
     Rule("PL106", "bad-time", E, "compute.time is not a SLURM time (M, M:S, H:M:S, D-H, D-H:M:S)"),
     Rule("PL107", "missing-required", E, "a required key is missing"),
+    Rule(
+        "PL108",
+        "retired-key",
+        W,
+        "a key cruijff_kit retired with nothing in its place (output.checkpoint_pattern, experiment.type, ...)",
+    ),
 )
