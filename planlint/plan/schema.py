@@ -16,7 +16,6 @@ from planlint.finding import Hit
 from planlint.plan.load import YMap, position
 
 
-
 @dataclass(frozen=True)
 class Retired:
     """A key cruijff_kit renamed, moved or retired, and what `planlint fix --migrate` does with it.
@@ -363,11 +362,7 @@ def _to_hits(
             )
         return
     line, col = position(root, path)
-    if (
-        kind == "type"
-        and "boolean" in _as_list(error.validator_value)
-        and (line, col) in bools
-    ):
+    if kind == "type" and "boolean" in _as_list(error.validator_value) and (line, col) in bools:
         return  # a YAML 1.1 boolean: PL010 says it, and PyYAML (cruijff_kit) reads it as one
     if _TIME_PATH.match(where) and isinstance(error.instance, (str, int)):
         return  # compute.time values are judged by the parser the table uses (see _times)
@@ -461,7 +456,9 @@ def _move_hint(data: YMap, entry: Retired, node: YMap) -> str:
             f" {target} and delete this key"
         )
     if entry.parent and "*" in entry.parent:
-        return f"move it to {target} (`planlint fix --migrate` does it when every model names the same recipe)"
+        return (
+            f"move it to {target} (`planlint fix --migrate` does it when every model names the same recipe)"
+        )
     return f"move it to {target} (`planlint fix --migrate` does it)"
 
 
@@ -471,7 +468,12 @@ def target_value(data: YMap, path: tuple[str, ...]) -> tuple[bool, Any]:
     if isinstance(holder, dict) and path[-1] in holder:
         return True, holder[path[-1]]
     for entry in RETIRED:
-        if entry.action == "rename" and entry.new == path and isinstance(holder, dict) and entry.key in holder:
+        if (
+            entry.action == "rename"
+            and entry.new == path
+            and isinstance(holder, dict)
+            and entry.key in holder
+        ):
             return True, holder[entry.key]
     return False, None
 
