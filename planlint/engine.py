@@ -216,7 +216,8 @@ def check_plan(
         return plan, hits
     from planlint.plan.schema import validate
 
-    schema_hits = validate(loaded.data)
+    bools = [(h.line, h.column) for h in loaded.hits if h.rule == "PL010"]
+    schema_hits = validate(loaded.data, yaml11_bools=bools)
     hits.extend(schema_hits)
     plan.schema_ok = not any(h.rule in ("PL101", "PL102", "PL103", "PL106", "PL107") for h in schema_hits)
     context = Context(logs=tuple(options.logs))

@@ -25,7 +25,6 @@ from planlint.plan.editsafety import (
 )
 from planlint.plan.load import YMap, YSeq, load_plan
 from planlint.plan.naming import ImpliedRun, quote, value_text
-from planlint.plan.schema import LEGACY_KEYS
 
 
 class EditError(Exception):
@@ -375,44 +374,341 @@ _KEY_AT = re.compile(r"""(?P<q>["']?)(?P<key>[^"':\s]+)(?P=q)\s*:""")
 
 
 def migrate_keys(text: str) -> tuple[str, list[str]]:
-    """Rename the legacy cruijff_kit keys in place; returns the new text and what changed."""
-    loaded = load_plan(Path("plan.yaml"), text=text)
-    if not isinstance(loaded.data, YMap):
-        raise EditError("the plan does not load; fix its YAML first")
-    lines = _lines(text)
+    """Rename, move or drop the keys cruijff_kit retired (plan/schema.py `RETIRED`), in place.
+
+    One change at a time, each re-parsed and verified at the data level (the new document must
+    hold the old data with exactly that change); returns the new text and what was done or kept.
+    """
     done: list[str] = []
-    renamed: list[tuple[tuple[str, ...], str, str]] = []
-    for (parent, old), new in LEGACY_KEYS.items():
-        node: Any = loaded.data
-        for step in parent:
-            node = node.get(step) if isinstance(node, dict) else None
-        if not isinstance(node, YMap) or old not in node.kpos:
+    kept: set[Any] = set()
+    for _ in range(64):  # every step removes one retired key, or records it as kept
+        loaded = load_plan(Path("plan.yaml"), text=text)
+        if not isinstance(loaded.data, YMap):
+            raise EditError("the plan does not load; fix its YAML first")
+        got = _next_migration(text, loaded.data, kept)
+        if got is None:
+            break
+        entry, (label, result, intended) = got
+        if result is None:
+            kept.add(entry)
+            done.append(label)
             continue
-        if new in node:
-            done.append(f"kept {'.'.join((*parent, old))}: {'.'.join((*parent, new))} already exists")
+        _checked(loaded.data, result, intended)
+        text = result
+        done.append(label)
+    return text, done
+
+
+_Step = tuple[str, "str | None", Callable[[Any], None]]
+
+
+def _nothing(_: Any) -> None:
+    return None
+
+
+def _next_migration(text: str, data: YMap, kept: set[Any]) -> tuple[Any, _Step] | None:
+    from planlint.plan.schema import RETIRED, retired_in
+
+    order = {e: i for i, e in enumerate(sorted(RETIRED, key=lambda e: e.action != "rename"))}
+    found = sorted(retired_in(data), key=lambda f: order[f[0]])
+    for entry, where, node in found:
+        if entry in kept:
             continue
-        line, col = node.kpos[old]
-        src = lines[line - 1]
-        m = _KEY_AT.match(src, col - 1)
-        if not m or m.group("key") != old:
-            done.append(f"kept {'.'.join((*parent, old))}: written in a form this edit does not touch")
-            continue
-        start, end = m.start("key"), m.end("key")
-        lines[line - 1] = src[:start] + new + src[end:]
-        renamed.append((parent, old, new))
-        done.append(f"renamed {'.'.join((*parent, old))} to {new} (line {line})")
-    result = "".join(lines)
+        here = _dotted((*where, entry.key))
+        if entry.action == "rename":
+            new = entry.new[-1] if entry.new else entry.key
+            return entry, _rename(text, where, node, entry.key, new, here)
+        if entry.action == "drop":
+            return entry, _drop_step(text, data, where, node, entry.key, f"dropped {here} ({entry.why})")
+        if entry.action == "seeds":
+            return entry, _seeds(text, data, where, node, here)
+        if entry.parent and "*" in entry.parent:
+            return entry, _move_from_items(text, data, entry, found)
+        return entry, _move(text, data, where, node, entry, here)
+    return None
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    from planlint.plan.schema import dotted
+
+    return dotted(path)
+
+
+def _rename(text: str, where: tuple[Any, ...], node: YMap, old: str, new: str, here: str) -> _Step:
+    if new in node:
+        return f"kept {here}: {_dotted((*where, new))} already exists", None, _nothing
+    lines = _lines(text)
+    line, col = node.kpos[old]
+    src = lines[line - 1]
+    m = _KEY_AT.match(src, col - 1)
+    if not m or m.group("key") != old:
+        return f"kept {here}: written in a form this edit does not touch", None, _nothing
+    renamed = src[: m.start("key")] + new + src[m.end("key") :]
+    result = "".join([*lines[: line - 1], renamed, *lines[line:]])
 
     def intended(expected: Any) -> None:
-        for parent, old, new in renamed:
-            node = expected
-            for step in parent:
-                node = node[step]
-            node[new] = node.pop(old)
+        holder = _walk(expected, where)
+        holder[new] = holder.pop(old)
 
-    if result != text:
-        _checked(loaded.data, result, intended)
-    return result, done
+    return f"renamed {here} to {new} (line {line})", result, intended
+
+
+def _walk(data: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        data = data[step]
+    return data
+
+
+def _key_span(text: str, node: YMap, key: str) -> tuple[int, int] | None:
+    """First and last line of `key: value` in a block mapping, when it can be cut out whole."""
+    lines = _lines(text)
+    if _is_flow(lines, node):
+        return None
+    kline, kcol = node.kpos[key]
+    if strip_break(lines[kline - 1])[0][: kcol - 1].strip():
+        return None  # the key shares its line with a `- ` or another key
+    value = node[key]
+    vline, vcol = node.vpos[key]
+    if isinstance(value, (YMap, YSeq)):
+        end = collection_ends(text).get((vline, vcol))
+        if end is None:
+            return None
+        return kline, max(vline, lines_before(lines, end))
+    if vline != kline or _continues(lines, node, key, kline):
+        return None  # block or multi-line scalars: left to the researcher
+    return kline, kline
+
+
+def _drop_step(text: str, data: YMap, where: tuple[Any, ...], node: YMap, key: str, label: str) -> _Step:
+    """Remove `key` (and its parent when it was the parent's only key)."""
+    here = _dotted((*where, key))
+    if len(node) == 1 and where and isinstance(where[-1], str):
+        parent = _walk(data, where[:-1])
+        if isinstance(parent, YMap):
+            step = _drop_step(text, data, where[:-1], parent, where[-1], label)
+            if step[1] is not None:
+                return step
+    span = _key_span(text, node, key)
+    if span is None:
+        return f"kept {here}: written in a form this edit does not touch (delete it by hand)", None, _nothing
+    lines = _lines(text)
+    first, last = span
+    result = "".join(lines[: first - 1] + lines[last:])
+
+    def intended(expected: Any) -> None:
+        del _walk(expected, where)[key]
+
+    return label, result, intended
+
+
+def _source_value(text: str, node: YMap, key: str) -> str | None:
+    """The source text of a one-line scalar value, quotes included."""
+    lines = _lines(text)
+    line, col = node.vpos[key]
+    src = strip_break(lines[line - 1])[0]
+    if isinstance(node[key], (dict, list)) or src[col - 1 : col] in ("|", ">"):
+        return None
+    try:
+        return src[col - 1 : scalar_end(src, col - 1, flow=_is_flow(lines, node))]
+    except EditError:
+        return None
+
+
+def _combine(*steps: Callable[[Any], None]) -> Callable[[Any], None]:
+    def intended(expected: Any) -> None:
+        for step in steps:
+            step(expected)
+
+    return intended
+
+
+def _add_then_drop(
+    text: str,
+    data: YMap,
+    target: tuple[str, ...],
+    value_text: str,
+    value: Any,
+    drops: list[tuple[tuple[Any, ...], YMap, str]],
+    label: str,
+) -> _Step:
+    """Add `target: value` (its mapping must exist), then drop the old keys."""
+    from planlint.plan.editsafety import plain_copy
+
+    what = label.split(" ", 2)[1]
+    holder = _walk(data, target[:-1]) if _exists(data, target[:-1]) else None
+    if not isinstance(holder, YMap) or not holder.kpos:
+        section = _dotted(target[:-1]) or "the top level"
+        return f"kept {what}: {section} is not a mapping to add {target[-1]} to", None, _nothing
+    lines = _lines(text)
+    try:
+        added = apply_edits(text, [add_key(lines, holder, target[-1], value_text)])
+    except EditError as exc:
+        return f"kept {what}: {exc}", None, _nothing
+    result = added
+    for where, _, key in sorted(drops, key=lambda d: -d[1].kpos[d[2]][0]):
+        reloaded = load_plan(Path("plan.yaml"), text=result).data
+        node = _walk(reloaded, where)
+        span = _key_span(result, node, key)
+        if span is None:
+            return (
+                f"kept {_dotted((*where, key))}: written in a form this edit does not touch",
+                None,
+                _nothing,
+            )
+        ls = _lines(result)
+        result = "".join(ls[: span[0] - 1] + ls[span[1] :])
+    copied = plain_copy(value)
+
+    def add(expected: Any) -> None:
+        _walk(expected, target[:-1])[target[-1]] = copied
+
+    def drop(expected: Any) -> None:
+        for where, _, key in drops:
+            del _walk(expected, where)[key]
+
+    return label, result, _combine(add, drop)
+
+
+def _exists(data: Any, path: tuple[Any, ...]) -> bool:
+    for step in path:
+        if not isinstance(data, dict) or step not in data:
+            return False
+        data = data[step]
+    return True
+
+
+def _move(text: str, data: YMap, where: tuple[Any, ...], node: YMap, entry: Any, here: str) -> _Step:
+    from planlint.plan.schema import same_value, target_value
+
+    target = entry.new
+    present, current = target_value(data, target)
+    value = node[entry.key]
+    if present:
+        if same_value(current, value):
+            return _drop_step(
+                text, data, where, node, entry.key, f"dropped {here}: {_dotted(target)} holds the same value"
+            )
+        return f"kept {here}: {_dotted(target)} holds a different value (choose one by hand)", None, _nothing
+    if isinstance(value, YMap):
+        return _move_block(text, data, where, node, entry, here)
+    value_text = _source_value(text, node, entry.key)
+    if value_text is None:
+        return f"kept {here}: not a one-line value (move it by hand)", None, _nothing
+    label = f"moved {here} to {_dotted(target)}"
+    return _add_then_drop(text, data, target, value_text, value, [(where, node, entry.key)], label)
+
+
+def _move_block(text: str, data: YMap, where: tuple[Any, ...], node: YMap, entry: Any, here: str) -> _Step:
+    """Move a block mapping (top-level data_generation) under its new parent, re-indented."""
+    from planlint.plan.editsafety import plain_copy
+
+    target = entry.new
+    holder = _walk(data, target[:-1]) if _exists(data, target[:-1]) else None
+    span = _key_span(text, node, entry.key)
+    value = node[entry.key]
+    if not isinstance(holder, YMap) or not holder.kpos or _is_flow(_lines(text), holder) or span is None:
+        return f"kept {here}: move it under {_dotted(target[:-1])} by hand", None, _nothing
+    lines = _lines(text)
+    vline, vcol = node.vpos[entry.key]
+    if vline == node.kpos[entry.key][0]:
+        return f"kept {here}: a flow mapping (move it by hand)", None, _nothing
+    indent = next(iter(holder.kpos.values()))[1] - 1
+    shift = indent + 2 - (vcol - 1)
+    body = lines[vline - 1 : span[1]]
+    if shift < 0 and any(line.strip() and not line.startswith(" " * -shift) for line in body):
+        return f"kept {here}: move it under {_dotted(target[:-1])} by hand", None, _nothing
+    moved = [(" " * shift + line if shift >= 0 else line[-shift:]) if line.strip() else line for line in body]
+    nl = newline_of(text)
+    end = collection_ends(text).get((holder.line, holder.col))
+    if end is None:
+        return f"kept {here}: move it by hand", None, _nothing
+    after = max(next(iter(holder.kpos.values()))[0], lines_before(lines, end))
+    new_lines = list(lines)
+    if not ends_with_break(new_lines[after - 1]):
+        new_lines[after - 1] += nl
+    block = [" " * indent + target[-1] + ":" + nl] + [
+        line if ends_with_break(line) else line + nl for line in moved
+    ]
+    first, last = span
+    if first > after:
+        result_lines = new_lines[:after] + block + new_lines[after : first - 1] + new_lines[last:]
+    else:
+        result_lines = new_lines[: first - 1] + new_lines[last:after] + block + new_lines[after:]
+    result = "".join(result_lines)
+    copied = plain_copy(value)
+
+    def intended(expected: Any) -> None:
+        _walk(expected, target[:-1])[target[-1]] = copied
+        del _walk(expected, where)[entry.key]
+
+    return f"moved {here} to {_dotted(target)}", result, intended
+
+
+def _move_from_items(text: str, data: YMap, entry: Any, found: list[Any]) -> _Step:
+    """models.base[].base_recipe: one recipe for every model goes to controls, else kept."""
+    from planlint.plan.schema import same_value, target_value
+
+    items = [(where, node) for e, where, node in found if e is entry]
+    values = [node[entry.key] for _, node in items]
+    label_key = _dotted((*entry.parent[:-1], entry.key)).replace(".base.", ".base[].")
+    if any(not same_value(v, values[0]) for v in values):
+        return (
+            f"kept {label_key}: the models name different recipes (controls.base_recipe holds one)",
+            None,
+            _nothing,
+        )
+    present, current = target_value(data, entry.new)
+    drops = [(where, node, entry.key) for where, node in items]
+    if present:
+        if not same_value(current, values[0]):
+            return f"kept {label_key}: controls.base_recipe names another recipe", None, _nothing
+        result = text
+        for where, _, key in sorted(drops, key=lambda d: -d[1].kpos[d[2]][0]):
+            node = _walk(load_plan(Path("plan.yaml"), text=result).data, where)
+            span = _key_span(result, node, key)
+            if span is None:
+                return f"kept {label_key}: written in a form this edit does not touch", None, _nothing
+            ls = _lines(result)
+            result = "".join(ls[: span[0] - 1] + ls[span[1] :])
+
+        def intended(expected: Any) -> None:
+            for where, _, key in drops:
+                del _walk(expected, where)[key]
+
+        return f"dropped {label_key}: controls.base_recipe names the same recipe", result, intended
+    value_text = _source_value(text, items[0][1], entry.key)
+    if value_text is None:
+        return f"kept {label_key}: not a one-line value (move it by hand)", None, _nothing
+    return _add_then_drop(
+        text, data, entry.new, value_text, values[0], drops, f"moved {label_key} to {_dotted(entry.new)}"
+    )
+
+
+def _seeds(text: str, data: YMap, where: tuple[Any, ...], node: YMap, here: str) -> _Step:
+    """experiment.seed fed both stages: write it as controls.seed and evaluation.seed where unset."""
+    value = node["seed"]
+    if value == 14:
+        return _drop_step(text, data, where, node, "seed", f"dropped {here}: both seeds default to 14")
+    for section in ("controls", "evaluation"):
+        holder = data.get(section)
+        if isinstance(holder, YMap) and "seed" not in holder:
+            value_text = _source_value(text, node, "seed")
+            if value_text is None:
+                break
+            return _add_then_drop(
+                text,
+                data,
+                (section, "seed"),
+                value_text,
+                value,
+                [],
+                f"wrote {section}.seed: {value_text} (from {here})",
+            )
+    if all(
+        isinstance(data.get(s), YMap) and "seed" in data[s] for s in ("controls", "evaluation")
+    ) or not isinstance(data.get("evaluation"), YMap):
+        return _drop_step(text, data, where, node, "seed", f"dropped {here}")
+    return f"kept {here}: write controls.seed and evaluation.seed by hand", None, _nothing
 
 
 # --------------------------------------------------------------------------- span edits

@@ -152,14 +152,22 @@ class Run:
 
     # -- effective settings ----------------------------------------------------------------------
     def setting(self, key: str, default: Any = None) -> Setting:
-        """The value the run uses for `key`: its parameters, else controls, else the schema's
-        default for that control, else `default`."""
+        """The value the run uses for `key`: its parameters, else controls, else the value of the
+        torchtune recipe named by `base_recipe` (for the keys cruijff_kit takes from it), else the
+        schema's default for that control, else `default`."""
         params = self.parameters
         if params is not None and key in params:
             return Setting(params[key], "run", (*self.path, "parameters", key))
         controls = self.plan.controls
         if key in controls:
             return Setting(controls[key], "controls", ("controls", key))
+        recipe = self.setting("base_recipe").value if key != "base_recipe" else None
+        if isinstance(recipe, str):
+            from planlint.plan.recipes import recipe_setting
+
+            found, value = recipe_setting(recipe, key)
+            if found:
+                return Setting(value, "recipe")
         from planlint.plan.schema import control_default
 
         found, value = control_default(key)

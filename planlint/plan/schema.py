@@ -6,7 +6,8 @@ import datetime as _dt
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,122 @@ from typing import Any
 from planlint.finding import Hit
 from planlint.plan.load import YMap, YSeq, position
 
-#: Keys cruijff_kit renamed: (parent path, old key) -> new key.
-LEGACY_KEYS: dict[tuple[tuple[str, ...], str], str] = {
-    (("experiment",), "directory"): "dir",
-    (("data", "training"), "label"): "dataset_label",
-    (("evaluation",), "scorer"): "scorers",
-}
+
+@dataclass(frozen=True)
+class Retired:
+    """A key cruijff_kit renamed, moved or retired, and what `planlint fix --migrate` does with it.
+
+    `parent` is the path of the mapping holding the key (`*` stands for any list item); `new` is
+    the path of the key that replaced it (None when nothing did); `action` is "rename" (same
+    mapping, new name), "move" (the value goes to `new`), "seeds" (the value goes to
+    controls.seed and evaluation.seed) or "drop" (nothing reads it any more).
+    """
+
+    parent: tuple[str, ...]
+    key: str
+    new: tuple[str, ...] | None
+    action: str
+    why: str
+
+    @property
+    def where(self) -> str:
+        """The old key as a dotted path (`models.base[].base_recipe`)."""
+        return ".".join((*self.parent, self.key)).replace(".*", "[]") or self.key
+
+
+#: The one table of what cruijff_kit's experiment_summary.yaml no longer holds (from its CHANGELOG
+#: and the history of its template and test fixture). PL103 reports keys with a replacement,
+#: PL108 keys with none; `fix --migrate` applies `action`.
+RETIRED: tuple[Retired, ...] = (
+    Retired(("experiment",), "directory", ("experiment", "dir"), "rename", "renamed (#372)"),
+    Retired(("data", "training"), "label", ("data", "training", "dataset_label"), "rename", "renamed"),
+    Retired(("evaluation",), "scorer", ("evaluation", "scorers"), "rename", "renamed (plural)"),
+    Retired(
+        ("data", "data_generation"),
+        "split",
+        ("data", "data_generation", "split_ratio"),
+        "rename",
+        "renamed for model_organism",
+    ),
+    Retired(
+        ("output",),
+        "base_directory",
+        ("experiment", "dir"),
+        "move",
+        "retired (#442): experiment.dir is the one experiment directory",
+    ),
+    Retired(
+        ("models", "base", "*"),
+        "base_recipe",
+        ("controls", "base_recipe"),
+        "move",
+        "moved: the recipe is a control shared by every run",
+    ),
+    Retired(
+        ("data", "training"),
+        "dataset_type",
+        ("controls", "dataset_type"),
+        "move",
+        "moved (#478): training and evaluation read controls.dataset_type",
+    ),
+    Retired(
+        (),
+        "data_generation",
+        ("data", "data_generation"),
+        "move",
+        "moved: the generator block lives under data",
+    ),
+    Retired(
+        ("experiment",),
+        "seed",
+        ("controls", "seed"),
+        "seeds",
+        "dropped (#500): training and evaluation have independent seeds, controls.seed and"
+        " evaluation.seed (both default 14)",
+    ),
+    Retired(
+        ("output",),
+        "checkpoint_pattern",
+        None,
+        "drop",
+        "retired: never read; checkpoints are {experiment.dir}/{run}/artifacts/epoch_{N}",
+    ),
+    Retired(
+        ("experiment",),
+        "type",
+        None,
+        "drop",
+        "retired: experiment.project is the namespace, the sanity_check/experiment split is gone",
+    ),
+    Retired(
+        ("evaluation",),
+        "baseline",
+        None,
+        "drop",
+        "retired: a base-model control run (type: control) is the baseline",
+    ),
+    Retired(
+        (),
+        "verification",
+        None,
+        "drop",
+        "retired: resource checks are recorded in logs/design-experiment.log, not in the plan",
+    ),
+)
+_RETIRED_AT = {(r.parent, r.key): r for r in RETIRED}
+
+
+def retired_at(path: tuple[Any, ...], key: str) -> Retired | None:
+    """The table entry for `key` in the mapping at `path` (list indexes match `*`), if any."""
+    parent = tuple("*" if isinstance(step, int) else step for step in path)
+    return _RETIRED_AT.get((parent, key))
+
+
+def dotted_new(entry: Retired) -> str:
+    """Where the replacement lives, as a dotted path."""
+    return ".".join(entry.new) if entry.new else ""
+
+
 #: Common spellings of torchtune/cruijff hyper-parameters, for did-you-mean in `controls`.
 CONTROL_ALIASES = {
     "learning_rate": "lr",
@@ -77,16 +188,22 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def validate(data: YMap) -> list[Hit]:
-    """Every schema error of the plan, as hits with positions."""
+def validate(data: YMap, yaml11_bools: Collection[tuple[int, int]] = ()) -> list[Hit]:
+    """Every schema error of the plan, as hits with positions.
+
+    `yaml11_bools` are the positions of plain `yes`/`no`/`on`/`off` scalars (the loader's PL010):
+    in a boolean field they are booleans to cruijff_kit's PyYAML, so they get no PL101 on top.
+    """
     hits: list[Hit] = []
     nested = _nested_variables_hit(data)
     if nested is not None:
         hits.append(nested)
+    supplied = _supplied_by_retired(data)
+    bools = set(yaml11_bools)
     for error in _iter_errors(data):
         if nested is not None and tuple(error.absolute_path)[:1] == ("variables",):
             continue  # one finding for the nested form, not one per entry
-        hits.extend(_to_hits(data, error))
+        hits.extend(_to_hits(data, error, supplied, bools))
     hits.extend(_semantic_schema_checks(data))
     return hits
 
@@ -241,34 +358,29 @@ class _Rooted:
         return getattr(self._error, name)
 
 
-def _to_hits(root: YMap, error: Any) -> Iterator[Hit]:
+def _to_hits(
+    root: YMap, error: Any, supplied: frozenset[tuple[str, ...]], bools: set[tuple[int, int]]
+) -> Iterator[Hit]:
     path = tuple(error.absolute_path)
     where = dotted(path)
     kind = error.validator
     if kind == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted((error.schema.get("properties") or {}).keys())
-        parent = tuple(s for s in path if isinstance(s, str))
         for key in error.instance:
             if key in known or _pattern_ok(error.schema, key):
                 continue
+            if retired_at(path, key) is not None:
+                continue  # reported by _retired, wherever it sits
             line, col = position(root, (*path, key), key=True)
-            new = LEGACY_KEYS.get((parent, key))
-            if new is not None:
-                msg = f"'{key}' in {where} was renamed to '{new}' by cruijff_kit"
-                yield Hit(
-                    "PL103",
-                    line,
-                    col,
-                    msg,
-                    f"rename it: {new}: ... (or run `planlint fix --migrate`)",
-                )
-                continue
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
             yield Hit("PL102", line, col, f"unknown key '{key}' in {where}", hint)
         return
     if kind == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
+        names = tuple(s for s in path if isinstance(s, str))
+        missing = [
+            k for k in error.validator_value if k not in error.instance and (*names, k) not in supplied
+        ]
         line, col = position(root, path, key=True) if path else (1, 1)
         for key in missing:
             section = f" in {where}" if path else ""
@@ -281,9 +393,131 @@ def _to_hits(root: YMap, error: Any) -> Iterator[Hit]:
             )
         return
     line, col = position(root, path)
+    if kind == "type" and "boolean" in _as_list(error.validator_value) and (line, col) in bools:
+        return  # a YAML 1.1 boolean: PL010 says it, and PyYAML (cruijff_kit) reads it as one
     if _TIME_PATH.match(where) and isinstance(error.instance, (str, int)):
         return  # compute.time values are judged by the parser the table uses (see _times)
     yield Hit("PL101", line, col, f"{where}: {_message(error)}", _hint(error))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for step in path:
+        data = data.get(step) if isinstance(data, dict) else None
+    return data
+
+
+def _holders(data: YMap, parent: tuple[str, ...]) -> Iterator[tuple[tuple[Any, ...], YMap]]:
+    """Every mapping at `parent` (`*` expands to each list item), with its concrete path."""
+    nodes: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    for step in parent:
+        nxt: list[tuple[tuple[Any, ...], Any]] = []
+        for where, node in nodes:
+            if step == "*":
+                if isinstance(node, list):
+                    nxt += [((*where, i), item) for i, item in enumerate(node)]
+            elif isinstance(node, dict) and step in node:
+                nxt.append(((*where, step), node[step]))
+        nodes = nxt
+    for where, node in nodes:
+        if isinstance(node, YMap):
+            yield where, node
+
+
+def retired_in(data: YMap) -> Iterator[tuple[Retired, tuple[Any, ...], YMap]]:
+    """Each retired key the plan holds: (entry, path of its mapping, the mapping)."""
+    for entry in RETIRED:
+        for where, node in _holders(data, entry.parent):
+            if entry.key in node.kpos:
+                yield entry, where, node
+
+
+def _supplied_by_retired(data: YMap) -> frozenset[tuple[str, ...]]:
+    """Required keys that a retired key of this plan provides once migrated (no PL107 for them)."""
+    return frozenset(e.new for e, _, _ in retired_in(data) if e.new is not None and e.action == "move")
+
+
+def _retired(data: YMap) -> Iterator[Hit]:
+    """PL103 (a replacement exists) and PL109 (nothing replaced it) for every retired key."""
+    for entry, where, node in retired_in(data):
+        line, col = node.kpos[entry.key]
+        here = dotted((*where, entry.key))
+        if entry.action == "rename":
+            assert entry.new is not None
+            msg = f"'{entry.key}' in {dotted(where)} was renamed to '{entry.new[-1]}' by cruijff_kit"
+            hint = f"rename it: {entry.new[-1]}: ... (or run `planlint fix --migrate`)"
+            yield Hit("PL103", line, col, msg, hint)
+        elif entry.action == "drop":
+            msg = f"{here} was {entry.why}"
+            yield Hit("PL109", line, col, msg, "delete it (`planlint fix --migrate` does it)")
+        elif entry.action == "seeds":
+            msg = f"{here} was {entry.why}"
+            hint = _seed_hint(data, node[entry.key])
+            yield Hit("PL103", line, col, msg, hint)
+        else:
+            yield Hit("PL103", line, col, f"{here} was {entry.why}", _move_hint(data, entry, node))
+
+
+def _seed_hint(data: YMap, value: Any) -> str:
+    if value == _SEED_DEFAULT:
+        return f"delete it: both seeds default to {_SEED_DEFAULT} (`planlint fix --migrate` does it)"
+    return (
+        f"write seed: {value} under controls and under evaluation (where they are not set), then delete"
+        " it (`planlint fix --migrate` does it)"
+    )
+
+
+#: The seed cruijff_kit's propagate.py uses when a stage sets none.
+_SEED_DEFAULT = 14
+
+
+def _move_hint(data: YMap, entry: Retired, node: YMap) -> str:
+    assert entry.new is not None
+    target = dotted_new(entry)
+    value = node[entry.key]
+    found, current = target_value(data, entry.new)
+    if found:
+        if _same(current, value):
+            return f"delete it: {target} already holds the same value (`planlint fix --migrate` does it)"
+        return (
+            f"{target} is {_short(current)} but this says {_short(value)}: keep the right one in"
+            f" {target} and delete this key"
+        )
+    if entry.parent and "*" in entry.parent:
+        return (
+            f"move it to {target} (`planlint fix --migrate` does it when every model names the same recipe)"
+        )
+    return f"move it to {target} (`planlint fix --migrate` does it)"
+
+
+def target_value(data: YMap, path: tuple[str, ...]) -> tuple[bool, Any]:
+    """(present, value) of the key at `path`, also under the old name a rename retired."""
+    holder = _at(data, path[:-1])
+    if isinstance(holder, dict) and path[-1] in holder:
+        return True, holder[path[-1]]
+    for entry in RETIRED:
+        if (
+            entry.action == "rename"
+            and entry.new == path
+            and isinstance(holder, dict)
+            and entry.key in holder
+        ):
+            return True, holder[entry.key]
+    return False, None
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal for a migration: paths compare without a trailing slash."""
+    return _same(a, b)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.rstrip("/") == b.rstrip("/")
+    return bool(a == b)
 
 
 def _pattern_ok(schema: dict[str, Any], key: str) -> bool:
@@ -372,6 +606,7 @@ def _times(data: YMap) -> Iterator[Hit]:
 def _semantic_schema_checks(data: YMap) -> Iterator[Hit]:
     """Checks of the schema family that JSON Schema cannot express."""
     yield from _times(data)
+    yield from _retired(data)
     evaluation = data.get("evaluation")
     if isinstance(evaluation, YMap) and "system_prompt" in evaluation:
         line, col = evaluation.kpos["system_prompt"]

@@ -11,7 +11,12 @@ FAMILY = "schema"
 RULES = (
     Rule("PL101", "schema", E, "the plan does not match the JSON Schema (type, enum, pattern...)"),
     Rule("PL102", "unknown-key", E, "a key the schema does not know, with a did-you-mean"),
-    Rule("PL103", "legacy-key", E, "a key cruijff_kit renamed; the hint gives the new name"),
+    Rule(
+        "PL103",
+        "legacy-key",
+        E,
+        "a key cruijff_kit renamed or moved (experiment.directory, output.base_directory, ...); the hint gives its new place",
+    ),
     Rule(
         "PL104",
         "legacy-eval-system-prompt",
@@ -26,5 +31,11 @@ RULES = (
         "nested-variables",
         E,
         "variables in the nested independent/dependent form (the hint shows the flat form)",
+    ),
+    Rule(
+        "PL109",
+        "retired-key",
+        W,
+        "a key cruijff_kit retired with nothing in its place (output.checkpoint_pattern, experiment.type, ...)",
     ),
 )
