@@ -96,6 +96,8 @@ def _as_bool(value: Any) -> bool | None:
 
 def _same(kind: str, want: Any, got: Any) -> bool | None:
     """Do the two values agree (None: one of them is not a value of this kind)?"""
+    a: object
+    b: object
     if kind == "bool":
         a, b = _as_bool(want), _as_bool(got)
     elif kind == "text":
