@@ -247,7 +247,7 @@ def _data_drift(run: Run, configs: dict[str, dict[str, Any] | None]) -> list[Dri
         want, found = _norm_path(str(planned)) if planned else None, _norm_path(got[2])
         if want is not None and found is not None:
             if want != found and os.path.realpath(want) != os.path.realpath(found):
-                return [Drift("training data", text, got[2], got[0], where, got[1])]
+                return [Drift("training data", text, found, got[0], where, got[1])]
             return []
     for name, data in (("finetune.yaml", finetune), ("setup_finetune.yaml", setup)):
         value = data.get("dataset_label") if isinstance(data, dict) else None

@@ -389,7 +389,7 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
             "PL611",
             where,
             f"training data {text} {problem}",
-            'write a JSON list of records, JSON lines, or {"train": [...], "validation": [...], "test": [...]}',
+            'write a JSON list of records, JSON lines, or {"train": [...], "validation": [...], "test": [...]} (a "metadata" object may sit beside the splits)',
         )
         return
     splits = training.get("splits")
@@ -429,8 +429,9 @@ def _records(raw: bytes) -> tuple[list[Any] | dict[str, list[Any]] | None, str |
         if splits and all(k in _SIDE_KEYS for k in others):
             return splits, None
         if splits and others:
+            stray = [k for k in others if k not in _SIDE_KEYS]
             return None, (
-                f"is an object of splits ({', '.join(splits)}) with non-list entries ({', '.join(others[:3])}):"
+                f"is an object of splits ({', '.join(splits)}) with non-list entries ({', '.join(stray[:3])}):"
                 " only metadata may sit beside the splits"
             )
     return None, "is a JSON value that is neither a list of records nor an object of splits"
