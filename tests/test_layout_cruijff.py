@@ -311,6 +311,13 @@ def test_a_run_tree_as_cruijff_scaffolds_it_is_clean(tree: Tree) -> None:
     }
 
 
+def test_a_plan_checked_by_a_relative_path_is_clean(tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree.plan.write_text(tree.text.replace(f'dir: "{tree.exp}"', 'dir: "."'), encoding="utf-8")
+    monkeypatch.chdir(tree.exp.parent)
+    found = run([f"{EXP_NAME}/experiment_summary.yaml"], Config(), Options(layout=True)).findings
+    assert pl6(found) == []
+
+
 # -- config drift: every value the plan decides ---------------------------------------------------
 
 R8 = "Llama-3.2-1B-Instruct_rank8"

@@ -323,6 +323,7 @@ def output_drift(run: Run, configs: dict[str, dict[str, Any] | None], exp_dir: s
     want = _norm_path(exp_dir)
     if want is None or run.name is None:
         return None
+    want = os.path.abspath(want)
     parent, last = os.path.split(want)
     expected = os.path.join(want, run.name, "artifacts") + "/"
     setup, finetune = configs.get("setup_finetune.yaml"), configs.get("finetune.yaml")
