@@ -130,6 +130,7 @@ def test_every_state(experiment: Experiment) -> None:
         "planned": 2,
         "scaffolded": 2,
         "trained": 4,
+        "evaluated": 0,
         "failed": 1,
         "drifted": 1,
         "runs": 10,

@@ -16,13 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planlint.plan.disk import (
+    ExperimentDir,
+    Folder,
+    artifact_folders,
     checkpoints,
+    checkpoints_in,
+    eval_logs,
     experiment_dir,
+    inspect_finished,
     log_failure,
     orphan_folders,
     slurm_logs,
 )
-from planlint.plan.drift import config_drift
+from planlint.plan.drift import config_drift, output_drift
 from planlint.plan.load import Loaded, load_plan
 from planlint.plan.model import Plan
 from planlint.plan.run import run_at
@@ -55,7 +61,8 @@ def read_plan(path: Path, config: Config) -> Loaded:
 # -- the status report -------------------------------------------------------------------------
 
 
-STATES = ("planned", "scaffolded", "trained", "failed", "drifted")
+#: `evaluated`: a control or eval-only run whose evaluation finished (an inspect-ai log that says so).
+STATES = ("planned", "scaffolded", "trained", "evaluated", "failed", "drifted")
 
 
 @dataclass
@@ -73,6 +80,10 @@ class RunStatus:
     failure: str | None = None
     drift: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: evaluation cells whose inspect-ai log says the evaluation finished (`{run}/eval/{cell}/logs/`)
+    evaluations: list[str] = field(default_factory=list)
+    #: where the checkpoints actually are, when the configs put them outside the run folder
+    artifacts: str | None = None
 
     @property
     def shown_state(self) -> str:
@@ -86,6 +97,8 @@ class OrphanStatus:
     folder: str
     artifacts: bool
     checkpoints: list[int] = field(default_factory=list)
+    #: why the folder is there, when planlint knows (checkpoints written one level too deep)
+    reason: str | None = None
 
 
 @dataclass
@@ -122,6 +135,7 @@ def build_status(plan: Plan) -> StatusReport:
     """The state of every run of the plan on this machine (read-only)."""
     exp = experiment_dir(plan)
     report = StatusReport(plan.display, exp.text, exp.reachable, exp.reason)
+    misplaced: dict[Path, str] = {}
     for i, run in plan.runs():
         name = run.get("name")
         rtype = run.get("type")
@@ -148,24 +162,76 @@ def build_status(plan: Plan) -> StatusReport:
             row.log = Path(os.path.relpath(latest, folder.path)).as_posix()
             row.failure = log_failure(latest)
         if rtype == "fine-tuned":
+            configs = exp.run_configs(folder)
             row.drift = [
                 {"key": d.key, "plan": d.plan, "found": d.found, "file": d.file}
-                for d in config_drift(run_at(plan, i), exp.run_configs(folder))
+                for d in config_drift(run_at(plan, i), configs)
             ]
+            moved = output_drift(run_at(plan, i), configs, str(exp.path))
+            if moved is not None:
+                _misplaced(exp, row, moved, misplaced)
             expected = row.expected_epochs or 0
             missing = [e for e in range(expected) if e not in row.checkpoints] if expected <= 10_000 else []
             if row.checkpoints and missing:
                 row.notes.append("missing " + ", ".join(f"epoch_{e}" for e in missing))
+        else:
+            _evaluation(exp, folder, row, logs)
         if row.failure:
             row.state = "failed"
         elif row.drift:
             row.state = "drifted"
         elif row.checkpoints:
             row.state = "trained"
+        elif row.evaluations:
+            row.state = "evaluated"
     if exp.reachable:
         for f in orphan_folders(plan, exp):
             report.orphans.append(OrphanStatus(f.name, exp.folder_has(f, "artifacts"), checkpoints(exp, f)))
+        report.orphans.extend(_deep_orphans(exp, report, misplaced))
     return report
+
+
+def _misplaced(exp: ExperimentDir, row: RunStatus, moved: Any, misplaced: dict[Path, str]) -> None:
+    """A run whose configs put its checkpoints outside its folder: say where, why, and count them there."""
+    row.drift.append({"key": "output_dir", "plan": moved.expected, "found": moved.found, "file": moved.file})
+    row.notes.append(f"checkpoints go to {moved.found}: {moved.reason}")
+    found = Path(moved.found)
+    if "<random name>" in moved.found:
+        misplaced[found.parent.parent] = moved.reason
+        return
+    if exp.root and os.path.isdir(found):
+        row.artifacts = moved.found
+        row.checkpoints = checkpoints_in(exp, found)
+        misplaced[found.parent.parent] = moved.reason
+
+
+def _deep_orphans(exp: ExperimentDir, report: StatusReport, misplaced: dict[Path, str]) -> list[OrphanStatus]:
+    """Run folders with artifacts/ inside a folder a misplaced project_dir writes into, not yet attributed."""
+    claimed = {os.path.normpath(r.artifacts) for r in report.runs if r.artifacts}
+    out = []
+    for parent, reason in misplaced.items():
+        for d in artifact_folders(exp, parent):
+            if os.path.normpath(str(d / "artifacts")) in claimed:
+                continue
+            rel = Path(os.path.relpath(d, exp.root)).as_posix() if exp.root else d.name
+            out.append(OrphanStatus(rel, True, checkpoints_in(exp, d / "artifacts"), reason))
+    return out
+
+
+def _evaluation(exp: ExperimentDir, folder: Folder, row: RunStatus, logs: list[Path]) -> None:
+    """A control or eval-only run: its inspect-ai logs (or the eval job's stdout) say whether it ran."""
+    found = eval_logs(exp, folder)
+    row.evaluations = sorted({e.cell for e in found if e.status == "success"})
+    if row.failure:
+        return
+    if not row.evaluations and logs and inspect_finished(logs[-1]):
+        row.evaluations = [Path(os.path.relpath(logs[-1], folder.path)).as_posix()]
+    bad = [e for e in found if e.status in ("error", "cancelled") and e.cell not in row.evaluations]
+    if bad and not row.evaluations:
+        e = bad[-1]
+        row.failure = f"evaluation {e.status}: {Path(os.path.relpath(e.path, folder.path)).as_posix()}"
+    elif any(e.status == "started" for e in found) and not row.evaluations:
+        row.notes.append("evaluation started, not finished")
 
 
 def _summary(report: StatusReport) -> str:
@@ -184,7 +250,13 @@ def _details(row: RunStatus) -> str:
     bits: list[str] = []
     if row.failure:
         bits.append(row.failure + (f" ({row.log})" if row.log else ""))
-    bits.extend(f"{d['key']} {d['found']} in {d['file']}, plan {d['plan']}" for d in row.drift)
+    bits.extend(
+        f"{d['key']} {d['found']} in {d['file']}, plan {d['plan']}"
+        for d in row.drift
+        if d["key"] != "output_dir"
+    )
+    if row.evaluations and row.type != "fine-tuned":
+        bits.append("evaluated: " + ", ".join(row.evaluations))
     bits.extend(n for n in row.notes if not (row.state == "planned" and n == "dir not reachable"))
     return "; ".join(bits)
 
@@ -216,7 +288,9 @@ def format_status(report: StatusReport, fmt: str) -> str:
         rows.append([r.run, r.type, r.shown_state, ckpt, _details(r)])
     for o in report.orphans:
         detail = (
-            "artifacts/ under a folder that is no run"
+            f"checkpoints of a run written here: {o.reason}"
+            if o.reason
+            else "artifacts/ under a folder that is no run"
             if o.artifacts
             else "run configs under a folder that is no run"
         )

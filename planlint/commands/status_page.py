@@ -49,6 +49,9 @@ STATE_STYLES: dict[str, StateStyle] = {
     "planned": StateStyle("planned", "○", "⬜", "#56B4E9", "#000000", "in the plan, no run folder yet"),
     "scaffolded": StateStyle("scaffolded", "◐", "🏗️", "#F0E442", "#000000", "run folder, no checkpoint"),
     "trained": StateStyle("trained", "●", "✅", "#009E73", "#000000", "checkpoints written"),
+    "evaluated": StateStyle(
+        "evaluated", "◉", "📊", "#CC79A7", "#000000", "evaluation finished (control / eval-only)"
+    ),
     "failed": StateStyle("failed", "✗", "❌", "#D55E00", "#000000", "the latest job died"),
     "drifted": StateStyle("drifted", "≠", "⚠️", "#E69F00", "#000000", "run configs differ from the plan"),
     "excluded": StateStyle("excluded", "⊘", "➖", "#BBBBBB", "#000000", "left out by sweep.exclude"),

@@ -229,3 +229,110 @@ def results_of(exp: ExperimentDir, folder: Folder) -> str | None:
         return "artifacts/"
     logs = slurm_logs(exp, folder)
     return logs[0].name if logs else None
+
+
+def checkpoints_in(exp: ExperimentDir, artifacts: Path) -> list[int]:
+    """Epochs with an `epoch_N/` folder in an artifacts folder inside the experiment folder."""
+    found = []
+    for e in _listing(exp, artifacts):
+        m = _EPOCH_DIR.match(e.name)
+        if m and is_inside(e.path, exp.root) and os.path.isdir(e.path):
+            found.append(int(m.group(1)))
+    return sorted(found)
+
+
+def artifact_folders(exp: ExperimentDir, parent: Path) -> list[Path]:
+    """Folders directly under `parent` (inside the experiment folder) that hold an `artifacts/`."""
+    out = []
+    for e in _listing(exp, parent)[:MAX_LISTING]:
+        target = Path(e.path) / "artifacts"
+        if (
+            e.is_dir()
+            and is_inside(e.path, exp.root)
+            and os.path.isdir(target)
+            and is_inside(target, exp.root)
+        ):
+            out.append(Path(e.path))
+    return out
+
+
+# -- evaluation outcome ------------------------------------------------------------------------
+
+#: Entries read from one folder when looking for evaluation logs.
+MAX_LISTING = 500
+EVAL_HEADER_MAX_BYTES = 4 * 1024 * 1024
+_JSON_STATUS = re.compile(rb'"status"\s*:\s*"([a-z_]+)"')
+_EVAL_LOG = re.compile(r"\.(eval|json)$")
+
+
+@dataclass(frozen=True)
+class EvalLog:
+    """One inspect-ai log of a run: its evaluation cell and what inspect-ai says about it."""
+
+    cell: str
+    path: Path
+    #: "success", "error", "cancelled", "started" (still running, or killed), or None (not readable)
+    status: str | None
+
+
+def eval_status(path: Path) -> str | None:
+    """The status inspect-ai records in a log: a `.eval` zip's header.json, a `.json` log's top level.
+
+    A `.eval` log without header.json has only its journal: the evaluation started and has not
+    finished (it is running, or its job was killed).
+    """
+    import json
+    import zipfile
+
+    if path.suffix == ".eval":
+        try:
+            with zipfile.ZipFile(path) as z:
+                try:
+                    info = z.getinfo("header.json")
+                except KeyError:
+                    return "started"
+                if info.file_size > EVAL_HEADER_MAX_BYTES:
+                    return None
+                header = json.loads(z.read(info).decode("utf-8"))
+        except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError):
+            return None
+        status = header.get("status") if isinstance(header, dict) else None
+        return status if isinstance(status, str) else None
+    try:
+        with path.open("rb") as f:
+            head = f.read(64 * 1024)
+    except OSError:
+        return None
+    m = _JSON_STATUS.search(head)
+    return m.group(1).decode() if m else None
+
+
+def eval_logs(exp: ExperimentDir, folder: Folder) -> list[EvalLog]:
+    """The run's inspect-ai logs, as cruijff_kit's scaffold-inspect lays them out.
+
+    `{run}/eval/{cell}/logs/*.eval` (one cell per task and epoch), and the older
+    `{run}/eval/logs/*.eval`; `.json` logs too. Nothing outside the experiment folder is read.
+    """
+    if folder.outside:
+        return []
+    out: list[EvalLog] = []
+    eval_dir = folder.path / "eval"
+    cells = [
+        (e.name, Path(e.path) / "logs") for e in _listing(exp, eval_dir)[:MAX_LISTING] if e.name != "logs"
+    ]
+    for cell, logs in [("eval", eval_dir / "logs"), *cells]:
+        for e in _listing(exp, logs)[:MAX_LISTING]:
+            if _EVAL_LOG.search(e.name) and is_inside(e.path, exp.root) and os.path.isfile(e.path):
+                out.append(EvalLog(cell, Path(e.path), eval_status(Path(e.path))))
+    return out
+
+
+def inspect_finished(path: Path) -> bool:
+    """A SLURM log whose tail holds inspect-ai's end-of-eval panel (`total time:`)."""
+    from planlint.logs.inspect_eval import looks_like_inspect
+    from planlint.readfile import read_tail
+
+    try:
+        return looks_like_inspect(read_tail(path, LOG_TAIL_BYTES))
+    except OSError:
+        return False

@@ -18,7 +18,7 @@ from typing import Any
 
 from planlint.finding import Hit
 from planlint.plan.disk import ExperimentDir, experiment_dir, orphan_folders, plan_path
-from planlint.plan.drift import config_drift, wandb_name
+from planlint.plan.drift import config_drift, output_drift, wandb_name
 from planlint.plan.load import YMap
 from planlint.plan.model import Plan, text_of
 from planlint.plan.run import run_at, runs_by_name
@@ -28,6 +28,8 @@ from planlint.rules.base import Context, E, I, Rule, W
 
 #: A data file larger than this is not parsed (its record count is not checked).
 MAX_DATA_BYTES = 200 * 1024 * 1024
+#: Keys of an object of splits that hold no split (cruijff_kit's model-organism generator writes `metadata`).
+_SIDE_KEYS = frozenset({"metadata"})
 #: Folder findings spelled out one by one before a summary finding.
 MAX_LISTED = 20
 #: The shape of the random run name cruijff_kit's launcher falls back on without my_wandb_run_name.
@@ -56,7 +58,7 @@ RULES = (
         "PL606",
         "config-drift",
         W,
-        "batch_size/lora_rank/lr/epochs in a run's finetune.yaml differ from the plan",
+        "a value the plan decides (batch size, grad accum, epochs, LoRA rank, lr, warmup, max_seq_len, packing, prompts, training data) differs in a run's finetune.yaml / setup_finetune.yaml",
     ),
     Rule("PL607", "model-path-missing", E, "models.base[].path does not exist (its parent folder does)"),
     Rule(
@@ -77,6 +79,18 @@ RULES = (
         "data-unreadable",
         E,
         "the training file is not JSON, JSON lines, or a list / object of splits",
+    ),
+    Rule(
+        "PL613",
+        "output-dir-misplaced",
+        E,
+        "a run's setup_finetune.yaml (project_dir, experiment_name) or finetune.yaml (output_dir) puts its checkpoints outside {experiment.dir}/{run}/artifacts/",
+    ),
+    Rule(
+        "PL614",
+        "data-generated-at-scaffold",
+        I,
+        "data.training.path does not exist yet and data.data_generation will generate it at scaffold time",
     ),
     Rule(
         "PL612",
@@ -220,13 +234,40 @@ def _check_run_folder(
             yield plan.hit("PL605", ("runs", i, "name"), msg, f'set my_wandb_run_name: "{name}"')
     for d in config_drift(run_at(plan, i), configs):
         path = d.plan_path if d.plan_path and d.plan_path[0] == "runs" else ("runs", i, "name")
-        msg = f"run '{name}': {d.file} has {d.key} {d.found}, the plan says {d.plan} (an OOM retry or a hand edit?)"
-        yield plan.hit(
-            "PL606",
-            path,
-            msg,
-            f"re-scaffold the run from the plan, or record the value in the plan (parameters: {{{d.key}: {d.found}}})",
+        yield plan.hit("PL606", path, *_drift_text(name, d))
+    moved = output_drift(run_at(plan, i), configs, str(exp.path) if exp.path else exp.text or "")
+    if moved is not None:
+        msg = (
+            f"run '{name}': its checkpoints would land in {moved.found}, not {moved.expected} ({moved.reason}):"
+            " evaluation and `planlint status` look for them in the run folder"
         )
+        fix = (
+            f'set project_dir: "{moved.project_dir}" and experiment_name: "{moved.experiment_name}" in {name}/setup_finetune.yaml,'
+            " then re-run setup_finetune.py there; move checkpoints already written into the run folder"
+        )
+        yield plan.hit("PL613", ("runs", i, "name"), msg, fix)
+
+
+def _drift_text(name: str, d: Any) -> tuple[str, str]:
+    """The PL606 message and a hint that changes what the run does, not only what the plan says."""
+    where = d.file
+    if d.key == "training data":
+        msg = f"run '{name}': {where} trains on {d.found}, the plan says {d.plan}"
+        return msg, (
+            f"re-scaffold the run so setup_finetune.yaml's input_dir_base / dataset_label / dataset_ext name {d.plan},"
+            " or point the plan at the file the run trains on"
+        )
+    msg = f"run '{name}': {where} has {d.key} {d.found}, the plan says {d.plan}"
+    if d.note:
+        msg += f" ({d.note})"
+        return msg, (
+            f"for the plan's value to take effect, write `{d.key}: {d.plan}` into {name}/setup_finetune.yaml"
+            " and re-run setup_finetune.py there (or set it in the run's parameters and re-scaffold)"
+        )
+    msg += " (an OOM retry or a hand edit?)"
+    return msg, (
+        f"re-scaffold the run from the plan, or record the value in the plan (parameters: {{{d.key}: {d.found}}})"
+    )
 
 
 # -- models and data ------------------------------------------------------------------------------
@@ -299,6 +340,17 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
         return
     try:
         if not p.exists():
+            generation = plan.section("data", "data_generation")
+            if generation:
+                tool = generation.get("tool")
+                by = f" (tool {tool})" if isinstance(tool, str) else ""
+                yield plan.hit(
+                    "PL614",
+                    where,
+                    f"training data {text} does not exist yet: data.data_generation{by} generates it at scaffold time",
+                    "scaffold-experiment runs prepare_data before the runs are set up; run `planlint check` again after scaffolding to count its records",
+                )
+                return
             close = next(iter(difflib.get_close_matches(p.name, _siblings(p), n=1, cutoff=0.6)), None)
             yield plan.hit(
                 "PL609",
@@ -337,7 +389,7 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
             "PL611",
             where,
             f"training data {text} {problem}",
-            'write a JSON list of records, JSON lines, or {"train": [...], "validation": [...], "test": [...]}',
+            'write a JSON list of records, JSON lines, or {"train": [...], "validation": [...], "test": [...]} (a "metadata" object may sit beside the splits)',
         )
         return
     splits = training.get("splits")
@@ -370,8 +422,18 @@ def _records(raw: bytes) -> tuple[list[Any] | dict[str, list[Any]] | None, str |
         return None, "nests too deeply to be a dataset"
     if isinstance(data, list):
         return data, None
-    if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
-        return data, None
+    if isinstance(data, dict):
+        splits = {k: v for k, v in data.items() if isinstance(v, list)}
+        others = [k for k, v in data.items() if not isinstance(v, list)]
+        # cruijff_kit's model-organism generator writes {"train": [...], "validation": [...], "metadata": {...}}
+        if splits and all(k in _SIDE_KEYS for k in others):
+            return splits, None
+        if splits and others:
+            stray = [k for k in others if k not in _SIDE_KEYS]
+            return None, (
+                f"is an object of splits ({', '.join(splits)}) with non-list entries ({', '.join(stray[:3])}):"
+                " only metadata may sit beside the splits"
+            )
     return None, "is a JSON value that is neither a list of records nor an object of splits"
 
 
