@@ -553,12 +553,12 @@ def scan(text: str, known: Collection[str] = KNOWN_REGIONS) -> tuple[list[Region
 
 
 def scan_tables(
-    text: str, known: Collection[str] = KNOWN_REGIONS
+    text: str, known: Collection[str] = KNOWN_REGIONS, fast: bool = True
 ) -> tuple[list[Region], list[MarkerProblem], dict[int, ParsedTable | None]]:
     """``scan``, plus the table of every region the parse had to read (by region index; None
     when the region holds no table). A region of nothing but a pipe table is not parsed as
     markdown at all and is not in the dict: ``read_table`` reads it with the table splitter.
-    The markdown tokens are dropped before this returns.
+    The markdown tokens are dropped before this returns. ``fast=False`` parses every region.
     """
     if text.startswith(BOM):
         text = text[1:]
@@ -566,7 +566,7 @@ def scan_tables(
         return [], [], {}
     raw_lines = split_lines(text)
     lines = [_strip_eol(line) for line in raw_lines]
-    simple = _simple_regions(lines)
+    simple = _simple_regions(lines) if fast else []
     if simple:
         parsed_lines = list(raw_lines)
         for start, stop in simple:
