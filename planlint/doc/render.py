@@ -4,8 +4,9 @@ the shape the doc's own table chooses (its columns, their order and alignment)."
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from planlint.doc.tabletext import ParsedTable, format_table, normalize_cell
@@ -43,6 +44,8 @@ def _cell(container: Any, key: str) -> str | None:
     if not isinstance(container, dict) or key not in container:
         return None
     value = container[key]
+    if isinstance(value, str):
+        return value  # what text_of gives for a string, without looking up its source
     if isinstance(value, (dict, list)):
         return None
     return text_of(container, key)
@@ -56,7 +59,12 @@ def est_time(run: YMap) -> str:
     if not isinstance(compute, YMap) or "time" not in compute:
         return "?"
     raw = compute["time"]
-    seconds = parse_time(raw if isinstance(raw, int) and not isinstance(raw, bool) else str(raw))
+    return _est_text(raw if isinstance(raw, int) and not isinstance(raw, bool) else str(raw))
+
+
+@lru_cache(maxsize=256)
+def _est_text(raw: int | str) -> str:
+    seconds = parse_time(raw)
     return format_est_time(seconds) if seconds is not None else "?"
 
 
@@ -122,51 +130,57 @@ def _tasks(plan: Plan) -> list[str]:
     ]
 
 
-def _setting_cell(plan: Plan, run: Run, key: str) -> str:
+def _setting_cell(plan: Plan, run: Run, key: str, controls: str | None) -> str:
     own = run.condition_items.get(key)
     if own is not None:
         text = None if isinstance(own.value, (dict, list)) else own.text
     elif key in CONDITION_KEYS or not (run.fine_tuned or key in EVAL_SETTINGS):
         text = None
     else:
-        text = _cell(plan.controls, key)
+        text = controls
     return "-" if text is None or text == "" else text
 
 
-def _training_cell(plan: Plan, run: Run, key: str) -> str:
+def _training_cell(run: Run, key: str, controls: str | None) -> str:
     if not run.fine_tuned:
         return "-"
     cell = _cell(run.parameters, key)
     if cell is None:
-        cell = _cell(plan.controls, key)
+        cell = controls
     return "-" if cell is None or cell == "" else cell
+
+
+def _type_cell(run: Run) -> str:
+    rtype = run.node.get("type")
+    return TYPE_LABELS.get(str(rtype), str(rtype) if rtype is not None else "-")
+
+
+def _cell_function(plan: Plan, col: Column) -> Callable[[Run], str]:
+    """What fills `col` for one run (a control's value is read once, not once per run)."""
+    key = str(col.key)
+    if col.kind == "name":
+        return lambda run: _scalar(run.node, "name")
+    if col.kind == "model":
+        return lambda run: _scalar(run.node, "model")
+    if col.kind in ("variable", "batch"):
+        controls = _cell(plan.controls, key)
+        return lambda run: _training_cell(run, key, controls)
+    if col.kind == "setting":
+        controls = _cell(plan.controls, key)
+        return lambda run: _setting_cell(plan, run, key, controls)
+    if col.kind == "type":
+        return _type_cell
+    if col.kind == "est":
+        return lambda run: est_time(run.node)
+    return lambda run: ""
 
 
 def run_rows(plan: Plan, region: str, cols: list[Column]) -> list[list[str]]:
     """One row per run (in plan order) with the cells of `cols`; `own` columns are left empty."""
     if region == "eval-matrix":
         return _matrix_rows(plan, cols)
-    rows = []
-    for run in runs_of(plan):
-        row = []
-        for col in cols:
-            if col.kind == "name":
-                row.append(_scalar(run.node, "name"))
-            elif col.kind == "model":
-                row.append(_scalar(run.node, "model"))
-            elif col.kind in ("variable", "batch"):
-                row.append(_training_cell(plan, run, str(col.key)))
-            elif col.kind == "setting":
-                row.append(_setting_cell(plan, run, str(col.key)))
-            elif col.kind == "type":
-                rtype = run.node.get("type")
-                row.append(TYPE_LABELS.get(str(rtype), str(rtype) if rtype is not None else "-"))
-            elif col.kind == "est":
-                row.append(est_time(run.node))
-            else:
-                row.append("")
-        rows.append(row)
-    return rows
+    cells = [_cell_function(plan, col) for col in cols]
+    return [[cell(run) for cell in cells] for run in runs_of(plan)]
 
 
 def _matrix_rows(plan: Plan, cols: list[Column]) -> list[list[str]]:

@@ -37,6 +37,8 @@ STYLES: tuple[str, ...] = ("seed", "aligned")
 
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _WS_RE = re.compile(r"\s+")
+# A cell that escape_cell leaves as it is: no pipe, no line break, no edge whitespace.
+_PLAIN_CELL_RE = re.compile(r"(?:[^|\s](?:[^|\r\n]*[^|\s])?)?")
 # A CommonMark backslash escape: a backslash before any ASCII punctuation character.
 _ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -49,6 +51,8 @@ def escape_cell(text: str) -> str:
 
     Leading and trailing whitespace is dropped (markdown would drop it anyway).
     """
+    if _PLAIN_CELL_RE.fullmatch(text):
+        return text
     return _NEWLINE_RE.sub(" ", text).strip().replace("|", "\\|")
 
 
