@@ -37,6 +37,9 @@ class Doc:
     hits: list[Hit] = field(default_factory=list)
     #: region index -> the plan file it renders from
     plans: dict[int, Path] = field(default_factory=dict)
+    #: region index -> its table as the markdown parse read it (None: no table); a region that
+    #: holds nothing but a table is not here and is read with the table splitter when needed
+    tables: dict[int, ParsedTable | None] = field(default_factory=dict)
 
     @property
     def broken(self) -> bool:
@@ -74,7 +77,7 @@ def docs_near(plan_path: Path, max_bytes: int) -> list[Path]:
 def read_doc(path: Path, display: str, config: Config, raw: bytes | None = None) -> Doc:
     """Read and scan a doc; every problem becomes a hit, never an exception. `raw`: the doc's
     bytes when they come from elsewhere than the file (an editor's unsaved buffer)."""
-    from planlint.doc.markers import scan
+    from planlint.doc.markers import scan_tables
 
     doc = Doc(path=path, display=display)
 
@@ -107,7 +110,7 @@ def read_doc(path: Path, display: str, config: Config, raw: bytes | None = None)
         )
         return doc
     doc.text = ("\ufeff" if bom else "") + text
-    doc.regions, doc.problems = scan(doc.text)
+    doc.regions, doc.problems, doc.tables = scan_tables(doc.text)
     for problem in doc.problems:
         rule = "PL503" if problem.severity == "info" else "PL502"
         doc.hits.append(Hit(rule, problem.line, problem.column, problem.message, problem.hint))
@@ -167,23 +170,62 @@ def _region_plan(doc: Doc, region: Region, config: Config) -> Path | Hit:
     )
 
 
-def compare_region(
-    doc: Doc, index: int, plan: Plan
-) -> tuple[list[str], list[list[str]], ParsedTable | None, bool]:
-    """Render the region from the plan and compare it with the doc, cell by cell."""
-    from planlint.doc.markers import read_table
-    from planlint.doc.render import RENDERERS
-    from planlint.doc.tabletext import cells_equal, normalize_cell
+@dataclass
+class RegionTable:
+    """A region rendered from its plan in the doc's own shape, and whether the doc matches it."""
+
+    header: list[str]
+    rows: list[list[str]]
+    #: the lines `fix` writes (no line endings)
+    lines: list[str]
+    #: the doc's table (None when the region holds none, or when it was not needed)
+    parsed: ParsedTable | None
+    same: bool
+    #: column differences in plan terms (a missing variable column, a removed task's column)
+    reasons: list[str] = field(default_factory=list)
+
+
+def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
+    """Render the region from the plan in the doc's shape (its columns, their order and
+    alignment, its table style) and compare: first the lines verbatim (identical: no drift,
+    nothing parsed), then cell by cell, so layout alone is never drift."""
+    from planlint.doc.markers import region_lines
+    from planlint.doc.render import choose, table
+    from planlint.doc.tabletext import (
+        cells_equal,
+        format_table,
+        normalize_cell,
+        read_simple_table,
+        table_style_of,
+    )
 
     region = doc.regions[index]
-    header, rows = RENDERERS[region.name](plan)
-    parsed = read_table(doc.text, region)
+    content = region_lines(doc.text, region)
+    first = region.content_start + 1
+    parsed: ParsedTable | None
+    if index in doc.tables or not content:
+        parsed = doc.tables.get(index)
+        head = parsed
+    else:  # nothing but a table: its header and delimiter rows say which columns it has
+        parsed = None
+        head = read_simple_table(content[:2], first)
+    layout = choose(plan, region.name, head)
+    if parsed is None and head is not None and any(c.kind == "own" for c in layout.columns):
+        parsed = read_simple_table(content, first)
+        layout = choose(plan, region.name, parsed)
+    header, rows = table(plan, region.name, layout, parsed)
+    style = table_style_of(content) or plan.config.table_style
+    lines = format_table(header, rows, style, layout.aligns or None)
+    if lines == content:
+        return RegionTable(header, rows, lines, parsed, True)
+    if parsed is None and head is not None:
+        parsed = read_simple_table(content, first)
     same = (
         parsed is not None
         and [normalize_cell(c) for c in parsed.header] == [normalize_cell(c) for c in header]
         and cells_equal(parsed.rows, rows)
     )
-    return header, rows, parsed, same
+    return RegionTable(header, rows, lines, parsed, same, layout.reasons)
 
 
 @dataclass
@@ -196,32 +238,59 @@ class Fixed:
 
 
 def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
-    """The doc with every drifted region rewritten, or None when nothing needs to change."""
-    from planlint.doc.markers import region_diff, replace_region, scan
-    from planlint.doc.tabletext import format_table
+    """The doc with every drifted region rewritten, or None when nothing needs to change.
+
+    Raises RuntimeError when a rewritten region would not keep its markers (a rendered cell that
+    holds marker text): the result is verified by its marker lines, not by parsing it again.
+    """
+    from planlint.doc.markers import region_diff, replace_region
 
     if doc.broken or not doc.plans:
         return None
     text = doc.text
     diffs = []
+    changed: list[tuple[int, list[str]]] = []
     # Rewrite from the last region up, so earlier line numbers stay valid.
     for index in sorted(doc.plans, key=lambda i: doc.regions[i].begin_line, reverse=True):
         plan = plans.get(doc.plans[index])
         if plan is None or plan.loaded.fatal:
             continue
-        header, rows, _, same = compare_region(doc, index, plan)
-        if same:
+        rendered = compare_region(doc, index, plan)
+        if rendered.same:
             continue
         region = doc.regions[index]
-        lines = format_table(header, rows, plan.config.table_style)
-        diffs.append(region_diff(doc.display, text, region, lines))
-        text = replace_region(text, region, lines)
+        diffs.append(region_diff(doc.display, text, region, rendered.lines))
+        text = replace_region(text, region, rendered.lines)
+        changed.append((index, rendered.lines))
     if text == doc.text:
         return None
-    regions, problems = scan(text)
-    if len(regions) != len(doc.regions) or any(p.severity == "error" for p in problems):  # pragma: no cover
-        raise RuntimeError(f"{doc.display}: rewriting would break its markers; nothing written")
+    _verify_markers(doc, text, dict(changed))
     return Fixed(doc, text, "".join(reversed(diffs)))
+
+
+def _verify_markers(doc: Doc, text: str, changed: dict[int, list[str]]) -> None:
+    """Every region's marker lines are where the rewrite puts them, and no written line holds
+    marker text (which would end, or open, a region when the doc is read again)."""
+    from planlint.doc.markers import split_lines
+
+    marker_text = re.compile(r"<!--\s*planlint\s*:", re.IGNORECASE)
+    old = split_lines(doc.text.removeprefix("\ufeff"))
+    new = split_lines(text.removeprefix("\ufeff"))
+    shift = 0
+    for index, region in sorted(enumerate(doc.regions), key=lambda item: item[1].begin_line):
+        begin = region.begin_line - 1 + shift
+        if index in changed:
+            if any(marker_text.search(line) for line in changed[index]):
+                raise RuntimeError(f"{doc.display}: a rendered cell holds marker text; nothing written")
+            shift += len(changed[index]) - (region.content_end - region.content_start)
+        end = region.end_line - 1 + shift
+        if (
+            begin >= len(new)
+            or end >= len(new)
+            or new[begin] != old[region.begin_line - 1]
+            or new[end] != old[region.end_line - 1]
+        ):  # pragma: no cover - replace_region keeps the marker lines
+            raise RuntimeError(f"{doc.display}: rewriting would move its markers; nothing written")
 
 
 def write_fixed(fixed: Fixed, force: bool = False) -> None:

@@ -15,7 +15,13 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from planlint.doc.tabletext import ParsedTable, block_tokens, table_from_tokens
+from planlint.doc.tabletext import (
+    ParsedTable,
+    block_tokens,
+    read_simple_table,
+    simple_shape,
+    table_from_tokens,
+)
 
 __all__ = [
     "KNOWN_REGIONS",
@@ -31,6 +37,7 @@ __all__ = [
     "region_lines",
     "replace_region",
     "scan",
+    "scan_tables",
     "split_lines",
 ]
 
@@ -166,12 +173,6 @@ def dominant_newline(text: str, region: Region | None = None) -> str:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table")
-
-
-@lru_cache(maxsize=4)
-def _tokens(text: str) -> list[Token]:
-    """Block tokens of a BOM-less doc, cached so ``scan`` then ``read_table`` parse it once."""
-    return block_tokens(text)
 
 
 # --------------------------------------------------------------------------- scanning
@@ -505,6 +506,38 @@ class _Scanner:
         return kept
 
 
+def _simple_regions(lines: list[str]) -> list[tuple[int, int]]:
+    """(start, stop) 0-based line ranges of regions that hold nothing but one pipe table.
+
+    Such a region is a strict begin marker at column 0 after a blank line (or on line 1), lines
+    of ``simple_shape``, then its strict end marker. Blanking those lines leaves every block of
+    the doc as it was (a blank line before the marker means no HTML block swallows it; the table
+    lines can neither end nor start another block), so the markdown parse can skip them.
+    """
+    found = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        match = _MARKER_RE.fullmatch(line.rstrip()) if line.startswith("<!--") else None
+        if match is None or match["kind"] != "begin" or (index > 0 and lines[index - 1].strip()):
+            index += 1
+            continue
+        stop = index + 1
+        while stop < len(lines) and lines[stop].startswith("|"):
+            stop += 1
+        end = _MARKER_RE.fullmatch(lines[stop].rstrip()) if stop < len(lines) else None
+        if (
+            end is not None
+            and lines[stop].startswith("<!--")
+            and end["kind"] == "end"
+            and end["name"] == match["name"]
+            and simple_shape(lines[index + 1 : stop])
+        ):
+            found.append((index + 1, stop))
+        index = stop
+    return found
+
+
 def scan(text: str, known: Collection[str] = KNOWN_REGIONS) -> tuple[list[Region], list[MarkerProblem]]:
     """Find the marker regions of a markdown doc and every problem with its markers.
 
@@ -515,13 +548,35 @@ def scan(text: str, known: Collection[str] = KNOWN_REGIONS) -> tuple[list[Region
     structural mistakes are errors. Regions come in document order, one per (name, plan);
     unknown, nested, unbalanced and duplicate regions are left out. Problems are sorted by line.
     """
+    regions, problems, _ = scan_tables(text, known)
+    return regions, problems
+
+
+def scan_tables(
+    text: str, known: Collection[str] = KNOWN_REGIONS, fast: bool = True
+) -> tuple[list[Region], list[MarkerProblem], dict[int, ParsedTable | None]]:
+    """``scan``, plus the table of every region the parse had to read (by region index; None
+    when the region holds no table). A region of nothing but a pipe table is not parsed as
+    markdown at all and is not in the dict: ``read_table`` reads it with the table splitter.
+    The markdown tokens are dropped before this returns. ``fast=False`` parses every region.
+    """
     if text.startswith(BOM):
         text = text[1:]
     if not _LOOSE_RE.search(text):
-        return [], []
-    lines = [_strip_eol(line) for line in split_lines(text)]
+        return [], [], {}
+    raw_lines = split_lines(text)
+    lines = [_strip_eol(line) for line in raw_lines]
+    simple = _simple_regions(lines) if fast else []
+    if simple:
+        parsed_lines = list(raw_lines)
+        for start, stop in simple:
+            for i in range(start, stop):
+                parsed_lines[i] = _ending(raw_lines[i])
+        tokens = block_tokens("".join(parsed_lines))
+    else:
+        tokens = block_tokens(text)
     scanner = _Scanner(lines, known)
-    for token in _tokens(text):
+    for token in tokens:
         if token.type == "html_block":
             scanner.html_block(token)
         elif token.type == "fence":
@@ -532,7 +587,22 @@ def scan(text: str, known: Collection[str] = KNOWN_REGIONS) -> tuple[list[Region
             scanner.inline(token)
     regions = scanner.pair()
     problems = sorted(scanner.problems, key=lambda p: (p.line, p.column, p.kind))
-    return regions, problems
+    starts = {start for start, _ in simple}
+    tables = {
+        i: _table_in(tokens, region) for i, region in enumerate(regions) if region.content_start not in starts
+    }
+    return regions, problems, tables
+
+
+def _table_in(tokens: list[Token], region: Region) -> ParsedTable | None:
+    for index, token in enumerate(tokens):
+        if token.type != "table_open" or token.level != 0 or not token.map:
+            continue
+        if token.map[0] >= region.content_end:
+            break
+        if token.map[0] >= region.content_start:
+            return table_from_tokens(tokens, index)
+    return None
 
 
 # --------------------------------------------------------------------------- reading
@@ -556,21 +626,21 @@ def region_lines(text: str, region: Region) -> list[str]:
 
 
 def read_table(text: str, region: Region) -> ParsedTable | None:
-    """The first pipe table between the region's markers (read with markdown-it-py), or None.
+    """The first pipe table between the region's markers, or None.
 
-    Line numbers in the result are the doc's (1-based).
+    A region of nothing but a pipe table is read with the table splitter; any other is parsed
+    with markdown-it-py. Line numbers in the result are the doc's (1-based).
     """
     text = text.removeprefix(BOM)
-    _check_region(split_lines(text), region)
-    tokens = _tokens(text)
-    for index, token in enumerate(tokens):
-        if token.type != "table_open" or token.level != 0 or not token.map:
-            continue
-        if token.map[0] >= region.content_end:
-            break
-        if token.map[0] >= region.content_start:
-            return table_from_tokens(tokens, index)
-    return None
+    lines = split_lines(text)
+    _check_region(lines, region)
+    content = [_strip_eol(line) for line in lines[region.content_start : region.content_end]]
+    if not content:
+        return None
+    simple = read_simple_table(content, region.content_start + 1)
+    if simple is not None:
+        return simple
+    return _table_in(block_tokens(text), region)
 
 
 # --------------------------------------------------------------------------- writing

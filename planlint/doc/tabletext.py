@@ -25,7 +25,11 @@ __all__ = [
     "normalize_cell",
     "normalize_rows",
     "parse_table",
+    "read_simple_table",
+    "simple_shape",
+    "split_row",
     "table_from_tokens",
+    "table_style_of",
 ]
 
 #: Table styles ``format_table`` knows; ``seed`` is the default.
@@ -33,6 +37,8 @@ STYLES: tuple[str, ...] = ("seed", "aligned")
 
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _WS_RE = re.compile(r"\s+")
+# A cell that escape_cell leaves as it is: no pipe, no line break, no edge whitespace.
+_PLAIN_CELL_RE = re.compile(r"(?:[^|\s](?:[^|\r\n]*[^|\s])?)?")
 # A CommonMark backslash escape: a backslash before any ASCII punctuation character.
 _ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -45,6 +51,8 @@ def escape_cell(text: str) -> str:
 
     Leading and trailing whitespace is dropped (markdown would drop it anyway).
     """
+    if _PLAIN_CELL_RE.fullmatch(text):
+        return text
     return _NEWLINE_RE.sub(" ", text).strip().replace("|", "\\|")
 
 
@@ -64,13 +72,30 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
-def format_table(header: list[str], rows: list[list[str]], style: str = "seed") -> list[str]:
+def _delimiter(width: int, align: str) -> str:
+    if align == "left":
+        return ":" + "-" * (width - 1)
+    if align == "right":
+        return "-" * (width - 1) + ":"
+    if align == "center":
+        return ":" + "-" * max(1, width - 2) + ":"
+    return "-" * width
+
+
+def format_table(
+    header: list[str],
+    rows: list[list[str]],
+    style: str = "seed",
+    aligns: Sequence[str] | None = None,
+) -> list[str]:
     """Render a pipe table as lines without line endings.
 
     ``seed``: one space each side of every cell, columns not aligned, the separator cell has as
     many dashes as its header cell is wide including the two spaces (``| Run Name |`` ->
     ``|----------|``). ``aligned``: every column padded to max(3, widest cell) display columns and
     left-aligned, delimiter cells ``---`` padded with dashes, as mdformat-tables writes them.
+    ``aligns`` gives a column alignment (``left``, ``right``, ``center`` or ``""``) per column,
+    written as colons in the delimiter row; cells stay as they are.
 
     Raises ``ValueError`` for an unknown style, an empty header, or a row whose cell count differs
     from the header's.
@@ -85,10 +110,13 @@ def format_table(header: list[str], rows: list[list[str]], style: str = "seed") 
             raise ValueError(f"row {index + 1} has {len(row)} cells, the header has {ncols}")
     head = [escape_cell(cell) for cell in header]
     body = [[escape_cell(cell) for cell in row] for row in rows]
+    align = [(aligns[c] if aligns is not None and c < len(aligns) else "") for c in range(ncols)]
 
     if style == "seed":
         lines = ["| " + " | ".join(head) + " |"]
-        lines.append("|" + "|".join("-" * (display_width(cell) + 2) for cell in head) + "|")
+        lines.append(
+            "|" + "|".join(_delimiter(display_width(cell) + 2, align[c]) for c, cell in enumerate(head)) + "|"
+        )
         lines.extend("| " + " | ".join(row) + " |" for row in body)
         return lines
 
@@ -97,7 +125,7 @@ def format_table(header: list[str], rows: list[list[str]], style: str = "seed") 
         for col, cell in enumerate(row):
             widths[col] = max(widths[col], display_width(cell))
     lines = ["| " + " | ".join(_pad(cell, widths[c]) for c, cell in enumerate(head)) + " |"]
-    lines.append("| " + " | ".join("-" * width for width in widths) + " |")
+    lines.append("| " + " | ".join(_delimiter(width, align[c]) for c, width in enumerate(widths)) + " |")
     lines.extend(
         "| " + " | ".join(_pad(cell, widths[c]) for c, cell in enumerate(row)) + " |" for row in body
     )
@@ -201,6 +229,108 @@ def parse_table(text: str, first_line: int = 1) -> ParsedTable | None:
     return table_from_tokens(block_tokens(text.removeprefix("\ufeff")), 0, first_line)
 
 
+# A delimiter row as markdown-it-py's table rule accepts it (checked further per cell).
+_DELIMITER_RE = re.compile(r"[-:|][-:|\s]*\Z")
+_DELIMITER_CELL_RE = re.compile(r":?-+:?\Z")
+#: markdown-it-py stops a table once it has padded this many missing cells.
+_MAX_AUTOCOMPLETED = 0x10000
+
+
+def split_row(line: str) -> list[str]:
+    """The cells of one table line, split the way markdown-it-py's table rule splits them."""
+    from markdown_it.common.utils import mdTrim
+    from markdown_it.rules_block.table import escapedSplit
+
+    columns = escapedSplit(mdTrim(line))
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    return [_cell_text(column) for column in columns]
+
+
+def _aligns(delimiter: str) -> list[str] | None:
+    """Column alignments of a delimiter row, or None when it is not one."""
+    if not _DELIMITER_RE.match(delimiter) or (delimiter[:1] == "-" and delimiter[1:2].isspace()):
+        return None
+    parts = delimiter.split("|")
+    aligns = []
+    for i, part in enumerate(parts):
+        cell = part.strip()
+        if not cell:
+            if i in (0, len(parts) - 1):
+                continue
+            return None
+        if not _DELIMITER_CELL_RE.match(cell):
+            return None
+        if cell.endswith(":"):
+            aligns.append("center" if cell.startswith(":") else "right")
+        else:
+            aligns.append("left" if cell.startswith(":") else "")
+    return aligns
+
+
+def _unescaped_pipes(line: str) -> int:
+    return line.count("|") - line.count("\\|")
+
+
+def simple_shape(lines: Sequence[str]) -> bool:
+    """True when ``lines`` (without line endings) are exactly one pipe table, every line a table
+    line at column 0 that cannot end or start any other markdown block (no ``>``, no ``<!--``).
+
+    Such lines read the same with ``split_row`` as with a markdown-it-py parse, and blanking them
+    changes nothing else about the document's blocks.
+    """
+    if len(lines) < 2 or not lines[0].startswith("|") or not lines[1].startswith("|"):
+        return False
+    aligns = _aligns(lines[1].strip())
+    if aligns is None or len(split_row(lines[0])) != len(aligns):
+        return False
+    ncols = len(aligns)
+    check_counts = (len(lines) - 2) * ncols > _MAX_AUTOCOMPLETED
+    for line in lines:
+        if not line.startswith("|") or ">" in line or "<!--" in line:
+            return False
+        if check_counts and _unescaped_pipes(line) - 1 < ncols:
+            return False
+    return True
+
+
+def read_simple_table(lines: Sequence[str], first_line: int = 1) -> ParsedTable | None:
+    """Read a table of ``simple_shape`` lines with ``split_row`` (no markdown parse), or None
+    when the lines are not of that shape. ``first_line`` is the 1-based line of ``lines[0]``."""
+    if not simple_shape(lines):
+        return None
+    header = split_row(lines[0])
+    aligns = _aligns(lines[1].strip()) or []
+    ncols = len(header)
+    rows = []
+    for line in lines[2:]:
+        cells = split_row(line)
+        rows.append(cells[:ncols] + [""] * (ncols - len(cells)))
+    return ParsedTable(
+        header=header,
+        rows=rows,
+        header_line=first_line,
+        row_lines=list(range(first_line + 2, first_line + len(lines))),
+        end_line=first_line + len(lines) - 1,
+        aligns=aligns,
+    )
+
+
+def table_style_of(lines: Sequence[str]) -> str | None:
+    """The ``format_table`` style a table is written in (from its delimiter row), or None."""
+    for index, line in enumerate(lines[:-1]):
+        if line.startswith("|"):
+            delimiter = lines[index + 1]
+            if delimiter.startswith(("|-", "|:")):
+                return "seed"
+            if delimiter.startswith(("| -", "| :")):
+                return "aligned"
+            return None
+    return None
+
+
 # --------------------------------------------------------------------------- comparing
 
 
@@ -259,17 +389,19 @@ def explain_drift(
     plan_rows: Sequence[Sequence[str]],
     key_col: int = 0,
     doc_header: list[str] | None = None,
+    compare_header: bool = True,
 ) -> list[str]:
     """Explain in plan terms how the doc's table differs from the plan's; [] when it does not.
 
     ``header`` is the plan's header; ``doc_header`` the doc's (defaults to ``header``). Rows are
     matched on the ``key_col`` column (the run name), and cells are compared by column name, so
-    a changed column set is reported once and the shared columns are still compared.
+    a changed column set is reported once (unless ``compare_header`` is false: the caller has
+    said how the columns differ) and the shared columns are still compared.
     """
     plan_head = [normalize_cell(cell) for cell in header]
     doc_head = plan_head if doc_header is None else [normalize_cell(cell) for cell in doc_header]
     messages: list[str] = []
-    if doc_head != plan_head:
+    if compare_header and doc_head != plan_head:
         messages.append(f"columns differ: doc has [{', '.join(doc_head)}], plan has [{', '.join(plan_head)}]")
 
     key_name = plan_head[key_col] if 0 <= key_col < len(plan_head) else None

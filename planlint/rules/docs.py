@@ -52,18 +52,24 @@ RULES = (
 
 
 def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
-    """PL501 when the region's cells differ from the rendered ones (layout alone is not drift)."""
+    """PL501 when the region's cells differ from the rendered ones (layout alone is not drift,
+    nor are the optional columns a doc leaves out, nor the cells of columns planlint does not
+    render)."""
     from planlint.doc.markers import region_diff
-    from planlint.doc.tabletext import explain_drift, format_table
+    from planlint.doc.tabletext import explain_drift
 
-    header, rows, parsed, same = compare_region(doc, index, plan)
-    if same:
+    rendered = compare_region(doc, index, plan)
+    if rendered.same:
         return None
     region = doc.regions[index]
+    parsed = rendered.parsed
     if parsed is not None:
-        reasons = explain_drift(header, parsed.rows, rows, doc_header=parsed.header) or [
-            "the table's layout differs"
-        ]
+        reasons = [
+            *rendered.reasons,
+            *explain_drift(
+                rendered.header, parsed.rows, rendered.rows, doc_header=parsed.header, compare_header=False
+            ),
+        ] or ["the table's layout differs"]
     else:
         reasons = ["the region holds no table"]
     what = "All Runs table" if region.name == "all-runs" else f"{region.name} table"
@@ -72,8 +78,7 @@ def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
     )
     message = f"{what} differs from {plan.path.name}: {'; '.join(shown)}"
     hint = f"run `planlint fix {doc.display}` to regenerate it"
-    lines = format_table(header, rows, plan.config.table_style)
-    diff = region_diff(doc.display, doc.text, region, lines)
+    diff = region_diff(doc.display, doc.text, region, rendered.lines)
     return Hit("PL501", region.begin_line, 1, message, hint, diff or None)
 
 
