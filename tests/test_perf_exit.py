@@ -13,10 +13,10 @@ from conftest import SEED, edit
 _SCRIPT = """
 import atexit, gc, sys
 import planlint.cli as cli
-atexit.register(lambda: print("interpreter teardown ran"))
+atexit.register(lambda: print("interpreter teardown ran", file=sys.stderr))
 inner = cli.main
 def spy(argv=None):
-    print("gc on while the command runs:", gc.isenabled())
+    print("gc on while the command runs:", gc.isenabled(), file=sys.stderr)
     return inner(argv)
 cli.main = spy
 sys.argv = ["planlint", *sys.argv[1:]]
@@ -34,8 +34,8 @@ def test_console_script_runs_without_gc_and_skips_teardown(tmp_path: Path) -> No
     plan = edit(SEED, ("{lora_rank: 8, lr: 5e-5}", "{lora_rank: 8, lr: 5e-5, epoch: 2}"))
     (tmp_path / "plan.yaml").write_text(plan, encoding="utf-8")
     proc = _run(["check", "--no-layout", "plan.yaml"], tmp_path)
-    assert "gc on while the command runs: False" in proc.stdout
-    assert "interpreter teardown ran" not in proc.stdout
+    assert "gc on while the command runs: False" in proc.stderr
+    assert "interpreter teardown ran" not in proc.stderr
     # every finding and the summary reach a pipe although the process ends with os._exit
     assert "plan.yaml:" in proc.stdout
     assert proc.stdout.rstrip().splitlines()[-1].startswith("1 file checked:")
@@ -45,7 +45,9 @@ def test_console_script_runs_without_gc_and_skips_teardown(tmp_path: Path) -> No
 def test_console_script_keeps_exit_codes_and_stderr(tmp_path: Path) -> None:
     proc = _run(["check", "no-such-plan.yaml"], tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "planlint: error: no-such-plan.yaml: no such file or folder"
+    assert (
+        proc.stderr.strip().splitlines()[-1] == "planlint: error: no-such-plan.yaml: no such file or folder"
+    )
     clean = _run(["rules", "--format", "json"], tmp_path)
     assert clean.returncode == 0
     assert clean.stdout.rstrip().endswith("}")
