@@ -127,6 +127,12 @@ def cli(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
     metavar="REV",
     help="Check only the plans and docs changed since HEAD left REV (working tree included), and PL8 against it.",
 )
+@click.option(
+    "--fix",
+    "fix_first",
+    is_flag=True,
+    help="First rewrite stale tables between markers (as `planlint fix`), then report what remains.",
+)
 @click.pass_obj
 def check(
     state: State,
@@ -145,6 +151,7 @@ def check(
     log_globs: tuple[str, ...],
     base: str | None,
     changed_since: str | None,
+    fix_first: bool,
 ) -> None:
     """Check plans, docs or folders (none: every plan in the git repository; -: a plan on stdin)."""
     import dataclasses
@@ -182,6 +189,7 @@ def check(
         options.stdin_text = sys.stdin.buffer.read().decode("utf-8", "replace").lstrip("\ufeff")
     elif stdin_filename is not None:
         raise UsageError("--stdin-filename needs `check -`")
+    fix_failed = _fix_before_check(paths, config, changed_since) if fix_first else False
     result = engine.run(paths, config, options)
     files = len(result.plans) + len(result.docs)
     reporter = report.REPORTERS[fmt]
@@ -213,7 +221,27 @@ def check(
                 rev = base if base is not None else changed_since
                 changes = diffcmd.compute(rev, None, config, start, branch_point=base is None)
                 fh.write(diffcmd.summary_markdown(changes))
-    sys.exit(1 if engine.failing(result.findings, config.strict) and not exit_zero else 0)
+    sys.exit(1 if (fix_failed or engine.failing(result.findings, config.strict)) and not exit_zero else 0)
+
+
+def _fix_before_check(paths: tuple[str, ...], config: Any, changed_since: str | None) -> bool:
+    """`check --fix`: rewrite what `planlint fix` would, in this process; True if something could
+    not be fixed (the check that follows reports why, e.g. broken markers)."""
+    from planlint.commands.fix import fix as run_fix
+
+    targets: Any = paths
+    if changed_since is not None:
+        from planlint.git import changed_files
+
+        targets = changed_files(paths, changed_since, config)
+        if not targets:
+            return False
+    fixed = run_fix(targets, config)
+    for change in fixed.changes:
+        click.echo(f"Fixing {change.display}", err=True)
+    for error in fixed.errors:
+        click.echo(f"planlint: {error}", err=True)
+    return bool(fixed.errors)
 
 
 @cli.command()
@@ -690,5 +718,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> None:
+    """The console script: `main` with the cyclic GC off for good, then a fast exit.
+
+    A plan's data is a large tree without cycles worth collecting: the cyclic GC would only
+    re-scan it, and freeing every object at interpreter exit costs seconds on a big plan. So the
+    GC is off from the start, and once stdout and stderr are flushed the process ends with
+    `os._exit`. In-process callers (tests, `planlint.lint`) use `main`, which does neither.
+    """
+    import gc
+
+    gc.disable()
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):  # a reader that stopped early (`| head`)
+        code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

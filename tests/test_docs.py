@@ -349,9 +349,13 @@ def test_fix_runs_block_style_quotes_and_crlf(tmp_path: Path, monkeypatch) -> No
     added = '  - name: "Llama-3.2-1B-Instruct_base"\r\n    type: "control"\r\n    model: "Llama-3.2-1B-Instruct"\r\n    parameters: {}\r\n'
     # the added control is evaluated too (its matrix entry in the matrix's style, epochs: null)
     entry = "    - run: Llama-3.2-1B-Instruct_base\r\n      tasks: [capitalization]\r\n      epochs: null\r\n"
-    assert new == text.replace(
-        "      lora_rank: 8\r\n\r\nevaluation:", "      lora_rank: 8\r\n" + added + "\r\nevaluation:"
-    ) + entry
+    assert (
+        new
+        == text.replace(
+            "      lora_rank: 8\r\n\r\nevaluation:", "      lora_rank: 8\r\n" + added + "\r\nevaluation:"
+        )
+        + entry
+    )
 
 
 def test_fix_migrate_renames_legacy_keys_in_place(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -213,7 +213,9 @@ def test_many_changed_files_run_in_one_process(tmp_path: Path, hooks) -> None:  
     out = refused.stdout
     drift = re.findall(r"^(experiments/\S+/PLAN\.md):19:1: PL501 error", out, flags=re.M)
     assert sorted(drift) == [f"experiments/{n}/PLAN.md" for n in names]  # each once
-    assert len(re.findall(r"^\d+ files checked", out, flags=re.M)) == 1  # one planlint process
+    hooks_out = re.split(r"^planlint .*\.{3,}(?:Failed|Passed)$", out, flags=re.M)[1:]
+    # one process per hook (planlint-fix checks too, after fixing)
+    assert [len(re.findall(r"^\d+ files checked", h, flags=re.M)) for h in hooks_out] == [1, 1]
     assert sorted(re.findall(r"^Fixing (\S+)", out, flags=re.M)) == [
         f"experiments/{n}/PLAN.md" for n in names
     ]
@@ -252,7 +254,7 @@ def test_manifest_hooks_are_serial_python_hooks_on_plans_and_docs() -> None:
     hooks_by_id = {h["id"]: h for h in _manifest()}
     assert sorted(hooks_by_id) == sorted(HOOK_IDS)
     assert hooks_by_id["planlint"]["entry"] == "planlint check"
-    assert hooks_by_id["planlint-fix"]["entry"] == "planlint fix"
+    assert hooks_by_id["planlint-fix"]["entry"] == "planlint check --fix"
     for hook in hooks_by_id.values():
         assert hook["language"] == "python"
         assert hook["require_serial"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -71,10 +72,12 @@ def _edit_plans(
     migrate: bool,
     check_only: bool,
     force: bool,
-) -> dict[Path, str]:
-    """Edit each plan's text; returns the new texts (written unless `check_only`)."""
-    edited: dict[Path, str] = {}
-    from planlint.plan.edit import EditError, migrate_keys
+) -> dict[Path, Loaded]:
+    """Edit each plan's text (written unless `check_only`); returns every plan's Loaded by
+    resolved path, as edited. Adding runs loads a plan twice: as read and once to verify."""
+    current: dict[Path, Loaded] = {}
+    from planlint.plan.edit import EditError, add_runs_and_entries, migrate_keys
+    from planlint.plan.naming import runs_to_add
 
     for path in plans:
         display = display_path(path)
@@ -86,22 +89,29 @@ def _edit_plans(
             continue
         raw = path.read_bytes()
         text = loaded.text
+        now = loaded
         notes: list[str] = []
         try:
             if migrate:
                 text, notes = migrate_keys(text)
+                if text != loaded.text:
+                    now = load_plan(path, text=text)
             if add_runs:
-                from planlint.plan.addruns import add_implied_runs
-
-                text, added, errors = add_implied_runs(path, text, config)
-                notes += added
-                report.errors.extend(f"{display}: {e}" for e in errors)
+                plan = Plan(path=path, display=display, loaded=now, config=config)
+                planned, skipped = runs_to_add(plan)
+                report.errors.extend(f"{display}: {why}" for why in skipped if "PL219" in why)
+                notes += [why for why in skipped if "PL219" not in why]
+                missing = [r for r, _ in planned]
+                after = [a for _, a in planned]
+                text, evaluated, now = add_runs_and_entries(text, now, missing, after)
+                notes += [f"added run {r.name}" for r in missing]
+                if evaluated:
+                    notes.append("added evaluation.matrix entries for the new runs, like the existing ones")
         except EditError as exc:
             report.errors.append(f"{display}: not edited: {exc}")
             continue
         if text != loaded.text:
             report.changes.append(Change(path, display, _file_diff(display, loaded.text, text), notes))
-            edited[path.resolve()] = text
             if not check_only:
                 try:
                     _write_plan(path, raw, text, loaded.bom, force)
@@ -109,7 +119,8 @@ def _edit_plans(
                     report.errors.append(f"{display}: not written: {exc}")
                     report.changes.pop()
                     continue
-    return edited
+        current[path.resolve()] = dataclasses.replace(now, path=path, bom=loaded.bom, text=text)
+    return current
 
 
 def fix(
@@ -140,7 +151,7 @@ def _fix(
 
     report = FixReport()
     plans, docs = discover(paths, config)
-    edited: dict[Path, str] = {}
+    edited: dict[Path, Loaded] = {}
     if add_runs or migrate:
         # plans named by the docs are edited too
         plans, _ = pair(plans, docs, config, Options())
@@ -157,8 +168,7 @@ def _fix(
     loaded: dict[Path, Plan] = {}
     for path in plans:
         resolved = path.resolve()
-        text = edited.get(resolved)
-        got = load_plan(path, text=text) if text is not None else load_plan(path, max_bytes=config.max_bytes)
+        got = edited.get(resolved) or load_plan(path, max_bytes=config.max_bytes)
         plan = Plan(path=path, display=display_path(path), loaded=got, config=config)
         loaded[resolved] = plan
     for doc in read_docs:

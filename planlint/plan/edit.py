@@ -7,6 +7,7 @@ re-parsed before it is accepted.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,24 +130,152 @@ def _run_data(run: ImpliedRun) -> dict[str, Any]:
     return data
 
 
-def add_runs(text: str, runs_to_add: list[ImpliedRun], after: list[int | None] | None = None) -> str:
+class _Overlap(Exception):
+    """Two splices touch the same line."""
+
+
+@dataclass
+class Splice:
+    """Replace `lines[start:stop]` (lines as `parser_lines` splits them) with `new`; `intended`
+    applies the same change to a plain copy of the data, for the data-level check."""
+
+    start: int
+    stop: int
+    new: list[str]
+    intended: Callable[[Any], None]
+
+
+def apply_splices(old_data: Any, text: str, splices: list[Splice]) -> tuple[str, Any]:
+    """`text` with every splice made (all positions are those of `text`), checked once at the
+    data level; returns the new text and its Loaded (EditError, and nothing, when it fails)."""
+    lines = _lines(text)
+    ordered = sorted(splices, key=lambda sp: (sp.start, sp.stop), reverse=True)
+    for later, earlier in itertools.pairwise(ordered):
+        if earlier.stop > later.start:
+            raise _Overlap
+    for sp in ordered:
+        lines[sp.start : sp.stop] = sp.new
+    result = "".join(lines)
+
+    def intended(expected: Any) -> None:
+        for sp in splices:
+            sp.intended(expected)
+
+    try:
+        reloaded = verify_edit(old_data, result, intended)
+    except DataChanged as exc:
+        raise EditError(str(exc)) from None
+    return result, reloaded
+
+
+def _plan_data(text: str, loaded: Any) -> YMap:
+    if loaded is None:
+        loaded = load_plan(Path("plan.yaml"), text=text)
+    if not isinstance(loaded.data, YMap):
+        raise EditError("the plan does not load; fix its YAML first")
+    return loaded.data
+
+
+def add_runs(
+    text: str, runs_to_add: list[ImpliedRun], after: list[int | None] | None = None, loaded: Any = None
+) -> str:
     """`text` with the runs added to its `runs:` list; every other byte unchanged.
 
     `after[i]` is the index of the existing run that `runs_to_add[i]` goes right after (each
     model's new runs follow that model's runs); None (or no `after`) appends at the end.
-    The result is re-parsed and must hold the old data plus exactly these runs, else EditError.
+    `loaded` is the Loaded of `text` when the caller has it. The result is re-parsed and must
+    hold the old data plus exactly these runs, else EditError.
     """
     if after is not None and any(a is not None for a in after):
         return _insert_runs(text, runs_to_add, after)
     if not runs_to_add:
         return text
-    loaded = load_plan(Path("plan.yaml"), text=text)
-    if not isinstance(loaded.data, YMap):
-        raise EditError("the plan does not load; fix its YAML first")
-    data = loaded.data
+    data = _plan_data(text, loaded)
+    return apply_splices(data, text, [runs_splice(text, data, runs_to_add)])[0]
+
+
+def add_runs_and_entries(
+    text: str, loaded: Any, runs_to_add: list[ImpliedRun], after: list[int | None] | None = None
+) -> tuple[str, bool, Any]:
+    """`add_runs` then `add_matrix_entries` in one pass over `loaded` (the Loaded of `text`):
+    both splices are placed at the original positions and the result is parsed once.
+
+    Returns the new text, whether matrix entries were added, and the new text's Loaded.
+    """
+    if not runs_to_add:
+        return text, False, loaded
+    data = _plan_data(text, loaded)
+    placed = after is not None and any(a is not None for a in after)
+    splices = (
+        _placed_splices(text, data, runs_to_add, after) if placed else [runs_splice(text, data, runs_to_add)]
+    )
+    matrix = matrix_splice(text, data, runs_to_add)
+    if matrix is not None:
+        splices.append(matrix)
+    try:
+        result, reloaded = apply_splices(data, text, splices)
+    except _Overlap:  # both end on one line: one edit after the other
+        with_runs = add_runs(text, runs_to_add, after, loaded=loaded)
+        result = add_matrix_entries(with_runs, runs_to_add)
+        reloaded = load_plan(Path("plan.yaml"), text=result)
+    return result, matrix is not None, reloaded
+
+
+def _placed_splices(
+    text: str, data: YMap, runs_to_add: list[ImpliedRun], after: list[int | None] | None
+) -> list[Splice]:
+    """One splice per existing run that new runs follow (each model's runs after its own); the
+    first splice carries the whole intended change, the others none."""
+    runs = data.get("runs")
+    if not isinstance(runs, YSeq) or not runs or after is None:
+        return [runs_splice(text, data, runs_to_add)]
+    lines = _lines(text)
+    if lines[runs.line - 1][runs.col - 1 : runs.col] == "[":
+        raise EditError("runs is a flow list ([...]); write it as a block list and retry")
+    nl = newline_of(text)
+    style = detect_style(text, runs)
+    groups: dict[int, list[ImpliedRun]] = {}
+    tail: list[ImpliedRun] = []
+    for run, index in zip(runs_to_add, after, strict=True):
+        if index is None or index >= len(runs) or not isinstance(runs[index], (YMap, YSeq)):
+            tail.append(run)
+        else:
+            groups.setdefault(index, []).append(run)
+
+    def intended(expected: Any) -> None:
+        out: list[Any] = []
+        for i, item in enumerate(list(expected.get("runs") or [])):
+            out.append(item)
+            out += [_run_data(r) for r in groups.get(i, [])]
+        expected["runs"] = out + [_run_data(r) for r in tail]
+
+    def nothing(expected: Any) -> None:
+        return None
+
+    splices: list[Splice] = []
+    ends = [(_end_of(text, runs[i], lines), g) for i, g in groups.items()]
+    if tail:
+        ends.append((_end_of(text, runs, lines), tail))
+    for k, (end, group) in enumerate(sorted(ends, key=lambda e: e[0])):
+        new = [line + nl for r in group for line in run_lines(r, style)]
+        how = intended if k == 0 else nothing
+        if end <= len(lines) and not ends_with_break(lines[end - 1]):
+            splices.append(Splice(end - 1, end, [lines[end - 1] + nl, *new], how))
+        else:
+            splices.append(Splice(end, end, new, how))
+    return splices
+
+
+def runs_splice(text: str, data: YMap, runs_to_add: list[ImpliedRun]) -> Splice:
+    """The splice that appends these runs to the plan's `runs:` list, in the plan's style."""
     nl = newline_of(text)
     lines = _lines(text)
     runs = data.get("runs")
+
+    def intended(expected: Any) -> None:
+        got = expected.get("runs")
+        expected["runs"] = (got if isinstance(got, list) else []) + [_run_data(r) for r in runs_to_add]
+
     if isinstance(runs, YSeq) and runs:
         if lines[runs.line - 1][runs.col - 1 : runs.col] == "[":
             raise EditError("runs is a flow list ([...]); write it as a block list and retry")
@@ -154,9 +283,9 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun], after: list[int | None] |
         after = _end_of(text, runs, lines)
         new = [line + nl for lines_ in (run_lines(r, style) for r in runs_to_add) for line in lines_]
         if after <= len(lines) and not ends_with_break(lines[after - 1]):
-            lines[after - 1] += nl
-        result = "".join(lines[:after] + new + lines[after:])
-    elif "runs" in data and (runs is None or isinstance(runs, YSeq)):
+            return Splice(after - 1, after, [lines[after - 1] + nl, *new], intended)
+        return Splice(after, after, new, intended)
+    if "runs" in data and (runs is None or isinstance(runs, YSeq)):
         line, col = data.vpos["runs"]
         kline = data.kpos["runs"][0]
         src = lines[kline - 1]
@@ -176,21 +305,14 @@ def add_runs(text: str, runs_to_add: list[ImpliedRun], after: list[int | None] |
                 scalar_end(body, col - 1, flow=False) if body[col - 1 : col] not in ("", "#") else col - 1
             )
         rest = body[value_end:].strip()
-        lines[kline - 1] = body[: col - 1].rstrip() + (f"  {rest}" if rest else "") + eol
-        result = "".join(lines[:kline] + new + lines[kline:])
-    else:
-        if any(strip_break(line)[0] == "..." for line in lines):
-            raise EditError("the plan ends its document with `...`; add `runs:` by hand and retry")
-        body = "".join(line + nl for r in runs_to_add for line in run_lines(r, RunStyle()))
-        sep = "" if not text or ends_with_break(text[-2:]) else nl
-        result = text + sep + "runs:" + nl + body
-
-    def intended(expected: Any) -> None:
-        got = expected.get("runs")
-        expected["runs"] = (got if isinstance(got, list) else []) + [_run_data(r) for r in runs_to_add]
-
-    _checked(data, result, intended)
-    return result
+        key_line = body[: col - 1].rstrip() + (f"  {rest}" if rest else "") + eol
+        return Splice(kline - 1, kline, [key_line, *new], intended)
+    if any(strip_break(line)[0] == "..." for line in lines):
+        raise EditError("the plan ends its document with `...`; add `runs:` by hand and retry")
+    appended = [line + nl for r in runs_to_add for line in run_lines(r, RunStyle())]
+    if lines and not ends_with_break(lines[-1]):
+        return Splice(len(lines) - 1, len(lines), [lines[-1] + nl, "runs:" + nl, *appended], intended)
+    return Splice(len(lines), len(lines), ["runs:" + nl, *appended], intended)
 
 
 def _insert_runs(text: str, runs_to_add: list[ImpliedRun], after: list[int | None]) -> str:
@@ -274,17 +396,27 @@ def _str_text(value: str) -> str:
     return dq(value) if _needs_escape(value) else quote(value)
 
 
-def add_matrix_entries(text: str, added: list[ImpliedRun]) -> str:
+def add_matrix_entries(text: str, added: list[ImpliedRun], loaded: Any = None) -> str:
     """Evaluate newly added runs like the runs already in `evaluation.matrix` (same tasks and
     epochs as an entry of a run of the same type), in the matrix's own style."""
+    if loaded is None:
+        loaded = load_plan(Path("plan.yaml"), text=text)
+    if not isinstance(loaded.data, YMap):
+        return text
+    splice = matrix_splice(text, loaded.data, added)
+    if splice is None:
+        return text
+    return apply_splices(loaded.data, text, [splice])[0]
+
+
+def matrix_splice(text: str, data: YMap, added: list[ImpliedRun]) -> Splice | None:
+    """The splice that gives the added runs `evaluation.matrix` entries, or None if none."""
     from planlint.plan.editsafety import plain_copy
 
-    loaded = load_plan(Path("plan.yaml"), text=text)
-    data = loaded.data
-    evaluation = data.get("evaluation") if isinstance(data, YMap) else None
+    evaluation = data.get("evaluation")
     matrix = evaluation.get("matrix") if isinstance(evaluation, YMap) else None
     if not added or not isinstance(matrix, YSeq) or not matrix or not isinstance(matrix[0], YMap):
-        return text
+        return None
     runs = data.get("runs")
     types = {
         r.get("name"): r.get("type")
@@ -349,17 +481,16 @@ def add_matrix_entries(text: str, added: list[ImpliedRun]) -> str:
                 f"{indent}  epochs: {epochs}",
             ]
     if not new:
-        return text
+        return None
     after = _end_of(text, matrix, lines)
-    if not ends_with_break(lines[after - 1]):
-        lines[after - 1] += nl
-    result = "".join(lines[:after] + [line_ + nl for line_ in new] + lines[after:])
 
     def intended(expected: Any) -> None:
         expected["evaluation"]["matrix"] += entries
 
-    _checked(data, result, intended)
-    return result
+    added_lines = [line_ + nl for line_ in new]
+    if not ends_with_break(lines[after - 1]):
+        return Splice(after - 1, after, [lines[after - 1] + nl, *added_lines], intended)
+    return Splice(after, after, added_lines, intended)
 
 
 def check_edit(path: Path, old: str, new: str) -> None:

@@ -177,11 +177,12 @@ def plain_copy(data: Any) -> Any:
     return copy.copy(data)
 
 
-def verify_edit(old_data: Any, new_text: str, intended: Callable[[Any], None]) -> None:
+def verify_edit(old_data: Any, new_text: str, intended: Callable[[Any], None]) -> Any:
     """Refuse (DataChanged) unless `new_text` loads to `old_data` with `intended` applied.
 
     `intended` mutates a plain copy of the old data the way the edit meant to change it; the
     re-parsed new document must equal that copy exactly: nothing lost, nothing else changed.
+    Returns the Loaded of `new_text` (so a caller need not parse it again).
     """
     from pathlib import Path
 
@@ -195,3 +196,4 @@ def verify_edit(old_data: Any, new_text: str, intended: Callable[[Any], None]) -
     where = first_difference(expected, reloaded.data)
     if where is not None:
         raise DataChanged(f"the edit would change {where} beyond what was intended; nothing written")
+    return reloaded

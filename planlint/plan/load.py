@@ -13,7 +13,7 @@ from planlint.finding import Hit
 
 # Bounds on hostile input. A real plan is a few KB and six levels deep.
 MAX_DEPTH = 100  # nesting levels accepted by the walker
-PRESCAN_DEPTH = 500  # conservative bound checked on the raw text before the C composer sees it
+PRESCAN_DEPTH = 500  # bound checked on the raw text of deeply bracketed text before libyaml sees it
 ALIAS_EXPANSION_BUDGET = 100_000  # extra nodes that aliases may add once expanded
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -166,6 +166,25 @@ def read_text(path: Path, hits: list[Hit], max_bytes: int = DEFAULT_MAX_BYTES) -
     return decode(path, raw, hits)
 
 
+_FLOW_PAIR = re.compile(r"[\[{][^\[\]{}]*[\]}]")
+_PEEL_PASSES = 40
+
+
+def flow_is_shallow(text: str) -> bool:
+    """True when brackets nest at most a few dozen levels (quotes ignored), checked at C speed.
+
+    libyaml's time grows with the square of flow nesting, so deeper text gets the exact
+    `prescan_depth` before the parser sees it. Each pass deletes the innermost bracket pairs.
+    """
+    if text.count("[") + text.count("{") <= _PEEL_PASSES:
+        return True
+    for _ in range(_PEEL_PASSES):
+        text, removed = _FLOW_PAIR.subn("", text)
+        if not removed:
+            return True
+    return False
+
+
 def prescan_depth(text: str) -> tuple[int, int]:
     """Upper bound of the nesting depth and the line where it is reached, without parsing.
 
@@ -266,25 +285,21 @@ def load_plan(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None =
     if not text.strip():
         out.hits.append(Hit("PL009", 1, 1, "plan is empty", "start from `planlint init`"))
         return out
-    depth, dline = prescan_depth(text)
-    if depth > PRESCAN_DEPTH:
-        depth, dline = prescan_depth_exact(text)  # perhaps only brackets in quotes or block scalars
-    if depth > PRESCAN_DEPTH:
-        msg = f"nesting is too deep (more than {PRESCAN_DEPTH} levels by line {dline})"
-        out.hits.append(Hit("PL006", dline, 1, msg, "a plan needs only a few levels"))
-        return out
-    node = _compose(text, out.hits)
-    if node is None:
+    if not flow_is_shallow(text):
+        depth, dline = prescan_depth(text)
+        if depth > PRESCAN_DEPTH:
+            depth, dline = prescan_depth_exact(text)  # perhaps only brackets in quotes or block scalars
+        if depth > PRESCAN_DEPTH:
+            msg = f"nesting is too deep (more than {PRESCAN_DEPTH} levels by line {dline})"
+            out.hits.append(Hit("PL006", dline, 1, msg, "a plan needs only a few levels"))
+            return out
+    built = _build(text, out.hits)
+    if built is None:
         if not out.hits:
             out.hits.append(Hit("PL009", 1, 1, "plan is empty", "start from `planlint init`"))
         return out
-    walker = _Walker(out.hits, text)
-    try:
-        data = walker.build(node, 0)
-    except _Abort:
-        return out
+    data, (line, col) = built
     if not isinstance(data, YMap):
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
         kind = "a list" if isinstance(data, list) else "a single value"
         msg = f"plan must be a mapping of sections (experiment, runs, ...), not {kind}"
         out.hits.append(Hit("PL101", line, col, msg))
@@ -292,41 +307,6 @@ def load_plan(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None =
     out.data = data
     out.suppressions = scan_suppressions(text)
     return out
-
-
-_FAST: dict[str, Any] = {}
-
-
-def _fast_resolver() -> Any:
-    """A resolver that only marks plain scalars; the walker resolves them (ruamel's is slow)."""
-    if "cls" not in _FAST:
-        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-        from ruamel.yaml.resolver import BaseResolver
-        from ruamel.yaml.tag import Tag
-
-        plain, quoted = Tag(suffix="tag:planlint,2026:plain"), Tag(suffix=_STR)
-        seq, mapping = Tag(suffix=_SEQ), Tag(suffix=_MAP)
-
-        class FastResolver(BaseResolver):  # type: ignore[misc]
-            def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
-                super().__init__(loadumper=loadumper or loader)
-                self._loader_version = None
-
-            def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-                if kind is ScalarNode:
-                    return plain if implicit[0] else quoted
-                if kind is SequenceNode:
-                    return seq
-                if kind is MappingNode:
-                    return mapping
-                return quoted  # pragma: no cover
-
-            @property
-            def processing_version(self) -> Any:
-                return (1, 2)
-
-        _FAST.update(cls=FastResolver, plain=plain, quoted=quoted, seq=seq, map=mapping)
-    return _FAST["cls"]
 
 
 #: Line breaks to YAML 1.1 (and libyaml) that YAML 1.2 and editors treat as ordinary characters.
@@ -339,59 +319,84 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def _composer(pure: bool) -> Any:
-    """The YAML composer (libyaml's C one, or ruamel's pure-Python one), made once per process."""
-    key = "pure" if pure else "yaml"
-    yaml = _FAST.get(key)
-    if yaml is None:
-        from ruamel.yaml import YAML
-
-        try:
-            yaml = YAML(typ="safe", pure=pure)
-        except Exception:  # pragma: no cover - no C extension
-            yaml = YAML(typ="safe", pure=True)
-        yaml.Resolver = _fast_resolver()
-        _FAST[key] = yaml
-    return yaml
+_EV: dict[str, Any] = {}
 
 
-def _compose_pure(text: str) -> Any:
-    """Compose with ruamel's pure-Python parser (YAML 1.2), which builds the same node tree."""
-    import warnings
+def _event_classes() -> dict[str, Any]:
+    """ruamel's event classes and ComposerError, imported once (on the first plan loaded)."""
+    if not _EV:
+        from ruamel.yaml import events
+        from ruamel.yaml.composer import ComposerError
 
+        _EV.update(
+            scalar=events.ScalarEvent,
+            alias=events.AliasEvent,
+            map=events.MappingStartEvent,
+            seq=events.SequenceStartEvent,
+            map_end=events.MappingEndEvent,
+            seq_end=events.SequenceEndEvent,
+            stream_end=events.StreamEndEvent,
+            error=ComposerError,
+        )
+    return _EV
+
+
+_PURE: list[Any] = []
+
+
+def _pure_events(text: str) -> Iterator[Any]:
+    """Parser events from ruamel's pure-Python parser (YAML 1.2)."""
     from ruamel.yaml.error import YAMLError
 
-    yaml = _composer(pure=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a re-defined anchor is valid YAML: the later one wins
-        try:
-            return yaml.compose(text)
-        except (YAMLError, ValueError, RecursionError):
-            raise
-        except Exception as exc:  # e.g. ruamel asserts on a `%YAML 1.3` directive
-            raise YAMLError(f"{type(exc).__name__}: {exc}") from exc
-        finally:
-            yaml.version = None  # a %YAML directive sets it on the shared instance
+    if not _PURE:
+        from ruamel.yaml import YAML
+
+        _PURE.append(YAML(typ="safe", pure=True))
+    yaml = _PURE[0]
+    try:
+        yield from yaml.parse(text)
+    except (YAMLError, ValueError, RecursionError):
+        raise
+    except Exception as exc:  # e.g. ruamel asserts on a `%YAML 1.3` directive
+        raise YAMLError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        yaml.version = None  # a %YAML directive sets it on the shared instance
 
 
-def _compose(text: str, hits: list[Hit]) -> Any:
-    """The node tree of `text`; a syntax error becomes a PL001 hit and None.
+def _build_c(text: str, hits: list[Hit]) -> tuple[Any, Pos] | None:
+    """Build from libyaml's events (through ruamel.yaml.clib); the pure parser without it."""
+    try:
+        from _ruamel_yaml import CParser
+    except ImportError:  # pragma: no cover - no C extension
+        return _Builder(text).run(_pure_events(text).__next__, hits)
+    parser = CParser(text)
+    try:
+        return _Builder(text).run(parser.get_event, hits)
+    finally:
+        parser.dispose()
+
+
+def _build(text: str, hits: list[Hit]) -> tuple[Any, Pos] | None:
+    """The plan's data built from parser events, with its root position; None when the text
+    holds no document or does not parse (then a PL001 hit says why).
 
     libyaml is fast but reads YAML 1.1: it refuses `:` inside plain scalars in flow collections
-    (`{time: 0:10:00}`, URLs in `[...]`), a tab in a block scalar's content and a re-defined
-    anchor, and counts U+0085, U+2028 and U+2029 as line breaks. Such text goes to the pure
-    parser, and a C syntax error is only reported when the pure parser refuses the text too.
+    (`{time: 0:10:00}`, URLs in `[...]`) and a tab in a block scalar's content, and counts U+0085,
+    U+2028 and U+2029 as line breaks. Such text goes to the pure parser, and a C syntax error is
+    only reported when the pure parser refuses the text too. No node tree is composed: values and
+    positions are built straight from the event stream, so a big plan is held in memory once.
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    _event_classes()
     try:
         if any(ch in text for ch in _UNUSUAL_BREAKS):
-            return _compose_pure(text)
+            return _Builder(text).run(_pure_events(text).__next__, hits)
         try:
-            return _composer(pure=False).compose(text)
+            return _build_c(text, hits)
         except MarkedYAMLError as c_error:
             try:
-                return _compose_pure(text)
+                return _Builder(text).run(_pure_events(text).__next__, hits)
             except (YAMLError, ValueError, RecursionError):
                 raise c_error from None
     except MarkedYAMLError as exc:
@@ -410,18 +415,8 @@ def _compose(text: str, hits: list[Hit]) -> Any:
     return None
 
 
-def _tag(node: Any) -> str:
-    """The resolved tag of a node composed with the fast resolver."""
-    ctag = node.ctag
-    if ctag is _FAST["plain"]:
-        return resolve_plain(node.value)
-    if ctag is _FAST["quoted"]:
-        return _STR
-    if ctag is _FAST["map"]:
-        return _MAP
-    if ctag is _FAST["seq"]:
-        return _SEQ
-    return str(ctag)
+def _no_events() -> Any:
+    raise StopIteration  # pragma: no cover - replaced before use
 
 
 def _syntax_hint(problem: str) -> str | None:
@@ -435,138 +430,366 @@ def _syntax_hint(problem: str) -> str | None:
 
 
 class _Abort(Exception):
-    """Stop walking: a hit explains why."""
+    """Stop building: a hit explains why."""
 
 
-class _Walker:
-    """Turns composed nodes into YMap/YSeq/scalars, checking tags, keys, aliases and YAML 1.1 traps."""
+class _Anchor:
+    """What an alias stands for: the built value, where the anchored node starts, its text (for a
+    scalar) or None, its tag, and how many nodes it stands for once expanded."""
 
-    def __init__(self, hits: list[Hit], text: str = "") -> None:
+    __slots__ = ("building", "col", "line", "raw", "size", "tag", "value")
 
-        self.hits = hits
-        self.lines = split_lines(text)
-        self.seen: dict[int, Any] = {}
-        self.sizes: dict[int, int] = {}
-        self.building: set[int] = set()
+    def __init__(self, line: int, col: int, tag: str) -> None:
+        self.line, self.col, self.tag = line, col, tag
+        self.value: Any = None
+        self.raw: str | None = None
+        self.size = 1
+        self.building = True
+
+
+def _event_tag(event: Any, kind: str) -> str:
+    """The resolved tag of a node event: explicit, else by YAML 1.2 core resolution."""
+    tag = event.ctag
+    if tag is not None and str(tag) != "!":
+        return str(tag)
+    if kind == "scalar":
+        return resolve_plain(event.value) if event.implicit[0] else _STR
+    return _MAP if kind == "map" else _SEQ
+
+
+#: Plain scalars that are not simply strings (or are strings YAML 1.1 reads otherwise).
+_SPECIAL_PLAIN = frozenset(_BOOLS | _NULLS | _YAML11_BOOL | {"<<"})
+_NUMERIC_START = frozenset("-+0123456789.")
+
+
+class _Builder:
+    """Turns parser events into YMap/YSeq/scalars, checking tags, keys, aliases and YAML 1.1 traps.
+
+    The common case (an untagged, unanchored scalar) takes a short path; everything else goes
+    through `node`, which handles tags, anchors, aliases and the alias expansion budget.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.hits: list[Hit] = []
+        self.anchors: dict[str, _Anchor] = {}
         self.total = 0  # nodes visited, aliases expanded
         self.distinct = 0  # nodes in the file
+        self.counting = True  # False inside a duplicate key's value: read, dropped, not counted
+        self.next: Callable[[], Any] = _no_events
+        self._starts: list[int] | None = None
 
-    def hit(self, rule: str, node: Any, message: str, hint: str | None = None) -> None:
-        self.hits.append(Hit(rule, node.start_mark.line + 1, node.start_mark.column + 1, message, hint))
+    def run(self, nxt: Callable[[], Any], hits: list[Hit]) -> tuple[Any, Pos] | None:
+        """Build the single document `nxt` yields event by event; its hits go to `hits` only when
+        the whole stream parses (a syntax error anywhere is the one finding, as with a composed
+        tree)."""
+        ev = _EV
+        self.next = nxt
+        nxt()  # StreamStartEvent
+        doc = nxt()
+        if type(doc) is ev["stream_end"]:
+            return None
+        root = nxt()
+        try:
+            if type(root) is ev["alias"]:
+                raise ev["error"](None, None, f"found undefined alias {root.anchor!r}", root.start_mark)
+            value = self.node(root, 0)
+        except _Abort:
+            self._drain()  # the rest must still parse: a syntax error would be the finding
+            hits.append(self.hits[-1])  # the one reason the plan does not load
+            return None
+        nxt()  # DocumentEndEvent
+        extra = nxt()
+        if type(extra) is not ev["stream_end"]:
+            raise ev["error"](
+                "expected a single document in the stream",
+                root.start_mark,
+                "but found another document",
+                extra.start_mark,
+            )
+        hits.extend(self.hits)
+        return value, (root.start_mark.line + 1, root.start_mark.column + 1)
 
-    def build(self, node: Any, depth: int) -> Any:
-        tag = _tag(node)
-        if tag != _MAP and tag != _SEQ:
+    def _drain(self) -> None:
+        """Read the events left after an abort, failing as the whole document would."""
+        alias, stream_end = _EV["alias"], _EV["stream_end"]
+        names = set(self.anchors)
+        while True:
+            event = self.next()
+            if event is None or type(event) is stream_end:
+                return
+            anchor = getattr(event, "anchor", None)
+            if anchor is None:
+                continue
+            if type(event) is alias:
+                if anchor not in names:
+                    raise _EV["error"](None, None, f"found undefined alias {anchor!r}", event.start_mark)
+            else:
+                names.add(anchor)
+
+    def hit(self, rule: str, line: int, col: int, message: str, hint: str | None = None) -> None:
+        self.hits.append(Hit(rule, line, col, message, hint))
+
+    def plain(self, text: str, style: Any, line: int, col: int) -> Any:
+        """The value of an untagged plain scalar."""
+        if text and text[0] not in _NUMERIC_START and text not in _SPECIAL_PLAIN:
+            return text
+        return self._scalar(text, style, line, col, resolve_plain(text))
+
+    def node(self, event: Any, depth: int) -> Any:
+        """The value of the node that starts with `event` (its other events are read here)."""
+        ev = _EV
+        kind = type(event)
+        if kind is ev["scalar"]:
+            tag = _event_tag(event, "scalar")
             self.total += 1
             self.distinct += 1
-            if tag in _ACCEPTED_TAGS:
-                return self._scalar(node, tag)
-            return self._forbidden(node, tag)
-        key = id(node)
-        if key in self.seen:
-            # An alias: share the built value, but count the nodes it stands for.
-            self.total += self.sizes[key]
-            if self.total - self.distinct > ALIAS_EXPANSION_BUDGET:
-                msg = "aliases expand to too many nodes (a 'billion laughs' alias bomb?)"
-                self.hit("PL005", node, msg, "write the values out instead of nesting aliases")
-                raise _Abort
-            return self.seen[key]
-        if key in self.building:
-            self.hit("PL005", node, "an alias refers to a node that contains it (a cycle)")
-            raise _Abort
+            mark = event.start_mark
+            line, col = mark.line + 1, mark.column + 1
+            if tag in _ACCEPTED_TAGS and tag != _MAP and tag != _SEQ:
+                value = self._scalar(event.value, event.style, line, col, tag)
+            elif (tag == _MAP or tag == _SEQ) and not event.value:  # `!!map` alone: an empty one
+                end_line, end_col = self._end_mark(event.end_mark)
+                value = YMap(line, col, end_line, end_col) if tag == _MAP else YSeq(line, col, end_line)
+            else:
+                value = self._forbidden(line, col, tag)
+            if event.anchor is not None:
+                named = self.anchors[event.anchor] = _Anchor(line, col, tag)
+                named.value, named.raw, named.building = value, event.value, False
+            return value
+        if kind is ev["alias"]:
+            return self.alias(event).value
+        is_map = kind is ev["map"]
+        tag = _event_tag(event, "map" if is_map else "seq")
+        mark = event.start_mark
+        line, col = mark.line + 1, mark.column + 1
         if depth > MAX_DEPTH:
-            self.hit("PL006", node, f"nesting is deeper than {MAX_DEPTH} levels")
+            self.hit("PL006", line, col, f"nesting is deeper than {MAX_DEPTH} levels")
             raise _Abort
-        before = self.total
+        anchor: _Anchor | None = None
+        if event.anchor is not None:
+            anchor = self.anchors[event.anchor] = _Anchor(line, col, tag)
+        before, kept = self.total, len(self.hits)
         self.total += 1
         self.distinct += 1
-        self.building.add(key)
-        value = self._mapping(node, depth) if tag == _MAP else self._sequence(node, depth)
-        self.building.discard(key)
-        self.seen[key] = value
-        self.sizes[key] = self.total - before
-        return value
+        built: Any = self._mapping(line, col, depth) if is_map else self._sequence(line, col, depth)
+        if tag != _MAP and tag != _SEQ:  # read, then dropped with what it holds
+            del self.hits[kept:]
+            built = self._forbidden(line, col, tag)
+        if anchor is not None:
+            anchor.value, anchor.size, anchor.building = built, self.total - before, False
+        return built
 
-    def _end_line(self, mark: Any) -> int:
-        """1-based last line of a node whose end mark is `mark` (the start of the next token for
-        block nodes, just past the closing bracket for flow ones)."""
-        line = mark.line
-        if line < len(self.lines) and self.lines[line][: mark.column].strip():
-            return line + 1
-        return max(1, line)
+    def alias(self, event: Any) -> _Anchor:
+        """The anchor an alias names, counted as the nodes it expands to."""
+        anchor = self.anchors.get(event.anchor)
+        if anchor is None:
+            raise _EV["error"](None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+        if anchor.raw is not None:  # a scalar: counted like one written out
+            self.total += 1
+            self.distinct += 1
+            return anchor
+        if anchor.building:
+            msg = "an alias refers to a node that contains it (a cycle)"
+            self.hit("PL005", anchor.line, anchor.col, msg)
+            raise _Abort
+        self.total += anchor.size
+        if self.counting and self.total - self.distinct > ALIAS_EXPANSION_BUDGET:
+            msg = "aliases expand to too many nodes (a 'billion laughs' alias bomb?)"
+            self.hit("PL005", anchor.line, anchor.col, msg, "write the values out instead of nesting aliases")
+            raise _Abort
+        return anchor
 
-    def _forbidden(self, node: Any, tag: str) -> None:
+    def item(self, event: Any, depth: int) -> tuple[Any, int, int, str | None]:
+        """A child node: its value, 1-based line and column, and its text when it is a scalar
+        (an alias stands where its anchor is, with its anchor's text)."""
+        kind = type(event)
+        if kind is _EV["alias"]:
+            anchor = self.alias(event)
+            return anchor.value, anchor.line, anchor.col, anchor.raw
+        mark = event.start_mark
+        line, col = mark.line + 1, mark.column + 1
+        if kind is _EV["scalar"]:
+            if event.ctag is None and event.anchor is None:  # the short path
+                self.total += 1
+                self.distinct += 1
+                text = event.value
+                if event.implicit[0]:
+                    return self.plain(text, event.style, line, col), line, col, text
+                return text, line, col, text
+            return self.node(event, depth), line, col, event.value
+        return self.node(event, depth), line, col, None
+
+    def _end_mark(self, mark: Any) -> tuple[int, int]:
+        """1-based last line and end column of a collection whose end event has `mark`.
+
+        A block collection's end mark is the start of the next token; a flow one's is just past
+        its closing bracket."""
+        line, column, index = mark.line, mark.column, mark.index
+        prefix = self.text[index - column : index] if index >= column else "\n"
+        if "\n" in prefix or "\r" in prefix:  # the mark does not count like the text: slow path
+            prefix = self._line_prefix(line, column)
+        end_line = line + 1 if prefix.strip() else max(1, line)
+        return end_line, column + 1
+
+    def _line_prefix(self, line: int, column: int) -> str:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        if line >= len(self._starts):
+            return ""
+        start = self._starts[line]
+        stop = self._starts[line + 1] if line + 1 < len(self._starts) else len(self.text)
+        return self.text[start : min(start + column, stop)]
+
+    def _forbidden(self, line: int, col: int, tag: str) -> Any:
         shown = tag.replace(_CORE, "!!")
         self.hit(
             "PL007",
-            node,
+            line,
+            col,
             f"tag {shown} is not allowed in a plan",
             "remove the tag: plans hold plain data only",
         )
         return None
 
-    def _mapping(self, node: Any, depth: int) -> YMap:
-        sm, em = node.start_mark, node.end_mark
-        m = YMap(sm.line + 1, sm.column + 1, self._end_line(em), em.column + 1)
-        merges: list[Any] = []
+    def _mapping(self, line: int, col: int, depth: int) -> YMap:
+        scalar, map_end = _EV["scalar"], _EV["map_end"]
+        nxt, item = self.next, self.item
+        m = YMap(line, col, 0)
+        merges: list[tuple[Any, int, int]] = []
         kpos, vpos, raw = m.kpos, m.vpos, m.raw
-        for knode, vnode in node.value:
-            if not isinstance(knode.value, str):
-                self.hit("PL001", knode, "a key must be a plain value, not a mapping or list")
-                continue
-            k = knode.value
-            if k == "<<" and _tag(knode) == _MERGE:
-                merges.append(vnode)
-                continue
-            kp = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+        depth += 1
+        while True:
+            kev = nxt()
+            kind = type(kev)
+            if kind is scalar and kev.ctag is None and kev.anchor is None:
+                k = kev.value
+                mark = kev.start_mark
+                kp = (mark.line + 1, mark.column + 1)
+                if k == "<<" and kev.implicit[0]:
+                    merges.extend(self._merge_sources(nxt(), depth))
+                    continue
+            elif kind is map_end:
+                break
+            else:
+                key = self._key(kev, depth)
+                if key is None:
+                    continue
+                k, kp, merge = key
+                if merge:
+                    merges.extend(self._merge_sources(nxt(), depth))
+                    continue
+            vev = nxt()
             if k in m:
+                self._duplicate(vev, depth)
                 msg = f"duplicate key '{k}' (first at line {kpos[k][0]})"
                 self.hits.append(
                     Hit("PL002", *kp, msg, "keep one of them: YAML readers disagree on which wins")
                 )
                 continue
-            m[k] = self.build(vnode, depth + 1)
+            value, vline, vcol, text = item(vev, depth)
+            m[k] = value
             kpos[k] = kp
-            vpos[k] = (vnode.start_mark.line + 1, vnode.start_mark.column + 1)
-            if isinstance(vnode.value, str):
-                raw[k] = vnode.value
-        for mnode in merges:
-            sources = mnode.value if isinstance(mnode.value, list) and _tag(mnode) == _SEQ else [mnode]
-            for src in sources:
-                merged = self.build(src, depth + 1)
-                if not isinstance(merged, YMap):
-                    self.hit("PL001", src, "a merge key (<<) must refer to a mapping")
-                    continue
-                for k, v in merged.items():
-                    if k not in m:
-                        m[k] = v
-                        kpos[k] = merged.kpos[k]
-                        vpos[k] = merged.vpos[k]
-                        if k in merged.raw:
-                            raw[k] = merged.raw[k]
+            vpos[k] = (vline, vcol)
+            if text is not None:
+                raw[k] = text
+        m.end_line, m.end_col = self._end_mark(kev.end_mark)
+        for merged, sline, scol in merges:
+            if not isinstance(merged, YMap):
+                self.hit("PL001", sline, scol, "a merge key (<<) must refer to a mapping")
+                continue
+            for k, v in merged.items():
+                if k not in m:
+                    m[k] = v
+                    kpos[k] = merged.kpos[k]
+                    vpos[k] = merged.vpos[k]
+                    if k in merged.raw:
+                        raw[k] = merged.raw[k]
         return m
 
-    def _sequence(self, node: Any, depth: int) -> YSeq:
-        sm, em = node.start_mark, node.end_mark
-        s = YSeq(sm.line + 1, sm.column + 1, self._end_line(em))
-        for i, item in enumerate(node.value):
-            s.append(self.build(item, depth + 1))
-            s.ipos.append((item.start_mark.line + 1, item.start_mark.column + 1))
-            if isinstance(item.value, str):
-                s.raw[i] = item.value
+    def _key(self, event: Any, depth: int) -> tuple[str, Pos, bool] | None:
+        """A key that is tagged, anchored or an alias: its text, position and whether it is a
+        merge key; None (and PL001) for a mapping or list used as a key, which is read and dropped.
+        """
+        if type(event) is _EV["scalar"]:
+            k, ktag = event.value, _event_tag(event, "scalar")
+            kp = (event.start_mark.line + 1, event.start_mark.column + 1)
+            if event.anchor is not None:
+                anchor = self.anchors[event.anchor] = _Anchor(*kp, ktag)
+                anchor.raw, anchor.building = k, False
+                anchor.value = self._scalar(k, event.style, *kp, ktag) if ktag in _ACCEPTED_TAGS else k
+        elif type(event) is _EV["alias"] and self._is_scalar_alias(event):
+            anchor = self.alias(event)
+            k, ktag, kp = str(anchor.raw), anchor.tag, (anchor.line, anchor.col)
+        else:
+            kline, kcol = self._key_position(event)
+            kept = len(self.hits)
+            self.node(event, depth)  # a key that is a mapping or list: read it, then drop it
+            self.node(self.next(), depth)
+            del self.hits[kept:]
+            self.hit("PL001", kline, kcol, "a key must be a plain value, not a mapping or list")
+            return None
+        return k, kp, k == "<<" and ktag == _MERGE
+
+    def _duplicate(self, event: Any, depth: int) -> None:
+        """Read a duplicate key's value and drop it, uncounted: the first one stays."""
+        kept, counted = len(self.hits), (self.total, self.distinct)
+        self.counting = False
+        try:
+            self.item(event, depth)
+        finally:
+            self.counting = True
+        del self.hits[kept:]
+        self.total, self.distinct = counted
+
+    def _is_scalar_alias(self, event: Any) -> bool:
+        anchor = self.anchors.get(event.anchor)
+        return anchor is None or anchor.raw is not None  # an undefined one fails in alias()
+
+    def _key_position(self, event: Any) -> Pos:
+        if type(event) is _EV["alias"]:
+            anchor = self.anchors[event.anchor]
+            return anchor.line, anchor.col
+        return event.start_mark.line + 1, event.start_mark.column + 1
+
+    def _merge_sources(self, event: Any, depth: int) -> list[tuple[Any, int, int]]:
+        """The mappings a `<<` value names: an alias, a mapping, or a list of those."""
+        if type(event) is _EV["seq"] and _event_tag(event, "seq") == _SEQ:
+            seq = self.node(event, depth)
+            return [(v, line, col) for v, (line, col) in zip(seq, seq.ipos, strict=True)]
+        value, line, col, _ = self.item(event, depth)
+        return [(value, line, col)]
+
+    def _sequence(self, line: int, col: int, depth: int) -> YSeq:
+        seq_end = _EV["seq_end"]
+        nxt, item = self.next, self.item
+        s = YSeq(line, col, 0)
+        ipos, raw = s.ipos, s.raw
+        depth += 1
+        i = 0
+        while True:
+            ev = nxt()
+            if type(ev) is seq_end:
+                break
+            value, vline, vcol, text = item(ev, depth)
+            s.append(value)
+            ipos.append((vline, vcol))
+            if text is not None:
+                raw[i] = text
+            i += 1
+        s.end_line = self._end_mark(ev.end_mark)[0]
         return s
 
-    def _scalar(self, node: Any, tag: str) -> Any:
-        text = node.value
-        plain = not node.style
+    def _scalar(self, text: str, style: Any, line: int, col: int, tag: str) -> Any:
+        plain = not style
         if tag == _STR:
             if plain:
                 if text in _YAML11_BOOL:
                     msg = f"'{text}' is a string here but a boolean to YAML 1.1 readers (PyYAML)"
-                    self.hit("PL010", node, msg, f'quote it ("{text}") or write true/false')
+                    self.hit("PL010", line, col, msg, f'quote it ("{text}") or write true/false')
                 elif _SEXAGESIMAL.match(text):
                     msg = f"'{text}' is a string here but a base-60 number to YAML 1.1 readers"
-                    self.hit("PL011", node, msg, f'quote it: "{text}"')
+                    self.hit("PL011", line, col, msg, f'quote it: "{text}"')
             return text
         if tag == _INT:
             t = text.replace("_", "")
@@ -583,7 +806,7 @@ class _Walker:
                 return text
             if plain and _OCTAL_11.match(text):
                 msg = f"{text} is {value} here but an octal number to YAML 1.1 readers"
-                self.hit("PL013", node, msg, f'drop the leading zero or quote it: "{text}"')
+                self.hit("PL013", line, col, msg, f'drop the leading zero or quote it: "{text}"')
             return value
         if tag == _FLOAT:
             t = text.replace("_", "").lower()
@@ -596,7 +819,7 @@ class _Walker:
             if plain and "." not in text and "e" in t:
                 msg = f"{text} is a number here but a string to YAML 1.1 readers (no dot)"
                 mant, _, exp = text.lower().partition("e")
-                self.hit("PL014", node, msg, f"write {mant}.0e{exp} or quote it")
+                self.hit("PL014", line, col, msg, f"write {mant}.0e{exp} or quote it")
             return value_f
         if tag == _BOOL:
             return text.lower() == "true"
@@ -608,11 +831,11 @@ class _Walker:
                 try:
                     _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
                 except ValueError as exc:
-                    self.hit("PL008", node, f"'{text}' is not a real date ({exc})", "use YYYY-MM-DD")
+                    self.hit("PL008", line, col, f"'{text}' is not a real date ({exc})", "use YYYY-MM-DD")
                     return text
             if plain:
                 msg = f"unquoted date {text}: YAML 1.1 readers load a date object, not text"
-                self.hit("PL012", node, msg, f'quote it: "{text}"')
+                self.hit("PL012", line, col, msg, f'quote it: "{text}"')
             return text
         return text  # !!binary and anything else accepted stays text
 

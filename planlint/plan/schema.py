@@ -244,7 +244,6 @@ _OPAQUE_KEYWORDS = frozenset(
     "unevaluatedProperties unevaluatedItems propertyNames contains prefixItems uniqueItems "
     "minProperties maxProperties".split()
 )
-_SIMPLE_RUNS_KEYS = frozenset({"title", "description", "type", "items", "minItems", "$comment"})
 
 
 def _resolve(schema: Any) -> Any:
@@ -316,35 +315,106 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+#: Arrays at least this long are validated by shape (one member per group of alike items).
+_GROUP_FROM = 64
+_ARRAY_KEYS = frozenset({"title", "description", "type", "items", "minItems", "$comment"})
+
+
+def _sub_schema(schema: Any, step: Any) -> Any:
+    """The schema node that validates `step` (a key or an index) under `schema`, or None when
+    other keywords (combinators, patterns, ...) could take part: then nothing is grouped there."""
+    node = _resolve(schema)
+    if not isinstance(node, dict) or _OPAQUE_KEYWORDS & node.keys():
+        return None
+    if isinstance(step, int):
+        return node.get("items") if "items" in node else None
+    props = node.get("properties", {})
+    if step in props:
+        return props[step]
+    extra = node.get("additionalProperties", True)
+    return extra if isinstance(extra, dict) else None
+
+
+def _long_arrays(value: Any, schema: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(path, items schema) of every long array whose schema sees its items one by one."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if isinstance(sub, (dict, list)):
+                child = _sub_schema(schema, key)
+                if child is not None:
+                    yield from _long_arrays(sub, child, (*path, key))
+        return
+    if not isinstance(value, list):
+        return
+    node = _resolve(schema)
+    if len(value) >= _GROUP_FROM:
+        if isinstance(node, dict) and "items" in node and not set(node) - _ARRAY_KEYS:
+            yield path, node["items"]
+        return  # a long array that is not groupable is validated as it is, item by item
+    for i, item in enumerate(value):
+        if isinstance(item, (dict, list)):
+            child = _sub_schema(schema, i)
+            if child is not None:
+                yield from _long_arrays(item, child, (*path, i))
+
+
+def _replace(data: Any, path: tuple[Any, ...], new: list[Any]) -> Any:
+    """A shallow copy of `data` with the value at `path` replaced (the original is not touched)."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    copy: Any = dict(data) if isinstance(data, dict) else list(data)
+    copy[head] = _replace(data[head], rest, new)
+    return copy
+
+
 def _iter_errors(data: YMap) -> Iterator[Any]:
-    """jsonschema errors; runs that the schema sees alike are validated once, then per run on error.
+    """jsonschema errors; in every long array (runs, evaluation.matrix, ...) the items that the
+    schema sees alike are validated once, then one by one only in a group that has an error.
 
     A 10,000-run sweep has a handful of run shapes, so this keeps validation linear and cheap.
     """
     validator = _validator()
-    runs = data.get("runs")
-    runs_schema = load_schema().get("properties", {}).get("runs", {})
-    if not isinstance(runs, list) or len(runs) < 64 or set(runs_schema) - _SIMPLE_RUNS_KEYS:
+    arrays = list(_long_arrays(data, load_schema(), ()))
+    if not arrays:
         yield from validator.iter_errors(data)
         return
-    items = runs_schema.get("items", True)
-    groups: dict[Any, list[int]] = {}
-    for i, run in enumerate(runs):
-        groups.setdefault(signature(run, items), []).append(i)
-    members = list(groups.values())
-    shadow = dict(data)
-    shadow["runs"] = [runs[idx[0]] for idx in members]
-    failing: set[int] = set()
+    shadow: Any = data
+    grouped: list[tuple[tuple[Any, ...], Any, list[Any], list[list[int]]]] = []
+    for path, items in arrays:
+        array: Any = data
+        for step in path:
+            array = array[step]
+        groups: dict[Any, list[int]] = {}
+        for i, item in enumerate(array):
+            groups.setdefault(signature(item, items), []).append(i)
+        members = list(groups.values())
+        minimum = _resolve(_schema_at(path)).get("minItems", 0)
+        if len(members) < minimum:
+            continue  # too few shapes to stand for the array's length: validated as it is
+        grouped.append((path, items, array, members))
+        shadow = _replace(shadow, path, [array[idx[0]] for idx in members])
+    failing: set[tuple[int, int]] = set()
     for error in validator.iter_errors(shadow):
-        path = list(error.absolute_path)
-        if len(path) >= 2 and path[0] == "runs" and isinstance(path[1], int):
-            failing.add(path[1])
+        where = tuple(error.absolute_path)
+        for n, (path, _, _, _) in enumerate(grouped):
+            if len(where) > len(path) and where[: len(path)] == path and isinstance(where[len(path)], int):
+                failing.add((n, where[len(path)]))
+                break
         else:
             yield error
-    for group in sorted(failing):
+    for n, group in sorted(failing):
+        path, items, array, members = grouped[n]
         for i in members[group]:
-            for error in validator.descend(runs[i], items, path=i):
-                yield _Rooted(error, ("runs",))
+            for error in validator.descend(array[i], items, path=i):
+                yield _Rooted(error, path)
+
+
+def _schema_at(path: tuple[Any, ...]) -> Any:
+    schema: Any = load_schema()
+    for step in path:
+        schema = _sub_schema(schema, step)
+    return schema
 
 
 class _Rooted:
@@ -359,8 +429,12 @@ class _Rooted:
 
 
 def _to_hits(
-    root: YMap, error: Any, supplied: frozenset[tuple[str, ...]], bools: set[tuple[int, int]]
+    root: YMap,
+    error: Any,
+    supplied: frozenset[tuple[str, ...]] = frozenset(),
+    bools: set[tuple[int, int]] | None = None,
 ) -> Iterator[Hit]:
+    bools = bools if bools is not None else set()
     path = tuple(error.absolute_path)
     where = dotted(path)
     kind = error.validator
