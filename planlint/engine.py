@@ -305,9 +305,7 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
             for path, plan in loaded.items():
                 if path not in covered and not plan.loaded.fatal:
                     collector = Collector(config, plan.display)
-                    msg = "no planning doc renders this plan's All Runs table"
-                    hint = "add <!-- planlint:begin all-runs --> and <!-- planlint:end all-runs --> to a .md next to it, then run `planlint fix`"
-                    collector.add([Hit("PL504", 1, 1, msg, hint)])
+                    collector.add([_no_doc_hit()])
                     result.findings.extend(collector.findings)
     result.findings.sort(key=Finding.sort_key)
     return result
@@ -415,9 +413,7 @@ def _check_plan_buffer(path: Path, text: str, config: Config, options: Options) 
 
         if not docs_near(path, config.max_bytes):
             collector = Collector(config, plan.display)
-            msg = "no planning doc renders this plan's All Runs table"
-            hint = "add <!-- planlint:begin all-runs --> and <!-- planlint:end all-runs --> to a .md next to it, then run `planlint fix`"
-            collector.add([Hit("PL504", 1, 1, msg, hint)])
+            collector.add([_no_doc_hit()])
             result.findings.extend(collector.findings)
     result.findings.sort(key=Finding.sort_key)
     return result
@@ -451,3 +447,9 @@ def _check_doc_buffer(path: Path, text: str, config: Config, buffers: dict[Path,
 def failing(findings: Iterable[Finding], strict: bool) -> bool:
     threshold = Severity.WARNING if strict else Severity.ERROR
     return any(f.severity.rank >= threshold.rank for f in findings)
+
+
+def _no_doc_hit() -> Hit:
+    """PL504 for a plan no planning doc renders."""
+    hint = "add <!-- planlint:begin all-runs --> and <!-- planlint:end all-runs --> to a .md next to it, then run `planlint fix`"
+    return Hit("PL504", 1, 1, "no planning doc renders this plan's All Runs table", hint)

@@ -186,11 +186,11 @@ def add_runs(
     `loaded` is the Loaded of `text` when the caller has it. The result is re-parsed and must
     hold the old data plus exactly these runs, else EditError.
     """
-    if after is not None and any(a is not None for a in after):
-        return _insert_runs(text, runs_to_add, after)
     if not runs_to_add:
         return text
     data = _plan_data(text, loaded)
+    if after is not None and any(a is not None for a in after):
+        return apply_splices(data, text, _placed_splices(text, data, runs_to_add, after))[0]
     return apply_splices(data, text, [runs_splice(text, data, runs_to_add)])[0]
 
 
@@ -313,54 +313,6 @@ def runs_splice(text: str, data: YMap, runs_to_add: list[ImpliedRun]) -> Splice:
     if lines and not ends_with_break(lines[-1]):
         return Splice(len(lines) - 1, len(lines), [lines[-1] + nl, "runs:" + nl, *appended], intended)
     return Splice(len(lines), len(lines), ["runs:" + nl, *appended], intended)
-
-
-def _insert_runs(text: str, runs_to_add: list[ImpliedRun], after: list[int | None]) -> str:
-    """add_runs with insertion points: each group of new runs right after its existing run."""
-    loaded = load_plan(Path("plan.yaml"), text=text)
-    data = loaded.data
-    runs = data.get("runs") if isinstance(data, YMap) else None
-    if not isinstance(runs, YSeq) or not runs:
-        return add_runs(text, runs_to_add)
-    lines = _lines(text)
-    if lines[runs.line - 1][runs.col - 1 : runs.col] == "[":
-        raise EditError("runs is a flow list ([...]); write it as a block list and retry")
-    nl = newline_of(text)
-    style = detect_style(text, runs)
-    groups: dict[int, list[ImpliedRun]] = {}
-    tail: list[ImpliedRun] = []
-    for run, index in zip(runs_to_add, after, strict=True):
-        if index is None or index >= len(runs) or not isinstance(runs[index], (YMap, YSeq)):
-            tail.append(run)
-        else:
-            groups.setdefault(index, []).append(run)
-    inserts: list[tuple[int, list[str]]] = []
-    for index, group in groups.items():
-        end = _end_of(text, runs[index], lines)
-        inserts.append((end, [line + nl for r in group for line in run_lines(r, style)]))
-    if tail:
-        inserts.append(
-            (_end_of(text, runs, lines), [line + nl for r in tail for line in run_lines(r, style)])
-        )
-    for end, new in sorted(inserts, key=lambda item: item[0], reverse=True):
-        if end <= len(lines) and not ends_with_break(lines[end - 1]):
-            lines[end - 1] += nl
-        lines[end:end] = new
-    result = "".join(lines)
-    order = sorted(groups)
-
-    def intended(expected: Any) -> None:
-        got = list(expected.get("runs") or [])
-        out: list[Any] = []
-        for i, item in enumerate(got):
-            out.append(item)
-            if i in groups:
-                out += [_run_data(r) for r in groups[i]]
-        expected["runs"] = out + [_run_data(r) for r in tail]
-
-    del order
-    _checked(data, result, intended)
-    return result
 
 
 def _flow_list(seq: Any) -> str:
