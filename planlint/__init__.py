@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planlint._version import __version__
+
 if TYPE_CHECKING:
     from planlint.config import Config
     from planlint.finding import Finding
 
-__version__ = "0.1.0"
 
 __all__ = ["__version__", "lint"]
 
