@@ -270,6 +270,7 @@ def _ask(text: str) -> str:
 @click.pass_obj
 def init_command(
     state: State,
+    /,
     folder: Path,
     models_dir: str | None,
     from_answers: Path | None,
@@ -456,7 +457,7 @@ def estimate(
 @click.pass_obj
 def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
     """Show what each log says: kind, version, shape, timing, memory, failures, prior or not."""
-    from planlint.engine import UsageError
+    from planlint.errors import UsageError
     from planlint.estimate.plan import scan_logs
     from planlint.logs.summary import format_text, summarize, to_json
 

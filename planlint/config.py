@@ -84,7 +84,8 @@ def _toml_load(path: Path) -> dict[str, Any]:
     from planlint.readfile import read_bounded
 
     try:
-        return tomllib.loads(read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8"))
+        data: dict[str, Any] = tomllib.loads(read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8"))
+        return data
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
 

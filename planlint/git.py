@@ -56,7 +56,7 @@ def merge_base(repo: Repo, commit: Commit) -> Commit:
         bases = repo.merge_base(commit, "HEAD")
     except Exception:  # no HEAD yet, unrelated histories: compare with the commit itself
         return commit
-    return bases[0] if bases else commit  # type: ignore[return-value]
+    return bases[0] if bases else commit
 
 
 def worktree_root(repo: Repo) -> Path:

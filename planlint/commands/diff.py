@@ -83,7 +83,8 @@ class DiffReport:
 
     def hours(self, side: str) -> float:
         attr = "hours_before" if side == "before" else "hours_after"
-        return sum(h.total for p in self.plans if (h := getattr(p, attr)) is not None)
+        total: float = sum(h.total for p in self.plans if (h := getattr(p, attr)) is not None)
+        return total
 
     def count(self, what: str) -> int:
         return sum(len(getattr(p, what)) for p in self.plans)

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planlint.config import Config
-from planlint.engine import Collector, Options, discover, display_path, no_cyclic_gc, pair
+from planlint.engine import Collector, Options, discover, no_cyclic_gc, pair
 from planlint.finding import Finding
+from planlint.paths import display_path
 from planlint.plan.load import Loaded, load_plan
 from planlint.plan.model import Plan
 

@@ -307,7 +307,7 @@ def _fast_resolver() -> Any:
         plain, quoted = Tag(suffix="tag:planlint,2026:plain"), Tag(suffix=_STR)
         seq, mapping = Tag(suffix=_SEQ), Tag(suffix=_MAP)
 
-        class FastResolver(BaseResolver):  # type: ignore[misc]
+        class FastResolver(BaseResolver):
             def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
                 super().__init__(loadumper=loadumper or loader)
                 self._loader_version = None
@@ -490,7 +490,7 @@ class _Walker:
     def _end_line(self, mark: Any) -> int:
         """1-based last line of a node whose end mark is `mark` (the start of the next token for
         block nodes, just past the closing bracket for flow ones)."""
-        line = mark.line
+        line: int = mark.line
         if line < len(self.lines) and self.lines[line][: mark.column].strip():
             return line + 1
         return max(1, line)
@@ -650,7 +650,8 @@ def source_text(container: Any, step: Any) -> str | None:
     raw = getattr(container, "raw", None)
     if raw is None:
         return None
-    return raw.get(step)
+    text: str | None = raw.get(step)
+    return text
 
 
 RuleCheck = Callable[..., Iterator[Hit]]

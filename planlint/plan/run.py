@@ -169,7 +169,7 @@ def runs_of(plan: Plan) -> list[Run]:
     if cached is None:
         cached = [Run(plan, i, node) for i, node in enumerate(plan.seq("runs")) if isinstance(node, YMap)]
         plan.cache["runs"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def runs_by_name(plan: Plan) -> dict[str, Run]:
@@ -181,7 +181,7 @@ def runs_by_name(plan: Plan) -> dict[str, Run]:
             if run.name is not None and run.name not in cached:
                 cached[run.name] = run
         plan.cache["runs_by_name"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def run_at(plan: Plan, index: int) -> Run:

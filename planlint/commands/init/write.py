@@ -59,7 +59,7 @@ def warmup_steps(a: Answers) -> int | None:
     if a.packing:
         return None  # packed sequences are unknown until the data is tokenized
     train = a.splits["train"]
-    shortest = None
+    shortest: int | None = None
     for epochs in a.varied("epochs") or [a.epochs]:
         for bs in a.varied("batch_size") or [a.batch_size]:
             for gpus in a.varied("gpus") or [a.gpus]:
