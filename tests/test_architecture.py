@@ -7,6 +7,10 @@ is still a dependency, and a cycle through one is a design knot that makes the n
 from __future__ import annotations
 
 import ast
+import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "planlint"
@@ -120,3 +124,56 @@ def test_no_import_cycles() -> None:
 def test_import_chains_stay_short() -> None:
     chain = longest_chain(import_graph())
     assert len(chain) <= 13, " -> ".join(chain)
+
+
+ROOT = PACKAGE.parent
+
+
+def _ci_commands() -> list[str]:
+    """The command lines of .ci/run, comments and shell plumbing aside."""
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def test_ci_lints_formats_and_types_before_the_tests() -> None:
+    commands = _ci_commands()
+    tests = commands.index("python -m pytest")
+    for gate in ("ruff check .", "ruff format --check .", "mypy --strict planlint"):
+        assert gate in commands, f".ci/run does not run {gate!r}"
+        assert commands.index(gate) < tests, f".ci/run runs {gate!r} after the tests"
+
+
+def _pre_commit_hooks() -> dict[str, dict[str, object]]:
+    from ruamel.yaml import YAML
+
+    config = YAML(typ="safe").load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    return {h["id"]: {**h, "repo": repo["repo"]} for repo in config["repos"] for h in repo["hooks"]}
+
+
+def test_the_test_extra_installs_every_tool_ci_and_the_hooks_call() -> None:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    extra = re.search(r"^test = \[(.*)\]$", text, re.MULTILINE)
+    assert extra is not None
+    installed = {re.split(r"[<>=\[ ]", name.strip().strip('"'))[0] for name in extra.group(1).split(",")}
+    tools = {str(h["entry"]).split()[0] for h in _pre_commit_hooks().values()} - {"planlint"}
+    assert tools == {"ruff", "mypy"} and tools <= installed
+
+
+def test_the_repository_hooks_lint_type_and_check_the_examples() -> None:
+    hooks = _pre_commit_hooks()
+    assert {"ruff", "ruff-format", "mypy", "planlint-examples"} <= set(hooks)
+    assert all(h["repo"] == "local" for h in hooks.values())
+    assert hooks["mypy"]["entry"] == "mypy --strict planlint"
+    examples = hooks["planlint-examples"]
+    assert examples["pass_filenames"] is False
+    argv = shlex.split(str(examples["entry"]))
+    assert argv[:2] == ["planlint", "check"] and argv[2:] == ["examples/"]
+    # the hook's command line, run as pre-commit runs it (from the repository's root), passes
+    proc = subprocess.run(
+        [sys.executable, "-m", "planlint.cli", *argv[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

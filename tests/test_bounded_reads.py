@@ -33,7 +33,13 @@ def planlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def plan_with_data(path: str) -> str:
-    return edit(TWO_MODEL, ("    path: /scratch/gpfs/me/ck-data/capitalization/words_5L_80P_1000.json\n", "    path: " + path + "\n"))
+    return edit(
+        TWO_MODEL,
+        (
+            "    path: /scratch/gpfs/me/ck-data/capitalization/words_5L_80P_1000.json\n",
+            "    path: " + path + "\n",
+        ),
+    )
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])

@@ -253,7 +253,9 @@ def test_estimate_write_cli_on_a_cr_only_plan_keeps_cr(repo: Path) -> None:
     shutil.copytree(EXAMPLES / "seed-sweep", repo / "exp")
     plan = repo / "exp" / "plan.yaml"
     text = plan.read_text(encoding="utf-8")
-    text = edit(text, ('lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', "lr: 1e-5}\n")).replace("\n", "\r")
+    text = edit(
+        text, ('lr: 1e-5}\n    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n', "lr: 1e-5}\n")
+    ).replace("\n", "\r")
     plan.write_bytes(text.encode("utf-8"))
     logs = repo / "scratch" / "cap" / "Llama-3.2-1B_rank16"
     logs.mkdir(parents=True)

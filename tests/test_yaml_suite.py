@@ -194,11 +194,19 @@ def check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return _check
 
 
-FIRST_RUN_COMPUTE = '    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00", gpus: 1, mem: 40G}\n'
+FIRST_RUN_COMPUTE = (
+    '    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "0:15:00", gpus: 1, mem: 40G}\n'
+)
 
 
 def test_an_unquoted_time_in_a_flow_mapping_gets_the_quote_it_warning(check: Any) -> None:
-    plan = edit(TWO_MODEL, (FIRST_RUN_COMPUTE, "    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: 1:15:00, gpus: 1, mem: 40G}\n"))
+    plan = edit(
+        TWO_MODEL,
+        (
+            FIRST_RUN_COMPUTE,
+            "    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: 1:15:00, gpus: 1, mem: 40G}\n",
+        ),
+    )
     found = check(plan)
     assert rules_of(found) == ["PL011"]
     assert found[0].line == plan.splitlines().index("    compute: {time: 1:15:00, gpus: 1, mem: 40G}") + 1
@@ -208,7 +216,10 @@ def test_an_unquoted_time_in_a_flow_mapping_gets_the_quote_it_warning(check: Any
 def test_slurm_day_times_urls_and_model_tags_in_flow_collections_load(check: Any) -> None:
     plan = edit(
         TWO_MODEL,
-        (FIRST_RUN_COMPUTE, '    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "1-00:00:00", gpus: 1, mem: 40G}\n'),
+        (
+            FIRST_RUN_COMPUTE,
+            '    parameters: {lora_rank: 4, lr: 1e-5}\n    compute: {time: "1-00:00:00", gpus: 1, mem: 40G}\n',
+        ),
         (
             "  wandb_project: capitalization\n",
             "  wandb_project: capitalization\n  links: [https://wandb.ai/me/cap, ollama:llama3.2]\n",
