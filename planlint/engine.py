@@ -65,6 +65,7 @@ def git_files(cwd: Path) -> list[Path] | None:
 
 
 def walk_files(folder: Path) -> Iterable[Path]:
+    """Every file under `folder`, sorted, skipping hidden and tool folders (.git, .venv, ...)."""
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
@@ -339,5 +340,6 @@ def pair(
 
 
 def failing(findings: Iterable[Finding], strict: bool) -> bool:
+    """True when a finding is at the failing severity: errors, and with `strict` warnings too."""
     threshold = Severity.WARNING if strict else Severity.ERROR
     return any(f.severity.rank >= threshold.rank for f in findings)

@@ -60,6 +60,7 @@ def merge_base(repo: Repo, commit: Commit) -> Commit:
 
 
 def worktree_root(repo: Repo) -> Path:
+    """The repository's working tree folder, resolved."""
     return Path(repo.working_tree_dir or ".").resolve()
 
 

@@ -18,6 +18,7 @@ _RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
 
 
 def summary_line(findings: Sequence[Finding], files: int, gpu_hours: float | None = None) -> str:
+    """`3 files checked: 2 errors, 0 warnings, 0 info`, with the plans' GPU hours when known."""
     counts = Counter(f.severity.value for f in findings)
     parts = [
         f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
@@ -63,6 +64,7 @@ def text(
 
 
 def json_report(findings: Sequence[Finding], **_: object) -> str:
+    """The findings as a JSON list, one object per finding."""
     return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
 
 

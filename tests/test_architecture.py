@@ -177,3 +177,63 @@ def test_the_repository_hooks_lint_type_and_check_the_examples() -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _modules() -> dict[str, ast.Module]:
+    return {
+        str(p.relative_to(ROOT)): ast.parse(p.read_text(encoding="utf-8"))
+        for p in sorted(PACKAGE.rglob("*.py"))
+    }
+
+
+def _public_definitions(tree: ast.Module) -> list[ast.FunctionDef | ast.ClassDef]:
+    """Module-level functions and classes whose names do not start with `_`."""
+    return [
+        n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")
+    ]
+
+
+def test_every_module_says_what_it_is_for() -> None:
+    missing = [path for path, tree in _modules().items() if not ast.get_docstring(tree)]
+    assert missing == [], "modules without a docstring: " + ", ".join(missing)
+
+
+def test_every_public_function_and_class_has_a_docstring() -> None:
+    missing = [
+        f"{path}:{node.lineno} {node.name}"
+        for path, tree in _modules().items()
+        for node in _public_definitions(tree)
+        if not ast.get_docstring(node)
+    ]
+    assert missing == [], "public definitions without a docstring:\n" + "\n".join(missing)
+
+
+def _is_command(node: ast.FunctionDef | ast.ClassDef) -> bool:
+    """A click command: called by name from the command line, not from code."""
+    return any(
+        isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "command"
+        for d in node.decorator_list
+    )
+
+
+def test_no_public_definition_is_dead() -> None:
+    """Each public function and class is named somewhere (code, tests or bench) besides its own def."""
+    named: set[str] = set()
+    for folder in ("planlint", "tests", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Name):
+                    named.add(node.id)
+                elif isinstance(node, ast.Attribute):
+                    named.add(node.attr)
+                elif isinstance(node, ast.alias):
+                    named.add(node.name.rpartition(".")[2])
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    named.add(node.value)  # looked up by name: getattr, __all__
+    dead = [
+        f"{path}:{node.lineno} {node.name}"
+        for path, tree in _modules().items()
+        for node in _public_definitions(tree)
+        if node.name not in named and not _is_command(node)
+    ]
+    assert dead == [], "defined but never used:\n" + "\n".join(dead)

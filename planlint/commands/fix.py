@@ -27,6 +27,8 @@ class Change:
 
 @dataclass
 class FixReport:
+    """What `planlint fix` did or would do: the changes, and what stopped a file from being fixed."""
+
     changes: list[Change] = field(default_factory=list)
     #: problems that stop a file from being fixed (broken markers, unloadable plans)
     findings: list[Finding] = field(default_factory=list)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
     from planlint.plan.model import Plan
 
 
-MARKER_TEXT = "planlint:"
 #: What a marker, or a look-alike worth a word (`PLANLINT:BEGIN`, `planlint :begin`), holds.
 _MARKERISH = re.compile(rb"planlint\s*:", re.IGNORECASE)
 
@@ -229,14 +227,3 @@ def write_fixed(fixed: Fixed, force: bool = False) -> None:
     data = fixed.new_text.encode("utf-8")
     path = fixed.doc.path
     atomic_write(path, data, root=write_root(path), expected=fixed.doc.raw, force=force)
-
-
-def is_doc_name(path: Path) -> bool:
-    return path.suffix.lower() in (".md", ".markdown")
-
-
-def same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False

@@ -25,6 +25,7 @@ TYPE_LABELS = {"fine-tuned": "Fine-tuned", "control": "Control", "eval-only": "E
 
 
 def label(plan: Plan, key: str) -> str:
+    """The column label of parameter `key`: the plan's `naming.labels`, the known ones, else Title Case."""
     labels = plan.naming.get("labels")
     if isinstance(labels, dict) and isinstance(labels.get(key), str):
         return str(labels[key])

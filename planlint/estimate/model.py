@@ -679,12 +679,3 @@ def suggest_batch(
         effective // size,
         (f"batch {size} x grad-accum {effective // size} (effective {effective}) fits {where}: {why}"),
     )
-
-
-def estimate_all(
-    runs: Sequence[RunSpec],
-    priors: Sequence[LogRecord],
-    settings: EstimateSettings | None = None,
-) -> list[Estimate]:
-    """estimate() for each run."""
-    return [estimate(r, priors, settings) for r in runs]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -652,6 +652,3 @@ def source_text(container: Any, step: Any) -> str | None:
         return None
     text: str | None = raw.get(step)
     return text
-
-
-RuleCheck = Callable[..., Iterator[Hit]]

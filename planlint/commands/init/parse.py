@@ -27,6 +27,7 @@ _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def yes_no(raw: Any) -> bool:
+    """A yes/no answer (`y`, `yes`, `true`, `on`, `1` and their opposites), else Invalid."""
     if isinstance(raw, bool):
         return raw
     text = str(raw).strip().lower()
@@ -38,6 +39,7 @@ def yes_no(raw: Any) -> bool:
 
 
 def parse_name(raw: Any) -> str:
+    """The experiment name: letters, digits, `.`, `_` and `-` only (it names folders)."""
     text = str(raw).strip()
     if not text:
         raise Invalid("an experiment name is needed")
@@ -53,6 +55,8 @@ def parse_name(raw: Any) -> str:
 
 
 def parse_required(what: str) -> Callable[[Any], str]:
+    """A parser of free text that must not be empty; `what` names it in the error."""
+
     def parse(raw: Any) -> str:
         text = str(raw).strip()
         if not text:
@@ -108,6 +112,7 @@ def _match_file(splits: dict[str, int], dataset: Dataset) -> None:
 
 
 def counts_text(counts: dict[str, int]) -> str:
+    """Split counts as an answer would give them: `800,100,100`."""
     return ",".join(str(counts[k]) for k in ("train", "validation", "test") if k in counts)
 
 
@@ -166,6 +171,7 @@ def parse_choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
 
 
 def parse_prompt(raw: Any) -> str:
+    """The prompt template; it must hold `{input}`, where each record's input goes."""
     text = unescape(str(raw))
     if "{input}" not in text:
         raise Invalid(
@@ -175,6 +181,7 @@ def parse_prompt(raw: Any) -> str:
 
 
 def parse_system_prompt(raw: Any, dataset_type: str) -> str:
+    """The system prompt: sent as it is (no `{input}`), and none for text_completion training."""
     text = unescape(str(raw))
     if "{input}" in text:
         raise Invalid(
@@ -186,6 +193,8 @@ def parse_system_prompt(raw: Any, dataset_type: str) -> str:
 
 
 def parse_optional(key: str) -> Callable[[Any], Value | None]:
+    """A parser of an optional value of hyper-parameter `key`: empty text gives None."""
+
     def parse(raw: Any) -> Value | None:
         return typed(key, str(raw)) if str(raw).strip() else None
 
@@ -193,6 +202,7 @@ def parse_optional(key: str) -> Callable[[Any], Value | None]:
 
 
 def parse_date(raw: Any) -> str:
+    """A design date as YYYY-MM-DD."""
     text = str(raw).strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -249,6 +259,7 @@ def _model_at(text: str, folder: Path) -> Model:
 
 
 def parse_dataset(raw: Any, folder: Path) -> Dataset:
+    """The training dataset file as plan.yaml writes it, with what the file holds where it is here."""
     text = str(raw).strip()
     if not text:
         raise Invalid("the training dataset's path is needed")
