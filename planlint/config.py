@@ -11,6 +11,8 @@ from typing import Any
 from planlint.finding import Severity
 
 DEFAULT_PLAN_FILES = ("plan.yaml", "plan.yml", "experiment_summary.yaml")
+#: File suffixes of planning docs (markdown), compared lower-cased.
+DOC_SUFFIXES = (".md", ".markdown")
 #: A configuration file larger than this is refused (a real one is a few hundred bytes).
 CONFIG_MAX_BYTES = 1024 * 1024
 

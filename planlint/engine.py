@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planlint.config import Config
+from planlint.config import DOC_SUFFIXES, Config
 from planlint.errors import UsageError
 from planlint.finding import Finding, Hit, Severity
 from planlint.paths import display_path, symlink_outside_repo
@@ -80,7 +80,7 @@ def discover(paths: Sequence[str | Path], config: Config) -> tuple[list[Path], l
     def consider(p: Path, explicit: bool) -> None:
         if config.is_plan_name(p.name) or (explicit and p.suffix in (".yaml", ".yml")):
             plans[p] = None
-        elif p.suffix.lower() in (".md", ".markdown"):
+        elif p.suffix.lower() in DOC_SUFFIXES:
             docs[p] = None
 
     if not paths:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planlint.config import DOC_SUFFIXES
 from planlint.finding import Hit
 from planlint.paths import repo_root, symlink_outside_repo
 from planlint.plan.load import decode
@@ -63,9 +64,7 @@ def docs_near(plan_path: Path, max_bytes: int) -> list[Path]:
     except OSError:
         return []
     return [
-        p
-        for p in entries
-        if p.suffix.lower() in (".md", ".markdown") and p.is_file() and has_markers(p, max_bytes)
+        p for p in entries if p.suffix.lower() in DOC_SUFFIXES and p.is_file() and has_markers(p, max_bytes)
     ]
 
 

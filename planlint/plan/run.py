@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Any
 from planlint.plan.load import YMap
 from planlint.plan.model import text_of
 from planlint.plan.values import norm
+from planlint.plan.vocabulary import RUN_TYPES as RUN_TYPES  # the kinds of run, from the schema
 
 if TYPE_CHECKING:
     from planlint.plan.model import Plan
 
-#: The kinds of run a plan may hold.
-RUN_TYPES = ("fine-tuned", "control", "eval-only")
 #: Run keys (beside `parameters`) that change what a run trains or evaluates.
 CONDITION_KEYS = ("training_condition", "dataset_path", "checkpoint_path", "eval_dataset_path")
 

@@ -17,7 +17,6 @@ from planlint.commands.init.interview import Ask, Echo, interview
 from planlint.commands.init.write import (
     DOC_FILE,
     PLAN_FILE,
-    TORCHTUNE_WARMUP,
     Result,
     doc_text,
     plan_text,
@@ -25,6 +24,7 @@ from planlint.commands.init.write import (
 )
 from planlint.config import Config
 from planlint.plan.naming import NAME_CHARS
+from planlint.rules.training import DEFAULT_WARMUP
 
 __all__ = ["InitError", "Result", "existing_parent", "given_answers", "init"]
 
@@ -99,7 +99,7 @@ def init(
     notes = []
     if warmup is not None:
         notes.append(
-            f"controls.num_warmup_steps is {warmup}: the shortest run trains fewer steps than torchtune's default warmup of {TORCHTUNE_WARMUP}"
+            f"controls.num_warmup_steps is {warmup}: the shortest run trains fewer steps than torchtune's default warmup of {DEFAULT_WARMUP}"
         )
     if answers.dataset.note and ask is None:
         notes.append(answers.dataset.note)

@@ -27,6 +27,7 @@ from planlint.commands.init.parse import (
     yes_no,
 )
 from planlint.commands.init.values import Invalid, Value, typed
+from planlint.plan.vocabulary import DATASET_TYPES
 
 #: Asks one question on the terminal and returns the typed answer ("" when Enter was pressed).
 Ask = Callable[[str], str]
@@ -40,9 +41,6 @@ DEFAULT_EPOCHS = "1"
 
 
 DEFAULT_BATCH_SIZE = "4"
-
-
-DATASET_TYPES = ("chat_completion", "text_completion")
 
 
 _CHAT_MODEL = re.compile(r"instruct|chat|(^|[-_.])it($|[-_.])", re.IGNORECASE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,8 @@ from planlint.commands.init.answers import Answers
 from planlint.commands.init.discover import number_text, short_names
 from planlint.commands.init.values import yaml_str
 from planlint.config import Config
+from planlint.estimate.model import steps_per_epoch
+from planlint.rules.training import DEFAULT_WARMUP
 
 if TYPE_CHECKING:
     from planlint.plan.model import Plan
@@ -21,10 +22,6 @@ PLAN_FILE = "plan.yaml"
 
 
 DOC_FILE = "PLAN.md"
-
-
-#: torchtune's default `lr_scheduler.num_warmup_steps` (the PL302 rule counts against it too).
-TORCHTUNE_WARMUP = 100
 
 
 @dataclass
@@ -64,9 +61,9 @@ def warmup_steps(a: Answers) -> int | None:
     for epochs in a.varied("epochs") or [a.epochs]:
         for bs in a.varied("batch_size") or [a.batch_size]:
             for gpus in a.varied("gpus") or [a.gpus]:
-                total = math.ceil(train / (bs.value * gpus.value)) * epochs.value
+                total = steps_per_epoch(train, bs.value, 1, gpus.value) * epochs.value
                 shortest = total if shortest is None else min(shortest, total)
-    if shortest is None or shortest >= TORCHTUNE_WARMUP:
+    if shortest is None or shortest >= DEFAULT_WARMUP:
         return None
     return shortest // 10
 
