@@ -237,3 +237,18 @@ def test_no_public_definition_is_dead() -> None:
         if node.name not in named and not _is_command(node)
     ]
     assert dead == [], "defined but never used:\n" + "\n".join(dead)
+
+
+def test_contributing_maps_every_module() -> None:
+    """CONTRIBUTING.md's layout names every module and package, so a newcomer finds each one."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    layout = text[text.index("## The layout") : text.index("## A new rule")]
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.name == "__init__.py":
+            if rel.parent != Path("."):
+                assert f"{rel.parent.as_posix().rpartition('/')[2]}/" in layout, rel.parent
+            continue
+        if len(rel.parts) > 1 and rel.parts[0] in ("logs", "rules"):
+            continue  # the families and the log parsers are described as a kind, not one by one
+        assert rel.stem in layout, rel
