@@ -84,7 +84,7 @@ def _calls(path: str, name: str) -> bool:
 
 
 def test_one_steps_per_epoch_function() -> None:
-    assert _definitions("steps_per_epoch") == ["planlint/estimate/model.py"]
+    assert _definitions("steps_per_epoch") == ["planlint/estimate/steps.py"]
     for user in (
         "planlint/estimate/model.py",
         "planlint/rules/training.py",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from planlint.estimate.model import steps_per_epoch
+from planlint.estimate.steps import steps_per_epoch
 from planlint.finding import Hit
 from planlint.plan.load import YMap
 from planlint.plan.model import Plan

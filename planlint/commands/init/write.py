@@ -12,7 +12,7 @@ from planlint.commands.init.answers import Answers
 from planlint.commands.init.discover import number_text, short_names
 from planlint.commands.init.values import yaml_str
 from planlint.config import Config
-from planlint.estimate.model import steps_per_epoch
+from planlint.estimate.steps import steps_per_epoch
 from planlint.rules.training import DEFAULT_WARMUP
 
 if TYPE_CHECKING:
