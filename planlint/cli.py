@@ -295,29 +295,9 @@ def fix(
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text")
 def rules(fmt: str) -> None:
     """List every rule with its id, default severity and description."""
-    from planlint.rules import FAMILIES, RULES
+    from planlint.report import rules_listing
 
-    ordered = sorted(RULES.values(), key=lambda r: r.id)
-    if fmt == "json":
-        import json
-
-        rows = [
-            {"id": r.id, "name": r.name, "family": FAMILIES[r.family], "severity": r.severity.value,
-             "enabled": r.enabled, "description": r.summary}
-            for r in ordered
-        ]  # fmt: skip
-        click.echo(json.dumps({"version": 1, "rules": rows}, indent=2))
-        return
-    if fmt == "markdown":
-        click.echo("| Rule | Name | Severity | What it checks |")
-        click.echo("|---|---|---|---|")
-        for r in ordered:
-            sev = r.severity.value + ("" if r.enabled else " (off by default)")
-            click.echo(f'| <a id="{r.id.lower()}"></a>{r.id} | {r.name} | {sev} | {r.summary} |')
-        return
-    for r in ordered:
-        off = "" if r.enabled else "  [off by default]"
-        click.echo(f"{r.id}  {r.severity.value:<7}  {r.name:<28} {r.summary}{off}")
+    click.echo(rules_listing(fmt), nl=False)
 
 
 @cli.command()
@@ -421,6 +401,7 @@ def _ask(text: str) -> str:
 @click.pass_obj
 def init_command(
     state: State,
+    /,
     folder: Path,
     models_dir: str | None,
     from_answers: Path | None,
@@ -563,6 +544,7 @@ def estimate(
     )
     from planlint.paths import display_path
     from planlint.plan.model import Plan
+    from planlint.report import estimates as estimates_report
 
     config = state.config()
     if not plan_path.is_file():
@@ -580,44 +562,12 @@ def estimate(
     progress = _progress_bar() if sys.stderr.isatty() else None
     scanned = scan_logs(patterns, progress=progress)
     results = estimate_plan(plan, scanned.records, settings_for(config, cross_model, gpu_memory_gb))
-    if fmt == "json":
-        import json
-
-        rows = [
-            {
-                "run": r.estimate.run,
-                "time": r.estimate.time,
-                "seconds_raw": r.estimate.seconds_raw,
-                "seconds_low": r.estimate.seconds_low,
-                "seconds_high": r.estimate.seconds_high,
-                "margin": r.estimate.margin,
-                "batch_size_suggestion": r.estimate.batch_size_suggestion,
-                "gradient_accumulation_suggestion": r.estimate.gradient_accumulation_suggestion,
-                "basis": r.estimate.basis,
-                "batch_basis": r.estimate.batch_basis,
-                "priors": list(r.estimate.priors),
-            }
-            for r in results
-        ]
-        click.echo(
-            json.dumps({"version": 1, "plan": plan.display, "logs": scanned.files, "runs": rows}, indent=2)
-        )
-    else:
-        click.echo(f"{scanned.files} log files read ({len(scanned.duplicates)} copies counted once)")
-        for r in results:
-            e = r.estimate
-            batch = (
-                f"batch {e.batch_size_suggestion} x accum {e.gradient_accumulation_suggestion}"
-                if e.batch_size_suggestion
-                else "batch: no suggestion"
-            )
-            spread = ""
-            if e.seconds_low is not None and e.seconds_high is not None:
-                spread = f" (raw {_minutes(e.seconds_low)}-{_minutes(e.seconds_high)} min)"
-            click.echo(f"{e.run}: {e.time or 'no estimate'}{spread}  ({batch})")
-            click.echo(f"    basis: {e.basis}")
-            if e.batch_basis:
-                click.echo(f"    batch: {e.batch_basis}")
+    click.echo(
+        estimates_report(
+            [r.estimate for r in results], plan.display, scanned.files, len(scanned.duplicates), fmt
+        ),
+        nl=False,
+    )
     if write:
         from planlint.commands.fix import fix as run_fix
         from planlint.commands.fix import write_plan_text
@@ -644,7 +594,7 @@ def estimate(
 @click.pass_obj
 def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
     """Show what each log says: kind, version, shape, timing, memory, failures, prior or not."""
-    from planlint.engine import UsageError
+    from planlint.errors import UsageError
     from planlint.estimate.plan import scan_logs
     from planlint.logs.summary import format_text, summarize, to_json
 
@@ -662,11 +612,6 @@ def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
         click.echo(format_text(rows, files, scanned.duplicates), nl=False)
     if files == 0:
         sys.exit(1)
-
-
-def _minutes(seconds: float) -> str:
-    """Seconds as minutes: whole ones from 10 minutes up, one decimal below."""
-    return f"{seconds / 60:.0f}" if seconds >= 600 else f"{seconds / 60:.1f}"
 
 
 def _progress_bar() -> Callable[[int, int], None]:

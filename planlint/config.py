@@ -11,6 +11,8 @@ from typing import Any
 from planlint.finding import Severity
 
 DEFAULT_PLAN_FILES = ("plan.yaml", "plan.yml", "experiment_summary.yaml")
+#: File suffixes of planning docs (markdown), compared lower-cased.
+DOC_SUFFIXES = (".md", ".markdown")
 #: A configuration file larger than this is refused (a real one is a few hundred bytes).
 CONFIG_MAX_BYTES = 1024 * 1024
 
@@ -107,7 +109,8 @@ def _toml_load(path: Path) -> dict[str, Any]:
     from planlint.readfile import read_bounded
 
     try:
-        return tomllib.loads(read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8"))
+        data: dict[str, Any] = tomllib.loads(read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8"))
+        return data
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planlint.config import Config
+from planlint.config import DOC_SUFFIXES, Config
 from planlint.errors import UsageError
 from planlint.finding import Finding, Hit, Severity
 from planlint.paths import display_path, symlink_outside_repo
@@ -70,6 +70,7 @@ def git_files(cwd: Path) -> list[Path] | None:
 
 
 def walk_files(folder: Path) -> Iterable[Path]:
+    """Every file under `folder`, sorted, skipping hidden and tool folders (.git, .venv, ...)."""
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
@@ -86,7 +87,7 @@ def discover(paths: Sequence[str | Path], config: Config) -> tuple[list[Path], l
             return
         if config.is_plan_name(p.name) or (explicit and p.suffix in (".yaml", ".yml")):
             plans[p] = None
-        elif p.suffix.lower() in (".md", ".markdown"):
+        elif p.suffix.lower() in DOC_SUFFIXES:
             docs[p] = None
 
     if not paths:
@@ -445,6 +446,7 @@ def _check_doc_buffer(path: Path, text: str, config: Config, buffers: dict[Path,
 
 
 def failing(findings: Iterable[Finding], strict: bool) -> bool:
+    """True when a finding is at the failing severity: errors, and with `strict` warnings too."""
     threshold = Severity.WARNING if strict else Severity.ERROR
     return any(f.severity.rank >= threshold.rank for f in findings)
 

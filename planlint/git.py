@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from planlint.config import DOC_SUFFIXES
+
 if TYPE_CHECKING:
     from git import Commit, Repo
 
@@ -56,10 +58,11 @@ def merge_base(repo: Repo, commit: Commit) -> Commit:
         bases = repo.merge_base(commit, "HEAD")
     except Exception:  # no HEAD yet, unrelated histories: compare with the commit itself
         return commit
-    return bases[0] if bases else commit  # type: ignore[return-value]
+    return bases[0] if bases else commit
 
 
 def worktree_root(repo: Repo) -> Path:
+    """The repository's working tree folder, resolved."""
     return Path(repo.working_tree_dir or ".").resolve()
 
 
@@ -101,7 +104,7 @@ def changed_files(paths: Sequence[str | Path], rev: str, config: Config) -> list
     out: dict[Path, None] = {}
     for name in names:
         p = root / name
-        if not name or not (config.is_plan_name(p.name) or p.suffix.lower() in (".md", ".markdown")):
+        if not name or not (config.is_plan_name(p.name) or p.suffix.lower() in DOC_SUFFIXES):
             continue
         if p.is_file() and (not scopes or any(p == s or s in p.parents for s in scopes)):
             out[p] = None

@@ -55,14 +55,6 @@ def _too_large(size: int, max_bytes: int) -> str:
     return f"{size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit"
 
 
-def is_regular(path: str | Path) -> bool:
-    """True when `path` (symlinks followed) is a regular file; False for anything else or an error."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
 def read_bounded(path: str | Path, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most `max_bytes`.
 

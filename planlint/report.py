@@ -12,6 +12,7 @@ from planlint._version import __version__
 from planlint.finding import Finding
 
 if TYPE_CHECKING:
+    from planlint.estimate.model import Estimate
     from planlint.rules.base import Rule
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
@@ -39,6 +40,7 @@ def auto_format(environ: Mapping[str, str]) -> str:
 
 
 def summary_line(findings: Sequence[Finding], files: int, gpu_hours: float | None = None) -> str:
+    """`3 files checked: 2 errors, 0 warnings, 0 info`, with the plans' GPU hours when known."""
     counts = Counter(f.severity.value for f in findings)
     parts = [
         f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
@@ -87,6 +89,7 @@ def text(
 
 
 def json_report(findings: Sequence[Finding], **_: object) -> str:
+    """The findings as a JSON list, one object per finding."""
     return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
 
 
@@ -228,3 +231,69 @@ REPORTERS: dict[str, Callable[..., str]] = {
     "github": github,
     "sarif": sarif,
 }
+
+
+def rules_listing(fmt: str = "text") -> str:
+    """`planlint rules`: every rule with id, default severity and description, as text, JSON or markdown."""
+    from planlint.rules import FAMILIES, RULES
+
+    ordered = sorted(RULES.values(), key=lambda r: r.id)
+    if fmt == "json":
+        rows = [
+            {"id": r.id, "name": r.name, "family": FAMILIES[r.family], "severity": r.severity.value,
+             "enabled": r.enabled, "description": r.summary}
+            for r in ordered
+        ]  # fmt: skip
+        return json.dumps({"version": 1, "rules": rows}, indent=2) + "\n"
+    if fmt == "markdown":
+        out = ["| Rule | Name | Severity | What it checks |", "|---|---|---|---|"]
+        for r in ordered:
+            sev = r.severity.value + ("" if r.enabled else " (off by default)")
+            out.append(f'| <a id="{r.id.lower()}"></a>{r.id} | {r.name} | {sev} | {r.summary} |')
+        return "\n".join(out) + "\n"
+    return "".join(
+        f"{r.id}  {r.severity.value:<7}  {r.name:<28} {r.summary}{'' if r.enabled else '  [off by default]'}\n"
+        for r in ordered
+    )
+
+
+def _minutes(seconds: float) -> str:
+    """Seconds as minutes: whole ones from 10 minutes up, one decimal below."""
+    return f"{seconds / 60:.0f}" if seconds >= 600 else f"{seconds / 60:.1f}"
+
+
+def estimates(found: Sequence[Estimate], plan: str, files: int, duplicates: int, fmt: str = "text") -> str:
+    """`planlint estimate`: each fine-tuned run's estimate of `plan` from `files` logs, as text or JSON."""
+    if fmt == "json":
+        rows = [
+            {
+                "run": e.run,
+                "time": e.time,
+                "seconds_raw": e.seconds_raw,
+                "seconds_low": e.seconds_low,
+                "seconds_high": e.seconds_high,
+                "margin": e.margin,
+                "batch_size_suggestion": e.batch_size_suggestion,
+                "gradient_accumulation_suggestion": e.gradient_accumulation_suggestion,
+                "basis": e.basis,
+                "batch_basis": e.batch_basis,
+                "priors": list(e.priors),
+            }
+            for e in found
+        ]
+        return json.dumps({"version": 1, "plan": plan, "logs": files, "runs": rows}, indent=2) + "\n"
+    out = [f"{files} log files read ({duplicates} copies counted once)"]
+    for e in found:
+        batch = (
+            f"batch {e.batch_size_suggestion} x accum {e.gradient_accumulation_suggestion}"
+            if e.batch_size_suggestion
+            else "batch: no suggestion"
+        )
+        spread = ""
+        if e.seconds_low is not None and e.seconds_high is not None:
+            spread = f" (raw {_minutes(e.seconds_low)}-{_minutes(e.seconds_high)} min)"
+        out.append(f"{e.run}: {e.time or 'no estimate'}{spread}  ({batch})")
+        out.append(f"    basis: {e.basis}")
+        if e.batch_basis:
+            out.append(f"    batch: {e.batch_basis}")
+    return "\n".join(out) + "\n"

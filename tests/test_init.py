@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import planlint.cli
 from planlint.cli import main
-from planlint.commands.init import find_models, number_text, parse_variables, size_from_config, yaml_str
+from planlint.commands.init.discover import find_models, number_text, size_from_config
+from planlint.commands.init.parse import parse_variables
+from planlint.commands.init.values import yaml_str
 from planlint.config import Config
 from planlint.doc.render import render_lines
 from planlint.engine import check_plan, run

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from planlint.logs import TrainingRecord, dedupe, discover, job_id_from_name, scan
-from planlint.logs.scan import scan_files
+from planlint.logs.scan import PARALLEL_MIN_FILES, scan_files
 
 LOGS = Path(__file__).parent / "logs"
 A2 = LOGS / "real/torchtune-0.6.1-cpu/slurm-4817302.out"
@@ -107,18 +107,20 @@ def test_scan_counts_copies_once(tmp_path: Path) -> None:
 
 def test_parallel_scan_equals_serial(tmp_path: Path) -> None:
     sources = sorted(p for p in LOGS.rglob("*") if p.is_file() and p.name != "README.md")
-    paths = []
     for i in range(3):
         for src in sources:
             dst = tmp_path / f"copy{i}" / src.relative_to(LOGS)
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.write_bytes(src.read_bytes() + b"\n" * i)
-            paths.append(dst)
     big = tmp_path / "big" / "slurm-99.out"
     big.parent.mkdir()
     big.write_bytes(A2.read_bytes() * 160)  # past the parallel threshold (many files, > 4 MB)
-    paths.append(big)
-    serial = scan_files(paths, workers=1)
-    parallel = scan_files(paths, workers=2)
-    assert [asdict(r) for r in serial] == [asdict(r) for r in parallel]
-    assert isinstance(serial[-1], TrainingRecord)
+    globs = [f"{tmp_path}/**/*"]
+    serial = scan(globs, workers=1)
+    parallel = scan(globs, workers=2)
+    # the scan says which branch ran: one process, or a pool of two
+    assert (serial.workers, parallel.workers) == (1, 2)
+    assert parallel.files == serial.files > PARALLEL_MIN_FILES
+    assert [asdict(r) for r in serial.records] == [asdict(r) for r in parallel.records]
+    assert any(isinstance(r, TrainingRecord) and r.path == str(big) for r in parallel.records)
+    assert scan_files([big], workers=2)[0].path == str(big)  # below the threshold: serial, same record

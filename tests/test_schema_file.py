@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,6 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "schemas" / "plan.schema.json"
 CRUIJFF_CASES = Path(__file__).resolve().parent / "cases" / "cruijff"
-REFERENCE = Path("/work/shared/reference/cruijff_kit")
 NOTICE = "# Copied from niznik-dev/cruijff_kit (MIT License, Copyright (c) 2025 Mattie Niznik)"
 
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -191,22 +191,32 @@ def _case_text(name: str) -> str:
     return text
 
 
-@pytest.mark.parametrize(
-    ("case", "reference"),
-    [
-        ("experiment_summary.yaml", "tests/fixtures/design/experiment_summary.yaml"),
-        (
-            "template_experiment_summary.yaml",
-            ".claude/skills/design-experiment/templates/experiment_summary.yaml",
-        ),
-    ],
-)
-def test_copies_match_the_reference(case: str, reference: str) -> None:
-    source = REFERENCE / reference
-    if not source.is_file():
-        pytest.skip("cruijff_kit reference checkout not available")
+#: The copies' upstream files in niznik-dev/cruijff_kit, each with the SHA-256 of its bytes: the
+#: copy minus its notice must be that file byte for byte (no edit slips into a "reference").
+UPSTREAM = {
+    "experiment_summary.yaml": (
+        "tests/fixtures/design/experiment_summary.yaml",
+        "956299baabe9bfbc96eb6ecc8d989b0494e02dca3065f7a0030a6bc5389d5075",
+    ),
+    "template_experiment_summary.yaml": (
+        ".claude/skills/design-experiment/templates/experiment_summary.yaml",
+        "255bde57332a3500d0ab8dc1c181e501b918ea9e4fd4f6b542b8cdd095148ff2",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UPSTREAM))
+def test_copies_match_the_upstream_files(case: str) -> None:
     copied = _case_text(case).split("\n", 2)[2]  # drop the notice and the "#" line after it
-    assert copied == source.read_text(encoding="utf-8")
+    upstream, digest = UPSTREAM[case]
+    assert hashlib.sha256(copied.encode("utf-8")).hexdigest() == digest, f"{case} differs from {upstream}"
+
+
+def test_the_case_folder_holds_only_upstream_copies() -> None:
+    # besides the two copies, only `history/` (the reference plan at each upstream commit,
+    # checked byte for byte against its commit by tests/test_vocabulary.py)
+    assert sorted(p.name for p in CRUIJFF_CASES.iterdir() if p.is_file()) == sorted(UPSTREAM)
+    assert [p.name for p in CRUIJFF_CASES.iterdir() if p.is_dir()] == ["history"]
 
 
 def test_cruijff_reference_plan_is_valid() -> None:

@@ -83,7 +83,8 @@ class DiffReport:
 
     def hours(self, side: str) -> float:
         attr = "hours_before" if side == "before" else "hours_after"
-        return sum(h.total for p in self.plans if (h := getattr(p, attr)) is not None)
+        total: float = sum(h.total for p in self.plans if (h := getattr(p, attr)) is not None)
+        return total
 
     def count(self, what: str) -> int:
         return sum(len(getattr(p, what)) for p in self.plans)
@@ -120,6 +121,7 @@ def hours_of(plan: Plan) -> Hours:
 
 
 def run_info(run: YMap) -> RunInfo:
+    """One run of a plan version as the diff compares it: name, type, model, parameters as written."""
     params = run.get("parameters")
     return RunInfo(
         name=str(run.get("name")),
@@ -130,6 +132,7 @@ def run_info(run: YMap) -> RunInfo:
 
 
 def section_items(plan: Plan, name: str) -> dict[str, tuple[Any, str, Any]]:
+    """Key -> (normalised value, text as written, the section) for one top-level section of `plan`."""
     section = plan.section(name)
     return {str(k): (norm(section[k]), written(section, k), section) for k in section}
 
@@ -257,6 +260,7 @@ def _totals(report: DiffReport) -> str:
 
 
 def render_text(report: DiffReport) -> str:
+    """The diff as text for the terminal: one block per plan, its runs and settings that changed."""
     base, head = _side(report.base, report.base_commit), _side(report.head, report.head_commit)
     if not report.plans:
         return f"No plan changed between {base} and {head}.\n"
@@ -336,6 +340,7 @@ def summary_markdown(report: DiffReport) -> str:
 
 
 def render_json(report: DiffReport) -> str:
+    """The diff as JSON (`version` 1): every plan's changes and the totals."""
     data = {"version": 1, **asdict(report)}
     data["totals"] = {
         "plans": len(report.plans),

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planlint.config import Config
-from planlint.engine import Collector, Options, discover, display_path, no_cyclic_gc, pair
+from planlint.engine import Collector, Options, discover, no_cyclic_gc, pair
 from planlint.finding import Finding
+from planlint.paths import display_path
 from planlint.plan.load import Loaded, load_plan
 from planlint.plan.model import Plan
 
@@ -27,6 +28,8 @@ class Change:
 
 @dataclass
 class FixReport:
+    """What `planlint fix` did or would do: the changes, and what stopped a file from being fixed."""
+
     changes: list[Change] = field(default_factory=list)
     #: problems that stop a file from being fixed (broken markers, unloadable plans)
     findings: list[Finding] = field(default_factory=list)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planlint.config import DOC_SUFFIXES
 from planlint.finding import Hit
 from planlint.paths import repo_root, symlink_outside_repo
 from planlint.plan.load import decode
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from planlint.plan.model import Plan
 
 
-MARKER_TEXT = "planlint:"
 #: What a marker, or a look-alike worth a word (`PLANLINT:BEGIN`, `planlint :begin`), holds.
 _MARKERISH = re.compile(rb"planlint\s*:", re.IGNORECASE)
 
@@ -68,9 +67,7 @@ def docs_near(plan_path: Path, max_bytes: int) -> list[Path]:
     except OSError:
         return []
     return [
-        p
-        for p in entries
-        if p.suffix.lower() in (".md", ".markdown") and p.is_file() and has_markers(p, max_bytes)
+        p for p in entries if p.suffix.lower() in DOC_SUFFIXES and p.is_file() and has_markers(p, max_bytes)
     ]
 
 
@@ -301,14 +298,3 @@ def write_fixed(fixed: Fixed, force: bool = False) -> None:
     data = fixed.new_text.encode("utf-8")
     path = fixed.doc.path
     atomic_write(path, data, root=write_root(path), expected=fixed.doc.raw, force=force)
-
-
-def is_doc_name(path: Path) -> bool:
-    return path.suffix.lower() in (".md", ".markdown")
-
-
-def same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False

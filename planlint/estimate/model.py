@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from planlint.estimate.steps import steps_per_epoch as steps_per_epoch  # the one count, re-exported
 from planlint.logs.records import LogRecord, TrainingRecord
 from planlint.slurmtime import format_time
 
@@ -140,12 +141,6 @@ def padded_seconds(
     unit = max(1, round_minutes) * 60
     padded = math.ceil(seconds_raw * margin / unit - 1e-9) * unit
     return int(max(padded, floor_minutes * 60))
-
-
-def steps_per_epoch(train_samples: int, batch_size: int, grad_accum: int = 1, gpus: int = 1) -> int:
-    """Optimizer steps in one epoch: ceil(samples / (batch x grad-accum x GPUs))."""
-    per_step = max(1, batch_size) * max(1, grad_accum) * max(1, gpus)
-    return max(1, math.ceil(train_samples / per_step))
 
 
 def _normalize(text: str) -> str:
@@ -679,12 +674,3 @@ def suggest_batch(
         effective // size,
         (f"batch {size} x grad-accum {effective // size} (effective {effective}) fits {where}: {why}"),
     )
-
-
-def estimate_all(
-    runs: Sequence[RunSpec],
-    priors: Sequence[LogRecord],
-    settings: EstimateSettings | None = None,
-) -> list[Estimate]:
-    """estimate() for each run."""
-    return [estimate(r, priors, settings) for r in runs]

@@ -99,6 +99,8 @@ def run_spec(plan: Plan, run: YMap) -> RunSpec:
 
 @dataclass
 class RunEstimate:
+    """One fine-tuned run's estimate and where the run is in plan.yaml (its index and node)."""
+
     index: int
     run: YMap
     estimate: Estimate
@@ -107,6 +109,7 @@ class RunEstimate:
 def settings_for(
     config: Config, cross_model: bool = False, gpu_memory_gb: float | None = None
 ) -> EstimateSettings:
+    """The estimate settings of `config`, with the command line's cross-model and GPU memory."""
     from planlint.estimate.model import EstimateSettings
 
     return EstimateSettings(cross_model=cross_model, gpu_memory_gb=gpu_memory_gb or config.gpu_memory_gb)

@@ -274,6 +274,7 @@ class ScanResult:
     companions: set[str] = field(default_factory=set)  # read only as a training log's seff/CSV
     files: int = 0
     bytes: int = 0
+    workers: int = 1  # processes that parsed the files (1: no process pool)
 
     @property
     def training(self) -> list[TrainingRecord]:
@@ -287,6 +288,15 @@ def scan_files(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[LogRecord]:
     """Parse files in order; across processes when there are many files and bytes."""
+    return _scan_files(paths, workers, progress)[0]
+
+
+def _scan_files(
+    paths: Sequence[Path],
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[LogRecord], int]:
+    """The records of `paths` in order, and how many processes parsed them (1: this one)."""
     total = 0
     for p in paths:
         try:
@@ -301,14 +311,14 @@ def scan_files(
             out.extend(parse_file_runs(p))
             if progress:
                 progress(i + 1, len(paths))
-        return out
+        return out, 1
     chunks = max(1, min(64, len(paths) // (cpus * 8)))
     with ProcessPoolExecutor(max_workers=cpus) as pool:
         for i, recs in enumerate(pool.map(parse_file_runs, paths, chunksize=chunks)):
             out.extend(recs)
             if progress:
                 progress(i + 1, len(paths))
-    return out
+    return out, cpus
 
 
 _COMPANION = re.compile(r"(seff|gpu|nvidia|smi|metrics).*\.(txt|csv|out|log)$|\.seff$", re.I)
@@ -381,13 +391,13 @@ def scan(
                     extra.add(p)
         found = sorted([*found, *extra], key=str)
     dd = dedupe(found)
-    records = scan_files(dd.kept, workers=workers, progress=progress)
+    records, used = _scan_files(dd.kept, workers=workers, progress=progress)
     # a file picked up only as a companion counts only if it is seff or nvidia-smi output
     records = [
         r for r in records if Path(r.path) not in extra or isinstance(r, (SeffRecord, GpuMetricsRecord))
     ]
     attach_companions(records)
-    res = ScanResult(records=records, files=len(dd.kept))
+    res = ScanResult(records=records, files=len(dd.kept), workers=used)
     kept = set(dd.kept)
     res.companions = {str(p) for p in extra if p in kept}
     res.duplicates = {str(k): str(v) for k, v in dd.dropped.items()}

@@ -23,7 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from planlint._version import __version__
-from planlint.config import Config, ConfigError, load_config
+from planlint.config import DOC_SUFFIXES, Config, ConfigError, load_config
 from planlint.engine import Result, check_buffer
 from planlint.lsp.convert import SOURCE, to_diagnostics
 
@@ -93,7 +93,7 @@ class PlanlintServer(LanguageServer):
             config = Config()
         if config.is_plan_name(path.name):
             return "plan"
-        if path.suffix.lower() in (".md", ".markdown") and "planlint" in text.lower():
+        if path.suffix.lower() in DOC_SUFFIXES and "planlint" in text.lower():
             return "doc"
         return None
 

@@ -445,14 +445,6 @@ def matrix_splice(text: str, data: YMap, added: list[ImpliedRun]) -> Splice | No
     return Splice(after, after, added_lines, intended)
 
 
-def check_edit(path: Path, old: str, new: str) -> None:
-    """Refuse an edit whose result does not load or has more load findings (e.g. duplicate keys)."""
-    before = load_plan(path, text=old)
-    after = load_plan(path, text=new)
-    if after.fatal or len(after.hits) > len(before.hits):
-        raise EditError("the edit would break the YAML; nothing written")
-
-
 _KEY_AT = re.compile(r"""(?P<q>["']?)(?P<key>[^"':\s]+)(?P=q)\s*:""")
 
 

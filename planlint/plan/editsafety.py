@@ -38,13 +38,6 @@ def parser_lines(text: str) -> list[str]:
     return out
 
 
-def parser_line_bodies(text: str) -> list[str]:
-    """`text` split into lines without their endings, breaking where the YAML parser does."""
-    if "\r" not in text and "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
-        return text.split("\n")
-    return _BREAK.split(text)
-
-
 def line_break_of(text: str) -> str:
     """The file's own line ending: the most frequent of CRLF, CR and LF (LF when there is none)."""
     crlf = text.count("\r\n")

@@ -873,7 +873,5 @@ def source_text(container: Any, step: Any) -> str | None:
     raw = getattr(container, "raw", None)
     if raw is None:
         return None
-    return raw.get(step)
-
-
-RuleCheck = Callable[..., Iterator[Hit]]
+    text: str | None = raw.get(step)
+    return text

@@ -173,6 +173,7 @@ def text_of(container: Any, step: Any) -> str:
 
 
 def render_value(value: Any) -> str:
+    """A value as a table cell or run name shows it: `null`, `true`, numbers as YAML writes them."""
     if value is None:
         return "null"
     if isinstance(value, bool):

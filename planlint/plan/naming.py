@@ -99,6 +99,7 @@ def name_slots(
 
 
 def render(slots: list[Slot]) -> str:
+    """The name the slots spell, without doubled or trailing separators."""
     return "".join(s.text for s in slots).strip("_").replace("__", "_")
 
 

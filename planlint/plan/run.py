@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Any
 from planlint.plan.load import YMap
 from planlint.plan.model import RUN_PARAMETER_KEYS, text_of
 from planlint.plan.values import norm
+from planlint.plan.vocabulary import RUN_TYPES as RUN_TYPES  # the kinds of run, from the schema
 
 if TYPE_CHECKING:
     from planlint.plan.model import Plan
 
-#: The kinds of run a plan may hold.
-RUN_TYPES = ("fine-tuned", "control", "eval-only")
 #: Run keys (beside `parameters`) that change what a run trains or evaluates.
 CONDITION_KEYS = ("training_condition", "dataset_path", "checkpoint_path", "eval_dataset_path")
 
@@ -185,7 +184,7 @@ def runs_of(plan: Plan) -> list[Run]:
     if cached is None:
         cached = [Run(plan, i, node) for i, node in enumerate(plan.seq("runs")) if isinstance(node, YMap)]
         plan.cache["runs"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def runs_by_name(plan: Plan) -> dict[str, Run]:
@@ -197,7 +196,7 @@ def runs_by_name(plan: Plan) -> dict[str, Run]:
             if run.name is not None and run.name not in cached:
                 cached[run.name] = run
         plan.cache["runs_by_name"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def run_at(plan: Plan, index: int) -> Run:

@@ -166,6 +166,7 @@ def schema_path() -> Path:
 
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
+    """The JSON Schema of plan.yaml, parsed."""
     return json.loads(schema_path().read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
@@ -177,6 +178,7 @@ def _validator() -> Any:
 
 
 def dotted(path: Any) -> str:
+    """A JSON path as `runs[2].parameters.lr`."""
     out = ""
     for step in path:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))

@@ -17,12 +17,6 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-def as_count(value: Any) -> int | None:
-    """A positive integer (GPUs, epochs, a batch size), else None."""
-    got = as_int(value)
-    return got if got is not None and got >= 1 else None
-
-
 def as_number(value: Any) -> float | None:
     """A finite number from YAML: 1e-4 and "1e-4" (a YAML 1.1 string) both give 0.0001."""
     if isinstance(value, bool):
@@ -51,9 +45,3 @@ def norm(value: Any) -> tuple[str, Any]:
     if isinstance(value, list):
         return ("l", tuple(norm(v) for v in value))
     return ("o", repr(value))
-
-
-def same_number(a: Any, b: Any) -> bool:
-    """Both numbers, and equal up to float rounding."""
-    x, y = as_number(a), as_number(b)
-    return x is not None and y is not None and math.isclose(x, y, rel_tol=1e-9, abs_tol=0.0)

@@ -1,7 +1,7 @@
 """The rule registry: every family module, listed once, and the rules they declare.
 
 A family module (`load`, `schema`, `runs`, ...) holds `FAMILY`, `RULES` (its `Rule`s) and, when
-its rules look at a loaded plan, `check(plan)`, a generator of hits. The registry is explicit and
+its rules look at a loaded plan, `check(plan, context)`, a generator of hits. The registry is explicit and
 eager: importing this package imports every family, so `RULES` is complete however it is reached.
 Families that do heavy work (logs, git) import what they need inside their checks.
 """
@@ -24,7 +24,7 @@ from planlint.rules import (
     schema,
     training,
 )
-from planlint.rules.base import Rule
+from planlint.rules.base import Context, Rule
 
 if TYPE_CHECKING:
     from planlint.config import Config
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from planlint.plan.model import Plan
 
 #: Semantic checks over a loaded, schema-checked plan; each yields hits for its rule ids.
-PlanCheck = Callable[["Plan"], Iterable["Hit"]]
+PlanCheck = Callable[["Plan", Context], Iterable["Hit"]]
 
 FAMILY_MODULES: tuple[ModuleType, ...] = (
     load,

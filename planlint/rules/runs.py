@@ -18,13 +18,12 @@ from planlint.plan.naming import (
     implied_runs,
     name_matches,
     name_slots,
-    norm,
     render,
     run_yaml,
 )
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
 from planlint.plan.schema import CONTROL_ALIASES, control_default
-from planlint.plan.values import as_number
+from planlint.plan.values import as_number, norm
 from planlint.rules.base import Context, E, I, Rule, W
 
 #: How many missing combinations a finding spells out before summarising.
@@ -514,14 +513,14 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
         shown = runs[:MAX_LISTED]
         listed = "; ".join(f"{' '.join(f'{v}={t}' for v, _, t in r.params)} ({r.name})" for r in shown)
         more = f"; and {len(runs) - len(shown)} more" if len(runs) > len(shown) else ""
-        group = ""
+        under = ""
         if condition:
             r0 = runs[0]
-            group = " under condition " + ", ".join(
+            under = " under condition " + ", ".join(
                 f"{k}={_short_text(t)}" for k, _, t in (*r0.run_keys, *r0.extra)
             )
         what = "sweep combinations"
-        msg = f"model '{model}'{group} is missing {len(runs)} of {total[(model, condition)]} {what}: {listed}{more}"
+        msg = f"model '{model}'{under} is missing {len(runs)} of {total[(model, condition)]} {what}: {listed}{more}"
         paste = "\n".join(run_yaml(r) for r in shown)
         if more:
             paste += f"\n  # ... {len(runs) - len(shown)} more: run `planlint fix --runs`"

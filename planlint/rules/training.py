@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from planlint.estimate.steps import steps_per_epoch
 from planlint.finding import Hit
 from planlint.plan.load import YMap
 from planlint.plan.model import Plan
 from planlint.plan.run import Setting, run_at
 from planlint.plan.schema import control_default
 from planlint.plan.values import as_int
+from planlint.plan.vocabulary import DATASET_TYPES
 from planlint.rules.base import Context, E, I, Rule, W
 
 #: torchtune's (and cruijff_kit's setup_finetune.py) default `lr_scheduler.num_warmup_steps`:
@@ -25,7 +27,6 @@ from planlint.rules.base import Context, E, I, Rule, W
 DEFAULT_WARMUP = int(control_default("num_warmup_steps")[1])
 #: cruijff_kit's setup_finetune.py warns below this many times the warmup.
 WARMUP_FACTOR = 3
-DATASET_TYPES = ("chat_completion", "text_completion")
 #: Run keys that give a run its own training data, so `data.training.splits` does not describe it.
 OWN_DATA_KEYS = ("dataset_path", "training_condition", "dataset_label")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -195,7 +196,7 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
         else:
             samples = train
         effective = bs * gas * gpus
-        per_epoch = -(-samples // effective) if samples else 0
+        per_epoch = steps_per_epoch(samples, bs, gas, gpus) if samples else 0
         total = per_epoch * epochs
         where = _most_specific(settings)
         arithmetic = _arithmetic(samples, approx, tokens_key, bs, gas, gpus, per_epoch, epochs, total)

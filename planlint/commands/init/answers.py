@@ -1,0 +1,137 @@
+"""The answers `planlint init` takes: their keys and flags, the parsed set, and --from-answers files."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planlint.commands.init.discover import Dataset, Model
+from planlint.commands.init.values import Value
+from planlint.errors import UsageError
+
+#: Every answer: its key (also the key in a --from-answers file) and the flag that gives it.
+ANSWERS: dict[str, str] = {
+    "name": "--name",
+    "question": "--question",
+    "hypothesis": "--hypothesis",
+    "model": "--model",
+    "dataset": "--dataset",
+    "splits": "--splits",
+    "vary": "--vary",
+    "controls": "--controls/--no-controls",
+    "epochs": "--epochs",
+    "gpus": "--gpus",
+    "validation": "--validation/--no-validation",
+    "dataset_type": "--dataset-type",
+    "system_prompt": "--system-prompt",
+    "prompt": "--prompt",
+    "packing": "--packing/--no-packing",
+    "batch_size": "--batch-size",
+    "lr": "--lr",
+    "lora_rank": "--lora-rank",
+    "eval_task": "--eval-task",
+    "eval_script": "--eval-script",
+    "date": "--date",
+}
+
+
+#: Natural spellings in an answers file.
+ANSWER_ALIASES = {"models": "model", "variables": "vary", "base_controls": "controls", "packed": "packing"}
+
+
+class InitError(UsageError):
+    """init cannot go on: a missing or invalid answer, or files it must not overwrite (exit 2)."""
+
+
+@dataclass
+class Answers:
+    """Everything init writes, parsed and checked."""
+
+    name: str = ""
+    question: str = ""
+    hypothesis: str = ""
+    models: list[Model] = field(default_factory=list)
+    dataset: Dataset = field(default_factory=lambda: Dataset(""))
+    splits: dict[str, int] = field(default_factory=dict)
+    variables: list[tuple[str, list[Value]]] = field(default_factory=list)
+    controls: bool = True
+    epochs: Value = field(default_factory=lambda: Value("1", 1))
+    gpus: Value = field(default_factory=lambda: Value("1", 1))
+    validation: bool = True
+    dataset_type: str = "chat_completion"
+    system_prompt: str = ""
+    prompt: str = "{input}"
+    packing: bool = True
+    batch_size: Value = field(default_factory=lambda: Value("4", 4))
+    lr: Value | None = None
+    lora_rank: Value | None = None
+    eval_task: str = ""
+    eval_script: str = ""
+    date: str = ""
+
+    def varied(self, key: str) -> list[Value] | None:
+        return next((values for k, values in self.variables if k == key), None)
+
+
+def flag_of(key: str, value: Any = None) -> str:
+    """The option that gives `key` (`--no-controls` for a false answer)."""
+    flags = ANSWERS[key].split("/")
+    return flags[-1] if value is False else flags[0]
+
+
+def missing_required(given: dict[str, Any], default_name: str | None) -> list[str]:
+    """Flags without which a non-interactive init cannot start (reported together)."""
+    need = ["question", "model", "dataset"]
+    if default_name is None:
+        need.insert(0, "name")
+    return [ANSWERS[k] for k in need if k not in given]
+
+
+def read_answers(path: Path) -> dict[str, Any]:
+    """A YAML mapping of answers, keys as the flags (`dataset_type` or `dataset-type`), values as typed."""
+    from planlint.plan.load import YMap, YSeq, load_plan
+    from planlint.plan.model import text_of
+
+    if not path.is_file():
+        raise InitError(f"{path}: answers file not found")
+    loaded = load_plan(path)
+    if loaded.fatal:
+        first = next((h for h in loaded.hits), None)
+        raise InitError(f"{path}: cannot read answers: {first.message if first else 'not YAML'}")
+    data = loaded.data
+    if data is None:
+        return {}
+    if not isinstance(data, YMap):
+        raise InitError(f"{path}: answers must be a mapping of question: answer")
+
+    def raw(container: Any, key: Any) -> Any:
+        value = container[key]
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, YMap):
+            return {k: raw(value, k) for k in value}
+        if isinstance(value, YSeq):
+            return [raw(value, i) for i in range(len(value))]
+        return "" if value is None else text_of(container, key)
+
+    out: dict[str, Any] = {}
+    for key in data:
+        name = str(key).replace("-", "_")
+        name = ANSWER_ALIASES.get(name, name)
+        if name not in ANSWERS:
+            close = difflib.get_close_matches(name, list(ANSWERS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(ANSWERS)}"
+            raise InitError(f"{path}: unknown answer {key!r}{hint}")
+        out[name] = raw(data, key)
+    return out
+
+
+def given_answers(answers_file: Path | None, options: dict[str, Any]) -> dict[str, Any]:
+    """The answers of a --from-answers file, overridden by the options given on the command line."""
+    given = read_answers(answers_file) if answers_file else {}
+    for key, value in options.items():
+        if value is not None and value != ():
+            given[key] = list(value) if isinstance(value, tuple) else value
+    return given

@@ -1,0 +1,312 @@
+"""The `planlint init` interview: the planning checklist's questions in order, asked or given."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from planlint.commands.init.answers import Answers, InitError, flag_of, missing_required
+from planlint.commands.init.discover import Model
+from planlint.commands.init.parse import (
+    counts_text,
+    parse_choice,
+    parse_dataset,
+    parse_date,
+    parse_models,
+    parse_name,
+    parse_optional,
+    parse_prompt,
+    parse_required,
+    parse_splits,
+    parse_system_prompt,
+    parse_variables,
+    yes_no,
+)
+from planlint.commands.init.values import Invalid, Value, typed
+from planlint.plan.vocabulary import DATASET_TYPES
+
+#: Asks one question on the terminal and returns the typed answer ("" when Enter was pressed).
+Ask = Callable[[str], str]
+
+
+Echo = Callable[[str], None]
+
+
+#: The checklist's default for epochs is "1-2": a one-epoch plan is the cheaper start.
+DEFAULT_EPOCHS = "1"
+
+
+DEFAULT_BATCH_SIZE = "4"
+
+
+_CHAT_MODEL = re.compile(r"instruct|chat|(^|[-_.])it($|[-_.])", re.IGNORECASE)
+
+
+class Interview:
+    """Asks what was not given: on the terminal when there is one, else it fails naming the flag."""
+
+    def __init__(self, given: dict[str, Any], ask: Ask | None, echo: Echo) -> None:
+        self.given = given
+        self.ask = ask
+        self.echo = echo
+
+    @contextmanager
+    def defaults_only(self, when: bool = True) -> Iterator[None]:
+        """Within: questions take their defaults silently (flags still count)."""
+        ask = self.ask
+        if when:
+            self.ask = None
+        try:
+            yield
+        finally:
+            self.ask = ask
+
+    def section(self, title: str) -> None:
+        if self.ask is not None:
+            self.echo("")
+            self.echo(f"-- {title} --")
+
+    def say(self, text: str) -> None:
+        if self.ask is not None:
+            self.echo(text)
+
+    def get(self, key: str, text: str, parse: Callable[[Any], Any], default: str | None = None) -> Any:
+        """The parsed answer to `key`: given, asked (again until it parses), or its default."""
+        if key in self.given:
+            try:
+                return parse(self.given[key])
+            except Invalid as exc:
+                raise InitError(f"{flag_of(key, self.given[key])}: {exc}") from None
+        if self.ask is None:
+            if default is None:
+                raise InitError(f"init needs {flag_of(key)} (no terminal to ask on)")
+            return parse(default)
+        shown = f"{text} [{default}]" if default else text
+        while True:
+            raw = self.ask(shown).strip()
+            if not raw and default is not None:
+                raw = default
+            try:
+                return parse(raw)
+            except Invalid as exc:
+                self.echo(f"  ! {exc}")
+
+    def yes_no(self, key: str, text: str, default: bool, check: Callable[[bool], None] | None = None) -> bool:
+        """A yes/no answer; Enter takes the default shown as [Y/n] or [y/N]."""
+
+        def parse(raw: Any) -> bool:
+            value = yes_no(raw)
+            if check is not None:
+                check(value)
+            return value
+
+        if key in self.given or self.ask is None:
+            return bool(self.get(key, text, parse, "yes" if default else "no"))
+        shown = f"{text} [{'Y/n' if default else 'y/N'}]"
+        while True:
+            raw = self.ask(shown).strip()
+            try:
+                return parse(raw) if raw else default
+            except Invalid as exc:
+                self.echo(f"  ! {exc}")
+
+
+def interview(
+    given: dict[str, Any],
+    ask: Ask | None,
+    echo: Echo,
+    *,
+    models: list[Model],
+    models_dir: Path | None,
+    folder: Path,
+    default_name: str | None,
+    log_globs: bool = False,
+) -> Answers:
+    """The checklist's questions in its order, each checked as it is answered."""
+    if ask is None:
+        missing = missing_required(given, default_name)
+        if missing:
+            listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+            raise InitError(f"init needs {listed} (no terminal to ask on)")
+    q = Interview(given, ask, echo)
+    a = Answers()
+    q.say("Answer each question; Enter accepts the [default]. Ctrl-C stops without writing anything.")
+
+    q.section("The experiment")
+    a.name = q.get("name", "Experiment name (letters, digits, . _ -)", parse_name, default_name)
+    a.question = q.get("question", "What question does it answer?", parse_required("the question"))
+    a.hypothesis = q.get("hypothesis", "Hypothesis (what you expect; Enter to skip)", str.strip, "")
+
+    q.section("Which models?")
+    if models:
+        q.say(f"Models in {models_dir}:")
+        width = max(len(m.name) for m in models)
+        for i, m in enumerate(models, 1):
+            q.say(f"  {i:>2}  {m.name:<{width}}  {m.size_text}".rstrip())
+        prompt = "Models to fine-tune (numbers or names, comma-separated)"
+        default = models[0].name if len(models) == 1 else None
+    else:
+        if models_dir is not None:
+            q.say(f"No model folders (with a config.json) in {models_dir}.")
+        else:
+            q.say("No models folder is configured (models-dir in .planlint.toml, or --models-dir).")
+        prompt = "Model folder paths (comma-separated)"
+        default = None
+    a.models = q.get("model", prompt, lambda raw: parse_models(raw, models, models_dir, folder), default)
+
+    q.section("Which dataset?")
+    a.dataset = q.get(
+        "dataset", "Training dataset file (e.g. data/words.json)", lambda raw: parse_dataset(raw, folder)
+    )
+    if a.dataset.note:
+        q.say(f"  {a.dataset.note}")
+    split_default = (
+        counts_text(a.dataset.counts) if a.dataset.counts and "train" in a.dataset.counts else None
+    )
+    a.splits = q.get(
+        "splits",
+        "Samples per split: train,validation,test (validation and test optional)",
+        lambda raw: parse_splits(raw, a.dataset),
+        split_default,
+    )
+
+    q.section("What variables are you testing?")
+    q.say(
+        "Write name=value,value for each, separated by spaces; one value for a single setting (lora_rank=8)."
+    )
+    q.say(
+        "Every model gets the whole sweep. Enter for none: the base models are evaluated, nothing is trained."
+    )
+    a.variables = q.get("vary", "Variables (e.g. lora_rank=4,8 lr=1e-5,5e-5)", parse_variables, "")
+
+    def something_to_run(controls: bool) -> None:
+        if not controls and not a.variables:
+            raise Invalid(
+                "with no variables the base-model controls are the only runs: answer yes, or give variables"
+            )
+
+    if a.variables or "controls" in given:
+        a.controls = q.yes_no(
+            "controls",
+            "Include base-model controls (each model evaluated without fine-tuning)?",
+            True,
+            something_to_run,
+        )
+
+    trains = bool(a.variables)
+    if trains:
+        q.section("Training configuration")
+    else:
+        q.say("  (no variables: the plan evaluates the base models, its controls, and trains nothing)")
+        q.section("Prompts")
+    with q.defaults_only(not trains):
+        a.epochs = _varied_or(a, q, "epochs", "How many epochs?", DEFAULT_EPOCHS)
+        a.gpus = _varied_or(a, q, "gpus", "GPUs per job", "1")
+        a.validation = ask_validation(q, a)
+    chat = any(_CHAT_MODEL.search(m.name) for m in a.models)
+    a.dataset_type = q.get(
+        "dataset_type",
+        "Dataset type: 1 chat_completion (instruct/chat models), 2 text_completion (base models)",
+        parse_choice(DATASET_TYPES),
+        "chat_completion" if chat else "text_completion",
+    )
+    if a.dataset_type == "text_completion" and "system_prompt" not in given:
+        a.system_prompt = ""
+        q.say("  (no system prompt: text_completion training uses no chat template)")
+    else:
+        a.system_prompt = q.get(
+            "system_prompt",
+            'System prompt for training and evaluation (Enter for none, "")',
+            lambda raw: parse_system_prompt(raw, a.dataset_type),
+            "",
+        )
+    a.prompt = q.get(
+        "prompt", "Prompt template, with {input} where each record's input goes", parse_prompt, "{input}"
+    )
+
+    if trains:
+        q.section("Advanced settings")
+    with q.defaults_only(not trains):
+        advanced_settings(q, a, log_globs)
+
+    q.section("Evaluation")
+    a.eval_task = q.get(
+        "eval_task", "inspect-ai task to evaluate every run on (Enter to add later)", str.strip, ""
+    )
+    if a.eval_task:
+        a.eval_script = q.get("eval_script", "Path to the task's script (Enter to add later)", str.strip, "")
+    a.date = q.get("date", "Date", parse_date) if "date" in given else _dt.date.today().isoformat()
+    return a
+
+
+def advanced_settings(q: Interview, a: Answers, log_globs: bool) -> None:
+    """The checklist's advanced settings: packing, batch size; learning rate and rank when constant."""
+    a.packing = q.yes_no(
+        "packing", "Pack the dataset (several samples per sequence; affects batch size)?", True
+    )
+    if log_globs:
+        q.say("  (`planlint estimate plan.yaml` suggests a batch size from prior runs' logs)")
+    a.batch_size = _varied_or(
+        a, q, "batch_size", "Batch size per GPU", DEFAULT_BATCH_SIZE, extra=lambda v: _batch_fits(a, v)
+    )
+    if not a.varied("lr"):
+        a.lr = q.get("lr", "Learning rate (Enter: the recipe's default)", parse_optional("lr"), "")
+    if not a.varied("lora_rank"):
+        a.lora_rank = q.get(
+            "lora_rank", "LoRA rank (Enter: the recipe's default)", parse_optional("lora_rank"), ""
+        )
+
+
+def ask_validation(q: Interview, a: Answers) -> bool:
+    """Validation during training: yes by default, not possible without a split or on several GPUs."""
+    has_split = a.splits.get("validation", 0) > 0
+    multi_gpu = any(v.value > 1 for v in (a.varied("gpus") or [a.gpus]))
+    why = None
+    if not has_split:
+        why = "the dataset has no validation split"
+    elif multi_gpu:
+        why = "the multi-GPU recipe has no validation loop"
+    if why and "validation" not in q.given:
+        q.say(f"  (validation during training: off; {why})")
+        return False
+
+    def check(value: bool) -> None:
+        if value and why:
+            raise Invalid(f"validation during training is not possible: {why}")
+
+    return q.yes_no("validation", "Run validation during training?", True, check)
+
+
+def _varied_or(
+    a: Answers,
+    q: Interview,
+    key: str,
+    text: str,
+    default: str,
+    extra: Callable[[Value], None] | None = None,
+) -> Value:
+    """A control value; a varied key is not asked (controls keep its first value, runs override it)."""
+    values = a.varied(key)
+    if values and key not in q.given:
+        q.say(f"  ({key} is a variable: {', '.join(v.text for v in values)})")
+        return values[0]
+
+    def parse(raw: Any) -> Value:
+        v = typed(key, str(raw))
+        if extra:
+            extra(v)
+        return v
+
+    return q.get(key, text, parse, default)  # type: ignore[no-any-return]
+
+
+def _batch_fits(a: Answers, batch: Value) -> None:
+    train = a.splits.get("train", 0)
+    gpus = max(v.value for v in (a.varied("gpus") or [a.gpus]))
+    if not a.packing and train and batch.value * gpus > train:
+        on = f" x {gpus} GPUs" if gpus > 1 else ""
+        raise Invalid(f"a batch of {batch.text}{on} is larger than the {train} training samples")

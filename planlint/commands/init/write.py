@@ -1,0 +1,264 @@
+"""What `planlint init` writes: plan.yaml (its runs as `fix --runs` makes them) and PLAN.md."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planlint.commands.init.answers import Answers, InitError
+from planlint.commands.init.discover import number_text, short_names
+from planlint.commands.init.values import yaml_str
+from planlint.config import Config
+from planlint.estimate.steps import steps_per_epoch
+from planlint.rules.training import DEFAULT_WARMUP
+
+if TYPE_CHECKING:
+    from planlint.plan.model import Plan
+
+PLAN_FILE = "plan.yaml"
+
+
+DOC_FILE = "PLAN.md"
+
+
+@dataclass
+class Result:
+    """What init wrote."""
+
+    plan: Path
+    doc: Path
+    fine_tuned: int
+    controls: int
+    notes: list[str] = field(default_factory=list)
+    #: the schema copy the plan's modeline names
+    schema: Path | None = None
+
+    @property
+    def runs_text(self) -> str:
+        """`4 fine-tuned runs + 1 control`."""
+        parts = []
+        if self.fine_tuned:
+            parts.append(f"{self.fine_tuned} fine-tuned run{'s' if self.fine_tuned != 1 else ''}")
+        if self.controls:
+            parts.append(f"{self.controls} control{'s' if self.controls != 1 else ''}")
+        return " + ".join(parts)
+
+
+def schema_id() -> str:
+    """The schema's `$id`, for the `yaml-language-server` comment at the top of the plan."""
+    from planlint.plan.schema import load_schema
+
+    return str(load_schema().get("$id", "https://planlint.dev/schemas/plan.schema.json"))
+
+
+def warmup_steps(a: Answers) -> int | None:
+    """A warmup below torchtune's default 100 when the shortest run trains fewer steps than that."""
+    if a.packing:
+        return None  # packed sequences are unknown until the data is tokenized
+    train = a.splits["train"]
+    shortest: int | None = None
+    for epochs in a.varied("epochs") or [a.epochs]:
+        for bs in a.varied("batch_size") or [a.batch_size]:
+            for gpus in a.varied("gpus") or [a.gpus]:
+                total = steps_per_epoch(train, bs.value, 1, gpus.value) * epochs.value
+                shortest = total if shortest is None else min(shortest, total)
+    if shortest is None or shortest >= DEFAULT_WARMUP:
+        return None
+    return shortest // 10
+
+
+def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> str:
+    """plan.yaml without its runs and evaluation (a yamllint-clean document)."""
+    shorts = short_names(a.models)
+    out = [
+        modeline or f"# yaml-language-server: $schema={schema_id()}",
+        "# Written by `planlint init`. The runs follow from the models, variables and",
+        "# controls: after editing those, `planlint fix --runs` adds the missing runs",
+        "# and `planlint fix` the tables.",
+        "---",
+        "experiment:",
+        f"  name: {a.name}",
+        f"  question: {yaml_str(a.question)}",
+        f'  date: "{a.date}"',
+    ]
+    if a.hypothesis:
+        out.append(f"  hypothesis: {yaml_str(a.hypothesis)}")
+    out += [f"  base_controls: {'true' if a.controls else 'false'}", ""]
+    out += ["tools:", "  preparation: torchtune", "  evaluation: inspect-ai", ""]
+    if a.variables:
+        out.append("variables:")
+        out += [f"  {key}: [{', '.join(v.text for v in values)}]" for key, values in a.variables]
+    else:
+        out.append("variables: {}")
+    out += ["", "controls:", f"  epochs: {a.epochs.text}", f"  batch_size: {a.batch_size.text}"]
+    out.append("  gradient_accumulation_steps: 1")
+    out.append(f"  packed: {'true' if a.packing else 'false'}")
+    out.append(f"  gpus: {a.gpus.text}")
+    out.append(f"  validation_during_training: {'true' if a.validation else 'false'}")
+    if warmup is not None:
+        out.append(f"  num_warmup_steps: {warmup}")
+    if a.lr is not None:
+        out.append(f"  lr: {a.lr.text}")
+    if a.lora_rank is not None:
+        out.append(f"  lora_rank: {a.lora_rank.text}")
+    out.append(f"  system_prompt: {yaml_str(a.system_prompt)}")
+    out.append(f"  prompt: {yaml_str(a.prompt)}")
+    out.append(f"  dataset_type: {a.dataset_type}")
+    out += ["", "models:", "  base:"]
+    for m in a.models:
+        out.append(f"    - name: {yaml_str(m.name)}")
+        if m.name in shorts:
+            out.append(f"      short: {yaml_str(shorts[m.name])}")
+        out.append(f"      path: {yaml_str(m.path)}")
+        if m.size_gb:
+            out.append(f"      size_gb: {number_text(m.size_gb)}")
+    d = a.dataset
+    out += [
+        "",
+        "data:",
+        "  training:",
+        f"    path: {yaml_str(d.text)}",
+        f"    dataset_label: {yaml_str(d.label)}",
+    ]
+    if d.format:
+        out.append(f"    format: {yaml_str(d.format)}")
+    if d.size_kb is not None:
+        out.append(f"    size_kb: {d.size_kb}")
+    out.append("    splits: {" + ", ".join(f"{k}: {v}" for k, v in a.splits.items()) + "}")
+    return "\n".join(out) + "\n"
+
+
+def plan_text(
+    a: Answers, config: Config, warmup: int | None, modeline: str | None = None
+) -> tuple[str, int, int]:
+    """The whole plan.yaml, its runs generated as `fix --runs` would; and the run counts."""
+    from planlint.plan.load import load_plan
+    from planlint.plan.model import Plan
+    from planlint.plan.naming import implied_runs, run_yaml
+
+    head = plan_head(a, warmup, modeline)
+    path = Path(PLAN_FILE)
+    plan = Plan(path=path, display=PLAN_FILE, loaded=load_plan(path, text=head + "runs: []\n"), config=config)
+    runs = list(implied_runs(plan, with_controls=a.controls))
+    text = head + "\nruns:\n" + "".join(run_yaml(r) + "\n" for r in runs)
+    if a.eval_task:
+        text += "\n" + evaluation_yaml(a, runs)
+    fine_tuned = sum(r.type == "fine-tuned" for r in runs)
+    return text, fine_tuned, len(runs) - fine_tuned
+
+
+def evaluation_yaml(a: Answers, runs: Iterable[Any]) -> str:
+    """Every run on the task: fine-tuned runs at each of their epochs, controls once."""
+    out = ["evaluation:", "  tasks:", f"    - name: {yaml_str(a.eval_task)}"]
+    if a.eval_script:
+        out.append(f"      script: {yaml_str(a.eval_script)}")
+    out += [f"      dataset: {yaml_str(a.dataset.text)}", "  matrix:"]
+    for r in runs:
+        if r.type == "fine-tuned":
+            epochs = next((v for var, v, _ in r.params if var == "epochs"), a.epochs.value)
+            shown = "[" + ", ".join(str(e) for e in range(int(epochs))) + "]"
+        else:
+            shown = "null"
+        out.append(f"    - {{run: {r.name}, tasks: [{yaml_str(a.eval_task)}], epochs: {shown}}}")
+    return "\n".join(out) + "\n"
+
+
+def doc_text(a: Answers, plan: Plan, fine_tuned: int, controls: int) -> str:
+    """PLAN.md: the planning doc's sections, with the All Runs table of the written `plan` rendered."""
+    from planlint.doc.render import label, render_lines
+
+    config = plan.config
+    out = [f"# {a.name}", "", "## Question", "", a.question, ""]
+    out += [f"**Hypothesis:** {a.hypothesis}" if a.hypothesis else "**Hypothesis:** _to be written_", ""]
+    out += ["## Models", ""]
+    shorts = short_names(a.models)
+    for m in a.models:
+        size = f" ({m.size_text})" if m.size_gb else ""
+        named = f", runs named `{shorts[m.name]}_...`" if m.name in shorts and a.variables else ""
+        out.append(f"- `{m.name}`{size}: `{m.path}`{named}")
+    out += ["", "## Data", ""]
+    splits = " / ".join(f"{v} {k}" for k, v in a.splits.items())
+    out.append(f"`{a.dataset.text}` ({a.dataset_type}): {splits} samples.")
+    out += ["", "## Variables", ""]
+    if a.variables:
+        for key, values in a.variables:
+            out.append(f"- {label(plan, key)} (`{key}`): {', '.join(v.shown for v in values)}")
+    else:
+        out.append("Nothing is swept.")
+    if a.controls:
+        out += ["", "Each model is also evaluated without fine-tuning (its base-model control)."]
+    out += ["", "## Training", ""]
+    gpus = f"{a.gpus.text} GPU{'s' if a.gpus.value != 1 else ''}"
+    if fine_tuned:
+        out.append(
+            f"{a.epochs.text} epoch{'s' if a.epochs.value != 1 else ''}, batch size {a.batch_size.text} per GPU "
+            f"on {gpus}, packing {'on' if a.packing else 'off'}, "
+            f"validation during training {'on' if a.validation else 'off'}."
+        )
+    else:
+        out.append("Nothing is trained.")
+    out.append(f"System prompt: {json.dumps(a.system_prompt)}; prompt: {json.dumps(a.prompt)}.")
+    out += ["", "## All Runs", "", "<!-- planlint:begin all-runs -->"]
+    out += render_lines(plan, "all-runs")
+    out += ["<!-- planlint:end all-runs -->", ""]
+    out += [
+        "**Notes**:",
+        '- **Type**: "Fine-tuned" for runs requiring training, "Control" for base model evaluation only',
+        "- **Run Name**: matches the run's folder; names follow from the parameters",
+        "- The table is generated from `plan.yaml`: edit the plan, then run `planlint fix`.",
+        "",
+        "## Evaluation",
+        "",
+    ]
+    if a.eval_task:
+        when = ": fine-tuned runs after each epoch, controls once" if fine_tuned else " once"
+        out.append(f"Every run is evaluated on the `{a.eval_task}` task{when}.")
+        out += ["", "<!-- planlint:begin eval-matrix -->"]
+        out += render_lines(plan, "eval-matrix")
+        out += ["<!-- planlint:end eval-matrix -->"]
+    else:
+        out.append(
+            "_Which tasks, at which epochs: add `evaluation.tasks` and `evaluation.matrix` to plan.yaml._"
+        )
+    out += ["", "## Compute", ""]
+    runs = [f"{fine_tuned} fine-tuned run{'s' if fine_tuned != 1 else ''}"] if fine_tuned else []
+    if controls:
+        runs.append(f"{controls} control{'s' if controls != 1 else ''} (evaluation only)")
+    out.append(f"{' and '.join(runs)}, {gpus} per job.")
+    if fine_tuned and config.log_globs:
+        out.append("")
+        out.append(
+            "Estimate each run's time from prior runs' logs, then write it into the plan and this table: "
+            "`planlint estimate plan.yaml --write` (from this folder)."
+        )
+    elif fine_tuned:
+        out.append("")
+        out.append(
+            'Add each fine-tuned run\'s `compute: {time: "0:15:00"}` (SLURM time) to plan.yaml and run '
+            "`planlint fix`; with `log-globs` configured, `planlint estimate plan.yaml --write` fills them in "
+            "from prior runs' logs."
+        )
+    return "\n".join(out) + "\n"
+
+
+def write_schema_copy(folder: Path, force: bool = False) -> Path:
+    """Write planlint's schema into the repository around `folder` (`schemas/plan.schema.json`
+    at its root; outside a repository, beside the plan), for the plan's modeline to name."""
+    from planlint.paths import repo_root
+    from planlint.plan.schemacopy import DEFAULT_COPY, installed_schema, same_identity, write_copy
+
+    root = repo_root(folder)
+    if not (root / ".git").exists():
+        root = folder
+    target = root / DEFAULT_COPY
+    if target.exists() and not same_identity(target):
+        raise InitError(f"{target} exists and is not planlint's schema: move it, then run init again")
+    if not target.is_file() or target.read_text(encoding="utf-8") != installed_schema():
+        try:
+            write_copy(target, force)
+        except OSError as exc:
+            raise InitError(f"{target}: not written: {exc}") from exc
+    return target
