@@ -252,3 +252,18 @@ def test_contributing_maps_every_module() -> None:
         if len(rel.parts) > 1 and rel.parts[0] in ("logs", "rules"):
             continue  # the families and the log parsers are described as a kind, not one by one
         assert rel.stem in layout, rel
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test helpers live in conftest.py or a helper module, never in another test_*.py:
+    importing one runs (and collects) its tests twice and ties two test files together."""
+    offending = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            offending += [f"{path.name}: {n}" for n in names if n.split(".")[0].startswith("test_")]
+    assert offending == [], "test modules importing other test modules:\n" + "\n".join(offending)

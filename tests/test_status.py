@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TWO_MODEL
-from test_rules_layout import FINE_TUNED, Experiment, build_experiment
+from experiment_tree import FINE_TUNED, Experiment, build_experiment
 
 from planlint.commands.status import build_status, format_status, log_failure
 from planlint.config import Config
