@@ -208,7 +208,7 @@ def _check_naming(where: str, value: dict[str, Any]) -> None:
     """The naming table has the shape of a plan's `naming:` section (one schema for both)."""
     from jsonschema import Draft202012Validator
 
-    from planlint.plan.schema import load_schema
+    from planlint.schemafile import load_schema
 
     schema = load_schema()
     sub = dict(schema["properties"]["naming"], **{"$defs": schema.get("$defs", {})})

@@ -79,7 +79,7 @@ def _resolve(schema: dict[str, Any], node: Any) -> dict[str, Any]:
 
 def schema_at(path: list[str]) -> dict[str, Any]:
     """The schema of the mapping at `path` ({} when the schema does not describe it)."""
-    from planlint.plan.schema import load_schema
+    from planlint.schemafile import load_schema
 
     schema = load_schema()
     node = _resolve(schema, schema)
@@ -91,7 +91,7 @@ def schema_at(path: list[str]) -> dict[str, Any]:
 
 
 def _key_items(path: list[str], present: set[str]) -> Iterator[types.CompletionItem]:
-    from planlint.plan.schema import load_schema
+    from planlint.schemafile import load_schema
 
     schema = load_schema()
     node = schema_at(path)

@@ -9,11 +9,11 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
 from planlint.finding import Hit
 from planlint.plan.load import YMap, YSeq, position
+from planlint.schemafile import load_schema
 
 
 @dataclass(frozen=True)
@@ -150,24 +150,6 @@ CONTROL_ALIASES = {
     "validation": "validation_during_training",
 }
 _TIME_PATH = re.compile(r"^(runs\[\d+\]|evaluation)\.compute\.time$")
-
-
-def schema_path() -> Path:
-    """The one schema file: inside the installed wheel, else at the repository root."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (
-        package / "schemas" / "plan.schema.json",
-        package.parent / "schemas" / "plan.schema.json",
-    ):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError("plan.schema.json is missing from this installation")
-
-
-@lru_cache(maxsize=1)
-def load_schema() -> dict[str, Any]:
-    """The JSON Schema of plan.yaml, parsed."""
-    return json.loads(schema_path().read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=1)

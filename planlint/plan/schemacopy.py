@@ -53,7 +53,7 @@ def find_modeline(text: str) -> Modeline | None:
 
 def installed_schema() -> str:
     """The text of the schema this planlint validates with."""
-    from planlint.plan.schema import schema_path
+    from planlint.schemafile import schema_path
 
     return schema_path().read_text(encoding="utf-8")
 

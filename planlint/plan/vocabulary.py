@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planlint.plan.schema import load_schema
+from planlint.schemafile import load_schema
 
 _SCHEMA = load_schema()
 

@@ -61,7 +61,7 @@ def scalar(token: str) -> Value:
 
 
 def _schema_controls() -> dict[str, Any]:
-    from planlint.plan.schema import load_schema
+    from planlint.schemafile import load_schema
 
     props = load_schema().get("properties", {}).get("controls", {}).get("properties", {})
     return props if isinstance(props, dict) else {}

@@ -49,7 +49,7 @@ class Result:
 
 def schema_id() -> str:
     """The schema's `$id`, for the `yaml-language-server` comment at the top of the plan."""
-    from planlint.plan.schema import load_schema
+    from planlint.schemafile import load_schema
 
     return str(load_schema().get("$id", "https://planlint.dev/schemas/plan.schema.json"))
 
