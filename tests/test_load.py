@@ -56,6 +56,18 @@ def test_yaml11_exponent_rule_is_off_by_default_and_selectable(lint) -> None:  #
     assert len(found) >= 2 and found[0].hint and "1.0e-5" in found[0].hint
 
 
+@pytest.mark.parametrize("time", ["0:15:00", "00:30:00", "0:59:59", "0:05"])
+def test_times_under_an_hour_are_strings_to_yaml11_readers_too(time: str) -> None:
+    # PyYAML's base-60 int starts with 1-9: `0:15:00` is the string '0:15:00' there as well
+    assert load_plan(Path("plan.yaml"), text=f"runs:\n  - compute:\n      time: {time}\n").hits == []
+
+
+@pytest.mark.parametrize("time", ["1:15:00", "12:00:00", "0:30:00.5", "-1:30"])
+def test_base60_numbers_of_yaml11_are_traps(time: str) -> None:
+    hits = load_plan(Path("plan.yaml"), text=f"runs:\n  - compute:\n      time: {time}\n").hits
+    assert [h.rule for h in hits] == ["PL011"]
+
+
 def test_quoted_values_are_not_yaml11_traps() -> None:
     text = 'a: "yes"\nb: "1:15:00"\nc: "2026-11-24"\nd: "0755"\n'
     assert load_plan(Path("p"), text=text).hits == []
@@ -179,7 +191,7 @@ def test_unused_suppression_is_reported(lint) -> None:  # type: ignore[no-untype
     [
         (
             '    compute: {time: "0:10:00", gpus: 1, mem: 40G}\n  - name: Llama-3.2-1B_base',
-            "    compute:\n      time: 0:10:00\n  - name: Llama-3.2-1B_base",
+            "    compute:\n      time: 1:10:00\n  - name: Llama-3.2-1B_base",
             "PL011",
         ),
         ("  name: cap_1B_lr_sweep\n", "  name: cap_1B_lr_sweep\n  date: 2026-11-24\n", "PL012"),
@@ -191,3 +203,21 @@ def test_unused_suppression_is_reported(lint) -> None:  # type: ignore[no-untype
 def test_yaml_traps_reach_the_user_through_check(lint, before: str, after: str, rule: str) -> None:  # type: ignore[no-untyped-def]
     found = only(lint(edit(SEED, (before, after))), rule)
     assert len(found) == 1
+
+
+def test_the_base60_warning_agrees_with_pyyaml() -> None:
+    """PL011 fires exactly where PyYAML (a YAML 1.1 reader, cruijff_kit's) reads a number."""
+    import yaml  # PyYAML: installed with pre-commit
+
+    samples = [
+        f"{h}:{m}{s}{frac}"
+        for h in ("0", "00", "1", "01", "12", "+2", "-1", "1_0")
+        for m in ("00", "5", "59", "60")
+        for s in ("", ":00", ":7")
+        for frac in ("", ".", ".5")
+    ]
+    for text in samples:
+        read = yaml.safe_load(f"t: {text}")["t"]
+        hits = load_plan(Path("plan.yaml"), text=f"t: {text}\n").hits
+        number_to_pyyaml = isinstance(read, (int, float))
+        assert ("PL011" in [h.rule for h in hits]) == number_to_pyyaml, (text, read)

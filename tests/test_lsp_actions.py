@@ -45,7 +45,7 @@ def _apply(text: str, edits: list[types.TextEdit]) -> str:
         (
             "PL011",
             '    compute: {time: "0:15:00", gpus: 1, mem: 40G}\n  - name: Llama-3.2-1B_rank4_lr5e-5',
-            "    compute: {time: 0:15:00, gpus: 1, mem: 40G}\n  - name: Llama-3.2-1B_rank4_lr5e-5",
+            "    compute: {time: 1:15:00, gpus: 1, mem: 40G}\n  - name: Llama-3.2-1B_rank4_lr5e-5",
         ),
         ("PL013", "  seed: 14\n", "  seed: 014\n"),
         ("PL014", "  lr: [1e-5, 5e-5]\n", "  lr: [1e-5, 5.0e-5]\n"),

@@ -27,7 +27,11 @@ _ACCEPTED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ, _MER
 _YAML11_BOOL = {
     "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
 }  # fmt: skip
-_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+# YAML 1.1's base-60 numbers, as PyYAML resolves them: an int's first digit is 1-9 (so `0:15:00`
+# stays a string there too), a float has a dot.
+_SEXAGESIMAL = re.compile(
+    r"^(?:[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$"
+)
 _OCTAL_11 = re.compile(r"^[-+]?0[0-9_]+$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SUPPRESS = re.compile(r"#\s*planlint:\s*disable=([A-Za-z0-9_, ]+)")
