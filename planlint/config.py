@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from planlint.finding import Severity
+from planlint.paths import real_path
 
 DEFAULT_PLAN_FILES = ("plan.yaml", "plan.yml", "experiment_summary.yaml")
 #: File suffixes of planning docs (markdown), compared lower-cased.
@@ -117,7 +118,7 @@ def _toml_load(path: Path) -> dict[str, Any]:
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest `.planlint.toml` or pyproject.toml with [tool.planlint], walking up."""
-    cur = start.resolve()
+    cur = real_path(start)
     for folder in (cur, *cur.parents):
         dot = folder / ".planlint.toml"
         if dot.is_file():

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from planlint.config import DOC_SUFFIXES, Config
 from planlint.errors import UsageError
 from planlint.finding import Finding, Hit, Severity
-from planlint.paths import display_path, symlink_outside_repo
+from planlint.paths import display_path, real_path, symlink_outside_repo
 from planlint.plan.load import Loaded, YMap, load_plan
 from planlint.plan.model import Plan
 from planlint.rules import RULES, plan_checks
@@ -88,6 +88,8 @@ def discover(paths: Sequence[str | Path], config: Config) -> tuple[list[Path], l
         if config.is_plan_name(p.name) or (explicit and p.suffix in (".yaml", ".yml")):
             plans[p] = None
         elif p.suffix.lower() in DOC_SUFFIXES:
+            if not explicit and p.is_symlink() and not p.exists():
+                return  # a walk's markdown link that loops or dangles: nothing says it is a doc
             docs[p] = None
 
     if not paths:
@@ -322,7 +324,7 @@ def _check_one(
     buffer: Loaded | None = None,
 ) -> None:
     plan, hits = check_plan(path, config, options, revision, buffer)
-    loaded[path.resolve()] = plan
+    loaded[real_path(path)] = plan
     result.plan_objects.append(plan)
     collector = Collector(config, plan.display)
     collector.add(
@@ -352,7 +354,7 @@ def pair(
     from planlint.doc.docs import read_doc
 
     read = [read_doc(d, display_path(d), config) for d in candidates]
-    known = {p.resolve() for p in plans}
+    known = {real_path(p) for p in plans}
     out = list(plans)
     for doc in read:
         for target in doc.plans.values():

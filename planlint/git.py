@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from planlint.config import DOC_SUFFIXES
+from planlint.paths import real_path
 
 if TYPE_CHECKING:
     from git import Commit, Repo
@@ -63,13 +64,13 @@ def merge_base(repo: Repo, commit: Commit) -> Commit:
 
 def worktree_root(repo: Repo) -> Path:
     """The repository's working tree folder, resolved."""
-    return Path(repo.working_tree_dir or ".").resolve()
+    return real_path(Path(repo.working_tree_dir or "."))
 
 
 def relpath_in(repo: Repo, path: Path) -> str | None:
     """The POSIX path of `path` inside the repository, or None when it lies outside."""
     try:
-        return path.resolve().relative_to(worktree_root(repo)).as_posix()
+        return real_path(path).relative_to(worktree_root(repo)).as_posix()
     except ValueError:
         return None
 
@@ -100,7 +101,7 @@ def changed_files(paths: Sequence[str | Path], rev: str, config: Config) -> list
         names += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
     finally:
         repo.close()
-    scopes = [Path(p).resolve() for p in paths]
+    scopes = [real_path(Path(p)) for p in paths]
     out: dict[Path, None] = {}
     for name in names:
         p = root / name
@@ -123,7 +124,7 @@ class Revision:
 
     def bytes_of(self, path: Path) -> bytes | None:
         """The file's bytes at the revision, or None when it did not exist there."""
-        folder = path.resolve().parent
+        folder = real_path(path).parent
         if folder not in self._repos:
             repo = open_repo(path, self.what)
             known = [r for r in self._repos.values() if r[0].git_dir == repo.git_dir]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from planlint._version import __version__
 from planlint.finding import Finding
+from planlint.paths import real_path
 
 if TYPE_CHECKING:
     from planlint.estimate.model import Estimate
@@ -142,7 +143,7 @@ def markdown_summary(findings: Sequence[Finding], *, files: int = 0, gpu_hours: 
 def sarif(findings: Sequence[Finding], *, root: Path | None = None, **_: object) -> str:
     """SARIF 2.1.0 for code scanning: the tool's rules and one result per finding, paths relative
     to `SRCROOT` (the working folder unless `root` is given) so they resolve from anywhere."""
-    srcroot = (root or Path.cwd()).resolve()
+    srcroot = real_path(root or Path.cwd())
 
     from planlint.rules import FAMILIES, RULES
 
@@ -220,9 +221,9 @@ def _artifact(path: str, srcroot: Path) -> dict[str, str]:
     """A finding's path as a SARIF artifactLocation: relative to SRCROOT when it lies below it."""
     absolute = Path(path) if Path(path).is_absolute() else Path.cwd() / path
     try:
-        return {"uri": absolute.resolve().relative_to(srcroot).as_posix(), "uriBaseId": "SRCROOT"}
+        return {"uri": real_path(absolute).relative_to(srcroot).as_posix(), "uriBaseId": "SRCROOT"}
     except ValueError:
-        return {"uri": absolute.resolve().as_uri()}
+        return {"uri": real_path(absolute).as_uri()}
 
 
 REPORTERS: dict[str, Callable[..., str]] = {

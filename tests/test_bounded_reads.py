@@ -139,3 +139,45 @@ def test_marker_look_alikes_are_never_ignored_without_a_word(tmp_path: Path, mar
     (tmp_path / "PLAN.md").write_text("# Plan\n\n" + markers, encoding="utf-8")
     got = planlint("check", "--no-layout", ".", cwd=tmp_path)
     assert "PLAN.md:3:1: PL502 error: " in got.stdout, got.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (
+            ("check", "."),
+            1,
+            "plan.yaml:1:1: PL003 error: cannot read file: Too many levels of symbolic links",
+        ),
+        (("check", "plan.yaml"), 1, "plan.yaml:1:1: PL003 error: cannot read file: Too many levels"),
+        (("fix", "."), 0, ""),
+        (("fix", "--runs", "plan.yaml"), 1, "plan.yaml: not edited: the plan does not load"),
+        (("status", "plan.yaml"), 2, "plan.yaml: cannot read the plan: Too many levels of symbolic links"),
+        (("estimate", "plan.yaml", "--logs", "none/*.out"), 2, "plan.yaml: cannot read the plan"),
+    ],
+)
+def test_a_plan_that_is_a_symlink_loop_is_a_finding_or_one_line(
+    tmp_path: Path, args: tuple[str, ...], code: int, says: str
+) -> None:
+    """`ln -s plan.yaml plan.yaml` (or a pair pointing at each other) crashed `Path.resolve()`."""
+    (tmp_path / "plan.yaml").symlink_to("plan.yaml")
+    got = planlint(*args, cwd=tmp_path)
+    assert got.returncode == code, got.stdout + got.stderr
+    assert "internal error" not in got.stderr and "Traceback" not in got.stderr
+    assert says in got.stdout + got.stderr
+
+
+def test_a_doc_symlink_pair_that_loops(tmp_path: Path) -> None:
+    (tmp_path / "plan.yaml").write_text(TWO_MODEL, encoding="utf-8")
+    (tmp_path / "PLAN.md").symlink_to("NOTES.md")
+    (tmp_path / "NOTES.md").symlink_to("PLAN.md")
+    for args in (("check", "."), ("fix", "."), ("check", "PLAN.md")):
+        got = planlint(*args, cwd=tmp_path)
+        assert "internal error" not in got.stderr and "Traceback" not in got.stderr, got.stderr
+        if args[1] == "PLAN.md":  # named: its own finding, never "0 files checked"
+            assert got.returncode == 1
+            assert (
+                "PLAN.md:1:1: PL507 error: cannot read doc: Too many levels of symbolic links" in got.stdout
+            )
+        else:  # found by a folder walk: not a doc planlint can read, skipped like a dangling link
+            assert got.returncode == 0, got.stdout + got.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 from planlint.config import Config
 from planlint.engine import Collector, Options, discover, no_cyclic_gc, pair
 from planlint.finding import Finding
-from planlint.paths import display_path
+from planlint.paths import display_path, real_path
 from planlint.plan.load import Loaded, load_plan
 from planlint.plan.model import Plan
 
@@ -122,7 +122,7 @@ def _edit_plans(
                     report.errors.append(f"{display}: not written: {exc}")
                     report.changes.pop()
                     continue
-        current[path.resolve()] = dataclasses.replace(now, path=path, bom=loaded.bom, text=text)
+        current[real_path(path)] = dataclasses.replace(now, path=path, bom=loaded.bom, text=text)
     return current
 
 
@@ -170,7 +170,7 @@ def _fix(
     plans, read_docs = pair(plans, docs, config, Options())
     loaded: dict[Path, Plan] = {}
     for path in plans:
-        resolved = path.resolve()
+        resolved = real_path(path)
         got = edited.get(resolved) or load_plan(path, max_bytes=config.max_bytes)
         plan = Plan(path=path, display=display_path(path), loaded=got, config=config)
         loaded[resolved] = plan
@@ -217,10 +217,10 @@ def _refresh_schema_copies(
         if plan.loaded.fatal:
             continue
         found = stale_copy(plan.path, plan.loaded.text)
-        if found is None or found[1].path.resolve() in done:
+        if found is None or real_path(found[1].path) in done:
             continue
         target = found[1].path
-        done.add(target.resolve())
+        done.add(real_path(target))
         display = display_path(target)
         old = target.read_text(encoding="utf-8") if target.is_file() else ""
         if not check_only:

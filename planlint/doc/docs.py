@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from planlint.config import DOC_SUFFIXES
 from planlint.finding import Hit
-from planlint.paths import repo_root, symlink_outside_repo
+from planlint.paths import real_path, repo_root, symlink_outside_repo
 from planlint.plan.load import decode
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ def has_markers(path: Path, max_bytes: int) -> bool:
         return _MARKERISH.search(read_bounded(path, max_bytes)) is not None
     except Refused:
         return True  # reported as unreadable by read_doc
-    except OSError:
-        return False
+    except OSError as exc:  # gone: nothing to check; a symlink loop, no permission: read_doc says so
+        return exc.errno != errno.ENOENT
 
 
 def docs_near(plan_path: Path, max_bytes: int) -> list[Path]:
@@ -124,7 +125,7 @@ def _region_plan(doc: Doc, region: Region, config: Config) -> Path | Hit:
     named = region.attrs.get("plan")
     folder = doc.path.parent
     if named:
-        target = (folder / named).resolve()
+        target = real_path(folder / named)
         root = repo_root(folder)
         try:
             target.relative_to(root)
@@ -147,7 +148,7 @@ def _region_plan(doc: Doc, region: Region, config: Config) -> Path | Hit:
         return target
     candidates = sorted(p for p in folder.iterdir() if p.is_file() and config.is_plan_name(p.name))
     if len(candidates) == 1:
-        return candidates[0].resolve()
+        return real_path(candidates[0])
     if not candidates:
         names = ", ".join(config.plan_files)
         return Hit(

@@ -22,6 +22,7 @@ from planlint.doc.tabletext import (
     simple_shape,
     table_from_tokens,
 )
+from planlint.paths import real_path
 
 __all__ = [
     "KNOWN_REGIONS",
@@ -764,7 +765,7 @@ def write_root(path: Path) -> Path:
     Outside a repository the user named the file, so it is theirs wherever it lies; a symlink
     from it to another folder is still refused.
     """
-    start = Path(os.path.abspath(path)).parent.resolve()
+    start = real_path(Path(os.path.abspath(path)).parent)
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder

@@ -17,6 +17,7 @@ from lsprotocol import types
 from planlint.config import Config
 from planlint.finding import Finding
 from planlint.lsp.convert import Lines
+from planlint.paths import real_path
 
 #: Rules whose finding the "add the missing runs" fix answers.
 RUN_RULES = ("PL204", "PL205", "PL213")
@@ -171,7 +172,7 @@ def fixes_for(
             fix = trap_fix(text, finding)
         elif not is_plan and finding.rule == "PL501" and result.doc_objects:
             if "table" not in whole:
-                plans = {p.path.resolve(): p for p in result.plan_objects}
+                plans = {real_path(p.path): p for p in result.plan_objects}
                 whole["table"] = table_fix(result.doc_objects[0], plans, finding)
             fix = _again(whole["table"], finding)
         if fix is not None:

@@ -26,6 +26,7 @@ from planlint._version import __version__
 from planlint.config import DOC_SUFFIXES, Config, ConfigError, load_config
 from planlint.engine import Result, check_buffer
 from planlint.lsp.convert import SOURCE, to_diagnostics
+from planlint.paths import real_path
 
 #: Seconds of quiet after a keystroke before a buffer is diagnosed: short for a plan of normal
 #: size (its check takes tens of milliseconds), longer for a big one (seconds), so typing does
@@ -103,7 +104,7 @@ class PlanlintServer(LanguageServer):
         for uri, document in list(self.workspace.text_documents.items()):
             path = _path_of(uri)
             if path is not None and path.suffix in (".yaml", ".yml"):
-                out[path.resolve()] = document.source
+                out[real_path(path)] = document.source
         return out
 
     # -- diagnosis --------------------------------------------------------------------------
@@ -140,7 +141,7 @@ class PlanlintServer(LanguageServer):
         buffers = self.buffers() if kind == "doc" else {}
         result = check_buffer(path.absolute(), text, config, buffers)
         checked = Checked(
-            text, version, result, {p.resolve() for p in result.plans} if kind == "doc" else set()
+            text, version, result, {real_path(p) for p in result.plans} if kind == "doc" else set()
         )
         if kind == "plan" and result.plan_objects and not result.plan_objects[0].loaded.fatal:
             self.last_plan[uri] = result.plan_objects[0]
@@ -182,7 +183,7 @@ class PlanlintServer(LanguageServer):
         self.publish(uri, version, to_diagnostics(text, checked.result.findings, uri, str(encoding)))
         self.log(f"checked {path.name} in {(time.perf_counter() - started) * 1000:.0f} ms")
         if self.kind_of(uri, text) == "plan":
-            plan_path = path.resolve()
+            plan_path = real_path(path)
             for other, seen in list(self.checked.items()):
                 if other != uri and plan_path in seen.plans:
                     self.schedule(other, 0)
