@@ -546,3 +546,58 @@ def test_fuzz_edits_lose_nothing(text: str) -> None:
     except EditError:
         return
     assert plain_load(written) == _expected_estimates(plain_load(text), results)
+
+
+@pytest.mark.parametrize(
+    "first_run",
+    [
+        "  - &r1\n    name: {name}\n    type: fine-tuned\n    model: Llama-3.2-1B-Instruct\n"
+        "    parameters: &p {{lora_rank: 4, lr: 1e-5}}\n",
+        "  - name: {name}\n    type: fine-tuned\n    model: Llama-3.2-1B-Instruct\n"
+        "    parameters: !!map {{lora_rank: 4, lr: 1e-5}}\n",
+        "  - &r1 {{name: {name}, type: fine-tuned, model: Llama-3.2-1B-Instruct, parameters: {{lora_rank: 4, lr: 1e-5}}}}\n",
+    ],
+    ids=["anchored flow parameters", "tagged flow parameters", "anchored flow run"],
+)
+def test_added_runs_follow_flow_style_behind_an_anchor_or_tag(repo: Path, first_run: str) -> None:
+    """An anchor or tag in front of a flow mapping is no block style (the new runs' parameters
+    were indented by 20 spaces after `parameters: &p {...}`)."""
+    text = TWO_MODEL_ONE.replace("RUNS\n", first_run.format(name="Llama-3.2-1B-Instruct_rank4_lr1e-5"))
+    (repo / "plan.yaml").write_text(text, encoding="utf-8")
+    assert main(["fix", "--runs", "plan.yaml"]) == 0
+    after = (repo / "plan.yaml").read_text(encoding="utf-8")
+    assert "    parameters:\n" not in after, after
+    flow_run = first_run.startswith("  - &r1 {")
+    wanted = (
+        "  - {name: Llama-3.2-1B-Instruct_rank8_lr5e-5, type: fine-tuned, model: Llama-3.2-1B-Instruct,"
+        if flow_run
+        else "    parameters: {lora_rank: 8, lr: 5e-5}\n"
+    )
+    assert wanted in after, after
+    assert len(plain_load(after)["runs"]) == 5  # three sweep runs and the base control added
+
+
+TWO_MODEL_ONE = """experiment:
+  name: cap_1B_rank_lr
+  question: Which LoRA rank and learning rate capitalize best?
+  date: "2026-06-12"
+  dir: /scratch/gpfs/me/ck-projects/capitalization/cap_1B_rank_lr
+variables:
+  lora_rank: [4, 8]
+  lr: [1e-5, 5e-5]
+controls:
+  epochs: 1
+  batch_size: 4
+  system_prompt: ""
+  dataset_type: chat_completion
+models:
+  base:
+    - name: Llama-3.2-1B-Instruct
+      path: /scratch/gpfs/me/pretrained-llms/Llama-3.2-1B-Instruct
+data:
+  training:
+    path: /scratch/gpfs/me/ck-data/capitalization/words_5L_80P_1000.json
+    splits: {train: 800, validation: 100}
+runs:
+RUNS
+"""

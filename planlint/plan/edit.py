@@ -76,7 +76,7 @@ def detect_style(text: str, runs: YSeq) -> RunStyle:
     src = lines[line - 1]
     dash = src.rfind("-", 0, col - 1)
     dash_indent = src[:dash] if dash >= 0 else " " * max(0, col - 3)
-    flow_item = src[col - 1 : col] == "{"
+    flow_item = _opens_flow_mapping(src, col)
     quote_char = ""
     first = runs[0]
     if "name" in first.vpos:
@@ -87,13 +87,23 @@ def detect_style(text: str, runs: YSeq) -> RunStyle:
     for item in runs:
         if isinstance(item, YMap) and isinstance(item.get("parameters"), YMap) and item["parameters"]:
             pline, pcol = item.vpos["parameters"]
-            flow_params = lines[pline - 1][pcol - 1 : pcol] == "{"
+            flow_params = _opens_flow_mapping(lines[pline - 1], pcol)
             if not flow_params:
                 params = item["parameters"]
                 first_key = next(iter(params.kpos.values()))
                 params_indent = first_key[1] - 1 - (item.kpos["parameters"][1] - 1)
             break
     return RunStyle(dash_indent, flow_item, flow_params, max(1, params_indent), quote_char)
+
+
+_NODE_PROPERTIES = re.compile(r"(?:[&!][^\s{}\[\],]*\s+)*")
+
+
+def _opens_flow_mapping(line: str, col: int) -> bool:
+    """Does the node starting at 1-based `col` of `line` open a flow mapping, after any anchor
+    (`&p`) or tag (`!!map`) in front of it?"""
+    rest = line[col - 1 :]
+    return rest[_NODE_PROPERTIES.match(rest).end() :].startswith("{")  # type: ignore[union-attr]
 
 
 def run_lines(run: ImpliedRun, style: RunStyle) -> list[str]:

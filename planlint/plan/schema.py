@@ -447,7 +447,7 @@ def _to_hits(
                 line,
                 col,
                 f"required key '{key}' is missing{section}",
-                _required_hint(path, key),
+                _required_hint(root, path, key),
             )
         return
     line, col = position(root, path)
@@ -455,7 +455,13 @@ def _to_hits(
         return  # a YAML 1.1 boolean: PL010 says it, and PyYAML (cruijff_kit) reads it as one
     if _TIME_PATH.match(where) and isinstance(error.instance, (str, int)):
         return  # compute.time values are judged by the parser the table uses (see _times)
-    yield Hit("PL101", line, col, f"{where}: {_message(error)}", _hint(error))
+    yield Hit(
+        "PL101",
+        line,
+        col,
+        f"{where}: {_message(error)}",
+        _hint(error) or _value_hint(error.schema, error.validator),
+    )
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -614,14 +620,104 @@ def _hint(error: Any) -> str | None:
     return None
 
 
-def _required_hint(path: tuple[Any, ...], key: str) -> str | None:
+def _required_hint(root: YMap, path: tuple[Any, ...], key: str) -> str | None:
+    """What to write for a missing required key: a line the researcher can paste."""
     hints = {
-        "base_controls": None,
         "system_prompt": 'system_prompt: ""  (use "" for a deliberately blank prompt)',
         "dataset_type": "dataset_type: chat_completion  (or text_completion for base models)",
-        "parameters": "parameters: {}  (for a control run)",
     }
-    return hints.get(key)
+    if key in hints:
+        return hints[key]
+    if key == "parameters" and len(path) == 2 and path[0] == "runs":
+        run = root["runs"][path[1]] if isinstance(root.get("runs"), list) else None
+        variables = root.get("variables")
+        if isinstance(run, dict) and run.get("type") == "fine-tuned":
+            if isinstance(variables, dict) and variables:
+                picks = ", ".join(f"{k}: {_first_text(v)}" for k, v in variables.items())
+                return f"parameters: {{{picks}}}  (this run's value of each variable)"
+            return "parameters: {}  (no variables: the run trains with the controls)"
+        return "parameters: {}  (for a control run)"
+    schema: Any = load_schema()
+    for step in (*path, key):
+        schema = _sub_schema(schema, step) if schema is not None else None
+    node = _resolve(schema)
+    if not isinstance(node, dict):
+        return None
+    example = _example(node)
+    described = f"  ({node['description']})" if node.get("description") else ""
+    return f"{key}: {example}{described}" if example is not None else None
+
+
+def _first_text(values: Any) -> str:
+    """A variable's first value as written (or `...` when it declares none)."""
+    if isinstance(values, list) and values:
+        raw = getattr(values, "raw", {})
+        return str(raw.get(0, values[0]))
+    return "..."
+
+
+def _example(node: dict[str, Any], placeholder: bool = True) -> str | None:
+    """A value of schema `node` written as YAML: its example, default, first choice or a placeholder."""
+    for value in node.get("examples", ()):
+        if isinstance(value, (dict, list)):
+            return json.dumps(value)  # JSON is YAML flow style
+    for value in (*node.get("examples", ()), node.get("default"), *node.get("enum", ())):
+        if value is not None and not isinstance(value, (dict, list)):
+            text = (
+                json.dumps(value)
+                if isinstance(value, str)
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
+            return text if not isinstance(value, str) or _needs_quotes(value) else value
+    if not placeholder:
+        return None
+    placeholders = {
+        "integer": "1", "number": "1.0", "boolean": "true", "array": "[]", "object": "{}", "string": '"..."'
+    }  # fmt: skip
+    types = _as_list(node.get("type"))
+    return next((placeholders[t] for t in types if t in placeholders), None)
+
+
+def _needs_quotes(text: str) -> bool:
+    """Would this string be read as something else, or break, written plain?"""
+    return not re.fullmatch(r"[A-Za-z_][\w./-]*", text) or text.lower() in {
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "null",
+    }
+
+
+def _value_hint(schema: Any, validator: str = "") -> str | None:
+    """A generic hint for a value the schema refuses: the kind of value it wants, with an example."""
+    node = _resolve(schema)
+    if not isinstance(node, dict):
+        return None
+    if node.get("enum"):
+        return "write one of: " + ", ".join(str(v) for v in node["enum"])
+    example = _example(node, placeholder=False)
+    if example is not None and validator in ("pattern", "format"):
+        return f"write it like {example}"
+    kinds = {
+        "integer": "a whole number",
+        "number": "a number",
+        "boolean": "true or false",
+        "array": "a list (`[a, b]`, or one `- item` per line)",
+        "object": "a mapping (one `key: value` per line)",
+        "string": "a text",
+    }
+    wanted = [kinds[t] for t in _as_list(node.get("type")) if t in kinds]
+    if "minimum" in node:
+        wanted.append(f"at least {node['minimum']}")
+    if not wanted and example is None:
+        return None
+    shown = f", e.g. {example}" if example is not None else ""
+    return f"write {' and '.join(wanted) or 'a value'}{shown}"
 
 
 #: Longer than this is no SLURM request anyone means (and would render as ~2399999h).
@@ -661,9 +757,39 @@ def _times(data: YMap) -> Iterator[Hit]:
             )
 
 
+def _required_to_train(data: YMap) -> Iterator[Hit]:
+    """PL107 for the controls a training run needs (the schema's `x-required-to-train`): only when
+    the plan has a fine-tuned run, and not for a value its `base_recipe` supplies (an eval-only
+    or control-only plan trains nothing, so nothing reads them)."""
+    controls = data.get("controls")
+    runs = data.get("runs")
+    if not isinstance(controls, YMap) or not isinstance(runs, list):
+        return
+    if not any(isinstance(r, dict) and r.get("type") == "fine-tuned" for r in runs):
+        return
+    from planlint.plan.recipes import recipe_setting
+
+    recipe = controls.get("base_recipe")
+    supplied = _supplied_by_retired(data)
+    for key in load_schema()["properties"]["controls"].get("x-required-to-train", ()):
+        if key in controls or ("controls", key) in supplied:
+            continue
+        if isinstance(recipe, str) and recipe_setting(recipe, key)[0]:
+            continue
+        line, col = position(data, ("controls",), key=True)
+        yield Hit(
+            "PL107",
+            line,
+            col,
+            f"required key '{key}' is missing in controls",
+            _required_hint(data, ("controls",), key),
+        )
+
+
 def _semantic_schema_checks(data: YMap) -> Iterator[Hit]:
     """Checks of the schema family that JSON Schema cannot express."""
     yield from _times(data)
+    yield from _required_to_train(data)
     yield from _retired(data)
     evaluation = data.get("evaluation")
     if isinstance(evaluation, YMap) and "system_prompt" in evaluation:
