@@ -158,8 +158,9 @@ def json_value(value: Any) -> Any:
 
 def run_info(run: YMap) -> RunInfo:
     """One run of a plan version as the diff compares it: name, type, model, parameters."""
-    params = run.get("parameters")
-    keys = list(params) if isinstance(params, YMap) else []
+    got = run.get("parameters")
+    params: YMap | dict[str, Any] = got if isinstance(got, YMap) else {}
+    keys = list(params)
     return RunInfo(
         name=str(run.get("name")),
         type=written(run, "type") if "type" in run else "",
