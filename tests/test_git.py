@@ -383,13 +383,16 @@ def test_diff_text_against_the_default_branch(sweep_change: Path) -> None:
 
 def test_diff_json_is_versioned_and_counts_gpu_hours(sweep_change: Path) -> None:
     data = json.loads(_diff("main", "--format", "json"))
-    assert data["version"] == 1 and data["base"] == "main" and data["head"] == "working tree"
+    assert data["version"] == 2 and data["base"] == "main" and data["head"] == "working tree"
     assert data["head_commit"] is None and len(data["base_commit"]) == 40
     plans = {p["path"]: p for p in data["plans"]}
     assert [p["status"] for p in data["plans"]] == ["modified", "added", "removed"]
     cap = plans["cap/plan.yaml"]
     assert cap["changed"] == [
-        {"name": "Llama-3.2-1B_rank4_lr5e-5", "changes": [{"key": "lora_rank", "old": "4", "new": "16"}]}
+        {
+            "name": "Llama-3.2-1B_rank4_lr5e-5",
+            "changes": [{"key": "lora_rank", "old": 4, "new": 16, "old_text": "4", "new_text": "16"}],
+        }
     ]
     assert cap["hours_before"] == cap["hours_after"] and cap["hours_after"]["unestimated"] == 0
     assert plans["new/plan.yaml"]["hours_after"]["total"] == pytest.approx(2 + 1 / 6)

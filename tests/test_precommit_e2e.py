@@ -286,16 +286,3 @@ def test_example_pre_commit_config_names_the_hooks() -> None:
     config = YAML(typ="safe").load((EXAMPLES / "pre-commit-config.yaml").read_text(encoding="utf-8"))
     ids = [h["id"] for repo in config["repos"] for h in repo["hooks"]]
     assert set(ids) <= set(HOOK_IDS) and "planlint" in ids
-
-
-def test_example_workflow_checks_pull_requests_with_full_history() -> None:
-    workflow = YAML(typ="safe").load((EXAMPLES / "github-workflow.yml").read_text(encoding="utf-8"))
-    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
-    checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@"))
-    assert checkout["with"]["fetch-depth"] == 0  # --changed-since needs the base branch's history
-    assert any(str(s.get("uses", "")).startswith("actions/setup-python@") for s in steps)
-    scripts = "\n".join(str(s.get("run", "")) for s in steps)
-    assert "planlint check --format github --changed-since origin/${{ github.base_ref }}" in scripts
-    assert (
-        'planlint diff origin/${{ github.base_ref }} --format markdown >> "$GITHUB_STEP_SUMMARY"' in scripts
-    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,16 +28,34 @@ WORKING_TREE = "working tree"
 
 @dataclass
 class RunInfo:
-    """A run as written in plan.yaml: name, type, model and parameter texts."""
+    """A run of plan.yaml: name, type, model, its parameters as values (JSON types) and as written."""
 
     name: str
     type: str
     model: str
-    parameters: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    parameters_text: dict[str, str] = field(default_factory=dict)
 
     def describe(self, sep: str = ", ") -> str:
-        params = sep.join(f"{k} {v}" for k, v in self.parameters.items())
+        params = sep.join(f"{k} {v}" for k, v in self.parameters_text.items())
         return sep.join(p for p in (self.type, self.model, params) if p)
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """One key whose value changed: the values (JSON types) and the texts as written.
+
+    A text is None when the key is unset on that side (a value of None is YAML's `null`).
+    """
+
+    key: str
+    old: Any
+    new: Any
+    old_text: str | None
+    new_text: str | None
+
+    def describe(self) -> str:
+        return Change(self.key, self.old_text, self.new_text).describe()
 
 
 @dataclass
@@ -43,7 +63,7 @@ class RunChange:
     """A run that kept its name while its model, type or parameters changed."""
 
     name: str
-    changes: list[Change]
+    changes: list[ValueChange]
 
 
 @dataclass
@@ -64,8 +84,8 @@ class PlanDiff:
     added: list[RunInfo] = field(default_factory=list)
     removed: list[RunInfo] = field(default_factory=list)
     changed: list[RunChange] = field(default_factory=list)
-    variables: list[Change] = field(default_factory=list)
-    controls: list[Change] = field(default_factory=list)
+    variables: list[ValueChange] = field(default_factory=list)
+    controls: list[ValueChange] = field(default_factory=list)
     hours_before: Hours | None = None
     hours_after: Hours | None = None
     problems: list[str] = field(default_factory=list)
@@ -120,15 +140,52 @@ def hours_of(plan: Plan) -> Hours:
     return Hours(total=total, unestimated=missing)
 
 
+def json_value(value: Any) -> Any:
+    """A plan value in JSON's types: numbers stay numbers, booleans booleans, null null; dates
+    become ISO text and a non-finite number (`.inf`, `.nan`, which JSON cannot hold) null."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_value(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
 def run_info(run: YMap) -> RunInfo:
-    """One run of a plan version as the diff compares it: name, type, model, parameters as written."""
-    params = run.get("parameters")
+    """One run of a plan version as the diff compares it: name, type, model, parameters."""
+    got = run.get("parameters")
+    params: YMap | dict[str, Any] = got if isinstance(got, YMap) else {}
+    keys = list(params)
     return RunInfo(
         name=str(run.get("name")),
         type=written(run, "type") if "type" in run else "",
         model=written(run, "model") if "model" in run else "",
-        parameters={str(k): written(params, k) for k in params} if isinstance(params, YMap) else {},
+        parameters={str(k): json_value(params[k]) for k in keys},
+        parameters_text={str(k): written(params, k) for k in keys},
     )
+
+
+def _value_of(item: tuple[Any, str, Any] | None, key: str) -> Any:
+    """The value behind one entry of `run_items`/`section_items` (its container holds it)."""
+    if item is None:
+        return None
+    container = item[2]
+    return json_value(next((container[k] for k in container if str(k) == key), None))
+
+
+def value_changes(
+    old: dict[str, tuple[Any, str, Any]], new: dict[str, tuple[Any, str, Any]]
+) -> list[ValueChange]:
+    """`mapping_changes` with the values beside the texts (what `--format json` reports)."""
+    return [
+        ValueChange(c.key, _value_of(old.get(c.key), c.key), _value_of(new.get(c.key), c.key), c.old, c.new)
+        for c in mapping_changes(old, new)
+    ]
 
 
 def section_items(plan: Plan, name: str) -> dict[str, tuple[Any, str, Any]]:
@@ -152,12 +209,12 @@ def compare_plans(display: str, before: Plan | None, after: Plan | None, base: s
     out.removed = [run_info(run.node) for name, run in old_runs.items() if name not in new_runs]
     for name, run in new_runs.items():
         if name in old_runs:
-            changes = mapping_changes(run_items(old_runs[name].node), run_items(run.node))
+            changes = value_changes(run_items(old_runs[name].node), run_items(run.node))
             if changes:
                 out.changed.append(RunChange(name, changes))
     if before is not None and after is not None:  # an added or removed plan: its runs say it all
         for section, target in (("variables", out.variables), ("controls", out.controls)):
-            target.extend(mapping_changes(section_items(before, section), section_items(after, section)))
+            target.extend(value_changes(section_items(before, section), section_items(after, section)))
     out.hours_before = hours_of(before) if before is not None else None
     out.hours_after = hours_of(after) if after is not None else None
     return out
@@ -316,7 +373,8 @@ def render_markdown(report: DiffReport) -> str:
             out += ["| Setting | Before | After |", "|---|---|---|"]
             for section, changes in (("variables", p.variables), ("controls", p.controls)):
                 out += [
-                    f"| {_code(f'{section}.{c.key}')} | {_cell(c.old)} | {_cell(c.new)} |" for c in changes
+                    f"| {_code(f'{section}.{c.key}')} | {_cell(c.old_text)} | {_cell(c.new_text)} |"
+                    for c in changes
                 ]
             out.append("")
         hours = _hours_text(p.hours_before, p.hours_after)
@@ -339,9 +397,18 @@ def summary_markdown(report: DiffReport) -> str:
     return "\n".join([*out, ""])
 
 
+#: The shape of `planlint diff --format json`; 2: values in JSON types with their texts beside them.
+JSON_VERSION = 2
+
+
 def render_json(report: DiffReport) -> str:
-    """The diff as JSON (`version` 1): every plan's changes and the totals."""
-    data = {"version": 1, **asdict(report)}
+    """The diff as JSON (`version` 2): every plan's changes and the totals.
+
+    Values are JSON numbers, strings, booleans, null, lists and objects (`"lora_rank": 4`); the
+    text as written in plan.yaml is beside each: `parameters_text` for a run's `parameters`,
+    `old_text` / `new_text` for a change's `old` / `new` (None there: the key is unset).
+    """
+    data = {"version": JSON_VERSION, **asdict(report)}
     data["totals"] = {
         "plans": len(report.plans),
         "runs_added": report.count("added"),
