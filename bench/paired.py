@@ -6,6 +6,7 @@ time (user + system of the child, the steadier figure on a busy machine), the me
 and the peak RSS; and the median of the per-round ratios (CPU). Asserts nothing.
 
     python bench/paired.py [--rounds 7] [--sizes 10000,100000] [--baseline PATH/TO/planlint]
+                           [--only 'fix --runs,check --fix']
 
 Baselines: the import floor (`python -c 'import ruamel.yaml, jsonschema, click, markdown_it'`)
 and check-jsonschema for a cold check; `check` of the same plan for every other command on a
@@ -141,6 +142,7 @@ def main() -> int:
         "--sizes", default="10000,100000", help="plan sizes; the first is the command table's"
     )
     parser.add_argument("--baseline", help="another planlint executable: each figure before/after")
+    parser.add_argument("--only", default="", help="comma list: only the commands whose name holds one")
     args = parser.parse_args()
     planlint = tool("planlint")
     if planlint is None:
@@ -215,13 +217,16 @@ def main() -> int:
         print("| command | CPU (median) | wall (median) | peak RSS | CPU ratio |")
         print("|---|---:|---:|---:|---:|")
         restore_full()
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         for name, cmd, prepare in commands:
+            if wanted and not any(w in name for w in wanted):
+                continue
 
             def both(prepare: Callable[[], None] | None = prepare) -> None:
                 (prepare or restore_full)()
 
             print("\n".join(pair_rows(name, f"`check` {n:,} runs", paired(cmd, check, repo, rounds, both))))
-            if args.baseline and "--fix" not in cmd[1:3]:  # (`check --fix` is new)
+            if args.baseline:
                 before = [args.baseline, *cmd[1:]]
                 print(
                     "\n".join(

@@ -189,7 +189,9 @@ def check(
         options.stdin_text = sys.stdin.buffer.read().decode("utf-8", "replace").lstrip("\ufeff")
     elif stdin_filename is not None:
         raise UsageError("--stdin-filename needs `check -`")
-    fix_failed = _fix_before_check(paths, config, changed_since) if fix_first else False
+    fix_failed = False
+    if fix_first:  # the plans the fix read are checked as read (one parse per plan)
+        fix_failed, options.preloaded = _fix_before_check(paths, config, changed_since)
     result = engine.run(paths, config, options)
     files = len(result.plans) + len(result.docs)
     reporter = report.REPORTERS[fmt]
@@ -224,9 +226,11 @@ def check(
     sys.exit(1 if (fix_failed or engine.failing(result.findings, config.strict)) and not exit_zero else 0)
 
 
-def _fix_before_check(paths: tuple[str, ...], config: Any, changed_since: str | None) -> bool:
+def _fix_before_check(
+    paths: tuple[str, ...], config: Any, changed_since: str | None
+) -> tuple[bool, dict[Path, Any]]:
     """`check --fix`: rewrite what `planlint fix` would, in this process; True if something could
-    not be fixed (the check that follows reports why, e.g. broken markers)."""
+    not be fixed (the check that follows reports why, e.g. broken markers), and the plans read."""
     from planlint.commands.fix import fix as run_fix
 
     targets: Any = paths
@@ -235,13 +239,13 @@ def _fix_before_check(paths: tuple[str, ...], config: Any, changed_since: str | 
 
         targets = changed_files(paths, changed_since, config)
         if not targets:
-            return False
+            return False, {}
     fixed = run_fix(targets, config)
     for change in fixed.changes:
         click.echo(f"Fixing {change.display}", err=True)
     for error in fixed.errors:
         click.echo(f"planlint: {error}", err=True)
-    return bool(fixed.errors)
+    return bool(fixed.errors), fixed.plans
 
 
 @cli.command()

@@ -40,6 +40,8 @@ class Options:
     #: `check -`: the plan text read from stdin, checked as if it were the file at `stdin_path`
     stdin_text: str | None = None
     stdin_path: Path | None = None
+    #: plans this process already read as they are on disk (`check --fix`), by resolved path
+    preloaded: dict[Path, Loaded] = field(default_factory=dict)
 
 
 @dataclass
@@ -211,7 +213,7 @@ def check_plan(
     if loaded is None and options.stdin_text is not None and path == options.stdin_path:
         loaded = load_plan(path, text=options.stdin_text)
     if loaded is None:
-        loaded = _read_plan(path, config)
+        loaded = _read_plan(path, config, options.preloaded)
     plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config)
     hits = list(loaded.hits)
     if loaded.fatal:
@@ -243,10 +245,11 @@ def check_plan(
     return plan, hits
 
 
-def _read_plan(path: Path, config: Config) -> Loaded:
+def _read_plan(path: Path, config: Config, preloaded: dict[Path, Loaded] | None = None) -> Loaded:
     outside = symlink_outside_repo(path)
     if outside is None:
-        return load_plan(path, max_bytes=config.max_bytes)
+        got = preloaded.get(path.resolve()) if preloaded else None
+        return got if got is not None else load_plan(path, max_bytes=config.max_bytes)
     msg = f"{path.name} is a symlink to {outside}, outside the repository: not read"
     return Loaded(path, hits=[Hit("PL015", 1, 1, msg, "copy the plan into the repository")])
 

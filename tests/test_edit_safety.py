@@ -28,7 +28,7 @@ from planlint.commands.estimate import write_estimates
 from planlint.estimate.model import Estimate
 from planlint.estimate.plan import RunEstimate
 from planlint.plan.edit import EditError, add_matrix_entries, add_runs
-from planlint.plan.editsafety import DataChanged, collection_ends, first_difference, parser_lines, verify_edit
+from planlint.plan.editsafety import DataChanged, first_difference, parser_lines, verify_edit
 from planlint.plan.load import load_plan
 from planlint.plan.naming import ImpliedRun
 
@@ -186,9 +186,9 @@ def test_verify_edit_compares_types_and_finds_the_first_difference() -> None:
 
 def test_collection_ends_follow_the_parser() -> None:
     text = "runs:\n  - name: a\n    p: |+\n      # kept\n\n\n# after\nx: {a: 1}  # c\n"
-    ends = collection_ends(text)
-    assert ends[(2, 3)] == (6, 0)  # the run ends after the kept blank lines, before "# after"
-    assert ends[(8, 4)] == (7, 9)  # a flow mapping ends after its brace
+    data = load_plan(Path("plan.yaml"), text=text).data
+    assert data["runs"].content_end == (6, 0)  # after the kept blank lines, before "# after"
+    assert data["x"].content_end == (7, 9)  # a flow mapping ends after its brace
 
 
 # --------------------------------------------------------------------------- estimate --write

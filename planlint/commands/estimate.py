@@ -30,14 +30,13 @@ def write_estimates(
         own,
         set_scalar,
     )
-    from planlint.plan.editsafety import DataChanged, collection_ends, parser_lines, verify_edit
+    from planlint.plan.editsafety import DataChanged, parser_lines, verify_edit
 
     loaded = load_plan(path, text=text)
     if not isinstance(loaded.data, YMap):
         raise EditError("the plan does not load; fix its YAML first")
     runs = loaded.data.get("runs")
     lines = parser_lines(text)
-    ends = collection_ends(text)
     edits: list[Edit] = []
     touched: set[int] = set()
     #: (run index, section or None for the run itself, key, value) the edits mean to set
@@ -76,7 +75,7 @@ def write_estimates(
                     else:
                         new_keys.append((key, str(number)))
                 if new_keys:
-                    edits.append(add_keys(lines, params, new_keys, ends))
+                    edits.append(add_keys(lines, params, new_keys))
         basis = est.basis.replace("\n", " ")
         compute = run.get("compute")
         if isinstance(compute, YMap):
@@ -90,7 +89,7 @@ def write_estimates(
                     missing.append((key, dq(value)))
                     intended.append((result.index, "compute", key, value))
             if missing:
-                edits.append(add_keys(lines, compute, missing, ends))
+                edits.append(add_keys(lines, compute, missing))
         elif "compute" not in run:
             edits.append(
                 add_key(
@@ -98,7 +97,6 @@ def write_estimates(
                     target(run, run, "run"),
                     "compute",
                     "{time: " + dq(est.time) + ", basis: " + dq(basis) + "}",
-                    ends,
                 )
             )
             intended.append((result.index, None, "compute", {"time": est.time, "basis": basis}))

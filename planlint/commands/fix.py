@@ -34,6 +34,9 @@ class FixReport:
     #: problems that stop a file from being fixed (broken markers, unloadable plans)
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: every plan read, by resolved path, as it is now on disk (none with `check_only`), so
+    #: `check --fix` checks them without reading them again
+    plans: dict[Path, Loaded] = field(default_factory=dict)
 
 
 def _file_diff(display: str, old: str, new: str) -> str:
@@ -203,6 +206,8 @@ def _fix(
                 continue
         report.changes.append(Change(doc.path, doc.display, fixed.diff))
     _refresh_schema_copies(loaded.values(), report, check_only=check_only, force=force)
+    if not check_only:
+        report.plans = {resolved: plan.loaded for resolved, plan in loaded.items()}
     return report
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from planlint.plan.editsafety import (
     DataChanged,
-    collection_ends,
     ends_with_break,
     line_break_of,
     lines_before,
@@ -48,9 +47,10 @@ def _checked(old_data: Any, new_text: str, intended: Callable[[Any], None]) -> N
         raise EditError(str(exc)) from None
 
 
-def _end_of(text: str, node: YMap | YSeq, lines: list[str]) -> int:
-    """How many lines of `text` come before the first line after `node`'s content."""
-    end = collection_ends(text).get((node.line, node.col))
+def _end_of(node: YMap | YSeq, lines: list[str]) -> int:
+    """How many of `lines` come before the first line after `node`'s content (`node` was loaded
+    from these lines: the loader recorded where its content ends)."""
+    end = node.content_end
     if end is None:
         raise EditError("cannot find where a list or mapping ends; edit it by hand")
     return max(node.line, lines_before(lines, end))
@@ -263,9 +263,9 @@ def _placed_splices(
         return None
 
     splices: list[Splice] = []
-    ends = [(_end_of(text, runs[i], lines), g) for i, g in groups.items()]
+    ends = [(_end_of(runs[i], lines), g) for i, g in groups.items()]
     if tail:
-        ends.append((_end_of(text, runs, lines), tail))
+        ends.append((_end_of(runs, lines), tail))
     for k, (end, group) in enumerate(sorted(ends, key=lambda e: e[0])):
         new = [line + nl for r in group for line in run_lines(r, style)]
         how = intended if k == 0 else nothing
@@ -290,7 +290,7 @@ def runs_splice(text: str, data: YMap, runs_to_add: list[ImpliedRun]) -> Splice:
         if lines[runs.line - 1][runs.col - 1 : runs.col] == "[":
             raise EditError("runs is a flow list ([...]); write it as a block list and retry")
         style = detect_style(text, runs)
-        after = _end_of(text, runs, lines)
+        after = _end_of(runs, lines)
         new = [line + nl for lines_ in (run_lines(r, style) for r in runs_to_add) for line in lines_]
         if after <= len(lines) and not ends_with_break(lines[after - 1]):
             return Splice(after - 1, after, [lines[after - 1] + nl, *new], intended)
@@ -444,7 +444,7 @@ def matrix_splice(text: str, data: YMap, added: list[ImpliedRun]) -> Splice | No
             ]
     if not new:
         return None
-    after = _end_of(text, matrix, lines)
+    after = _end_of(matrix, lines)
 
     def intended(expected: Any) -> None:
         expected["evaluation"]["matrix"] += entries
@@ -555,7 +555,8 @@ def _key_span(text: str, node: YMap, key: str) -> tuple[int, int] | None:
     value = node[key]
     vline, vcol = node.vpos[key]
     if isinstance(value, (YMap, YSeq)):
-        end = collection_ends(text).get((vline, vcol))
+        # an alias's value is written at its anchor, not here
+        end = value.content_end if (value.line, value.col) == (vline, vcol) else None
         if end is None:
             return None
         return kline, max(vline, lines_before(lines, end))
@@ -704,7 +705,7 @@ def _move_block(text: str, data: YMap, where: tuple[Any, ...], node: YMap, entry
         return f"kept {here}: move it under {_dotted(target[:-1])} by hand", None, _nothing
     moved = [(" " * shift + line if shift >= 0 else line[-shift:]) if line.strip() else line for line in body]
     nl = newline_of(text)
-    end = collection_ends(text).get((holder.line, holder.col))
+    end = holder.content_end
     if end is None:
         return f"kept {here}: move it by hand", None, _nothing
     after = max(next(iter(holder.kpos.values()))[0], lines_before(lines, end))
@@ -895,26 +896,15 @@ def _continues(lines: list[str], mapping: YMap, key: str, line: int) -> bool:
     return False
 
 
-def add_key(
-    lines: list[str],
-    mapping: YMap,
-    key: str,
-    value_text: str,
-    ends: dict[tuple[int, int], tuple[int, int]] | None = None,
-) -> Edit:
+def add_key(lines: list[str], mapping: YMap, key: str, value_text: str) -> Edit:
     """Add `key: value` to a mapping, in its flow or block style."""
-    return add_keys(lines, mapping, [(key, value_text)], ends)
+    return add_keys(lines, mapping, [(key, value_text)])
 
 
-def add_keys(
-    lines: list[str],
-    mapping: YMap,
-    pairs: list[tuple[str, str]],
-    ends: dict[tuple[int, int], tuple[int, int]] | None = None,
-) -> Edit:
+def add_keys(lines: list[str], mapping: YMap, pairs: list[tuple[str, str]]) -> Edit:
     """Add several `key: value` pairs to a mapping in one edit, in its flow or block style.
 
-    `ends` is `collection_ends` of the text the lines come from (computed here when not given).
+    `mapping` was loaded from the text `lines` come from (its recorded content end places them).
     """
     if _is_flow(lines, mapping):
         line = mapping.end_line
@@ -935,9 +925,7 @@ def add_keys(
         raise EditError("an empty block mapping; edit it by hand")
     first_line, first_col = next(iter(mapping.kpos.values()))
     indent = " " * (first_col - 1)
-    if ends is None:
-        ends = collection_ends("".join(lines))
-    end = ends.get((mapping.line, mapping.col))
+    end = mapping.content_end
     if end is None:
         raise EditError("cannot find where a mapping ends; edit it by hand")
     after = max(first_line, lines_before(lines, end))

@@ -1,10 +1,11 @@
-"""Where YAML nodes really end, and the data-level check that a surgical edit lost nothing.
+"""Where new lines go after a YAML node, and the data-level check that a surgical edit lost nothing.
 
 Surgical edits of plan.yaml splice text in at line boundaries. Two facts decide whether that is
 safe: where a collection's content ends (as the parser sees it: a block scalar's lines that start
-with `#`, and the blank lines `|+` keeps, are content) and whether the re-parsed document equals
-the old one plus exactly the intended change. Both live here, next to a line splitter that breaks
-lines where the parser counts them.
+with `#`, and the blank lines `|+` keeps, are content; the loader records it on every node as
+`content_end`) and whether the re-parsed document equals the old one plus exactly the intended
+change. The line arithmetic and the check live here, next to a line splitter that breaks lines
+where the parser counts them.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import copy
 import math
 import re
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from typing import Any
+
+from planlint.plan.load import Mark
 
 #: What the YAML parser (libyaml and ruamel's reader) counts as a line break.
 _BREAK = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
-
-Mark = tuple[int, int]  # 0-based (line, column), as the parser's marks are
 
 
 class DataChanged(Exception):
@@ -60,53 +60,6 @@ def strip_break(line: str) -> tuple[str, str]:
         return line, ""
     cut = len(line) - len(tail) + m.start()
     return line[:cut], line[cut:]
-
-
-@lru_cache(maxsize=4)
-def collection_ends(text: str) -> dict[tuple[int, int], Mark]:
-    """Where each mapping and sequence ends, keyed by its 1-based start (line, column).
-
-    The end is the parser's mark just after the node's last content: after the closing bracket of
-    a flow collection, after the last scalar or alias of a block one (a block scalar ends after
-    its content lines, kept trailing blank lines included). Comments and blank lines after a
-    block collection are not part of it.
-    """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    for pure in (False, True):  # the C parser first; the pure one reads what libyaml refuses
-        try:
-            return _ends(YAML(typ="safe", pure=pure), text)
-        except (YAMLError, ValueError):
-            continue
-    return {}
-
-
-def _ends(yaml: Any, text: str) -> dict[tuple[int, int], Mark]:
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
-
-    ends: dict[tuple[int, int], Mark] = {}
-    # open collections: (start key, flow?, end of the last content seen inside)
-    stack: list[tuple[tuple[int, int], bool, Mark]] = []
-
-    def seen(end: Mark) -> None:
-        if stack:
-            key, flow, _ = stack[-1]
-            stack[-1] = (key, flow, end)
-
-    for event in yaml.parse(text):
-        if isinstance(event, (ScalarEvent, AliasEvent)):
-            seen((event.end_mark.line, event.end_mark.column))
-        elif isinstance(event, CollectionStartEvent):
-            mark = event.start_mark
-            start = (mark.line, mark.column)
-            stack.append(((mark.line + 1, mark.column + 1), bool(event.flow_style), start))
-        elif isinstance(event, CollectionEndEvent) and stack:
-            key, flow, last = stack.pop()
-            end = (event.end_mark.line, event.end_mark.column) if flow else last
-            ends.setdefault(key, end)
-            seen(end)
-    return ends
 
 
 def lines_before(lines: list[str], end: Mark) -> int:

@@ -74,16 +74,21 @@ def resolve_plain(value: str) -> str:
 Pos = tuple[int, int]  # 1-based (line, column)
 
 
+Mark = tuple[int, int]  # 0-based (line, column), as the parser's marks count
+
+
 class YMap(dict):  # type: ignore[type-arg]
     """A mapping that knows where it, each key and each value sit, and each scalar's source text."""
 
-    __slots__ = ("col", "end_col", "end_line", "kpos", "line", "raw", "vpos")
+    __slots__ = ("col", "content_end", "end_col", "end_line", "kpos", "line", "raw", "vpos")
 
     def __init__(self, line: int, col: int, end_line: int, end_col: int = 0) -> None:
         super().__init__()
         self.line, self.col, self.end_line = line, col, end_line
         #: 1-based column just after the node on its last line (after the `}` of a flow mapping)
         self.end_col = end_col
+        #: the parser's mark just after the last content (see `YSeq.content_end`)
+        self.content_end: Mark | None = None
         self.kpos: dict[str, Pos] = {}
         self.vpos: dict[str, Pos] = {}
         self.raw: dict[str, str] = {}
@@ -92,11 +97,16 @@ class YMap(dict):  # type: ignore[type-arg]
 class YSeq(list):  # type: ignore[type-arg]
     """A sequence that knows where it and each item sit, and each scalar item's source text."""
 
-    __slots__ = ("col", "end_line", "ipos", "line", "raw")
+    __slots__ = ("col", "content_end", "end_line", "ipos", "line", "raw")
 
     def __init__(self, line: int, col: int, end_line: int) -> None:
         super().__init__()
         self.line, self.col, self.end_line = line, col, end_line
+        #: The parser's mark (0-based) just after the node's last content, as the loader saw it:
+        #: after the closing bracket of a flow collection, after the last scalar or alias of a
+        #: block one (a block scalar's `#` lines and the blank lines `|+` keeps included; the
+        #: comments and blank lines that follow are not). None when not built from the text.
+        self.content_end: Mark | None = None
         self.ipos: list[Pos] = []
         self.raw: dict[int, str] = {}
 
@@ -482,6 +492,8 @@ class _Builder:
         self.counting = True  # False inside a duplicate key's value: read, dropped, not counted
         self.next: Callable[[], Any] = _no_events
         self._starts: list[int] | None = None
+        #: the end mark of the last scalar, alias or collection read (a collection's content end)
+        self.last: Any = None
 
     def run(self, nxt: Callable[[], Any], hits: list[Hit]) -> tuple[Any, Pos] | None:
         """Build the single document `nxt` yields event by event; its hits go to `hits` only when
@@ -548,6 +560,7 @@ class _Builder:
             tag = _event_tag(event, "scalar")
             self.total += 1
             self.distinct += 1
+            self.last = event.end_mark
             mark = event.start_mark
             line, col = mark.line + 1, mark.column + 1
             if tag in _ACCEPTED_TAGS and tag != _MAP and tag != _SEQ:
@@ -562,6 +575,7 @@ class _Builder:
                 named.value, named.raw, named.building = value, event.value, False
             return value
         if kind is ev["alias"]:
+            self.last = event.end_mark
             return self.alias(event).value
         is_map = kind is ev["map"]
         tag = _event_tag(event, "map" if is_map else "seq")
@@ -576,7 +590,11 @@ class _Builder:
         before, kept = self.total, len(self.hits)
         self.total += 1
         self.distinct += 1
-        built: Any = self._mapping(line, col, depth) if is_map else self._sequence(line, col, depth)
+        self.last = mark  # an empty collection ends where it starts
+        flow = bool(event.flow_style)
+        built: Any = (
+            self._mapping(line, col, depth, flow) if is_map else self._sequence(line, col, depth, flow)
+        )
         if tag != _MAP and tag != _SEQ:  # read, then dropped with what it holds
             del self.hits[kept:]
             built = self._forbidden(line, col, tag)
@@ -609,6 +627,7 @@ class _Builder:
         (an alias stands where its anchor is, with its anchor's text)."""
         kind = type(event)
         if kind is _EV["alias"]:
+            self.last = event.end_mark
             anchor = self.alias(event)
             return anchor.value, anchor.line, anchor.col, anchor.raw
         mark = event.start_mark
@@ -617,6 +636,7 @@ class _Builder:
             if event.ctag is None and event.anchor is None:  # the short path
                 self.total += 1
                 self.distinct += 1
+                self.last = event.end_mark
                 text = event.value
                 if event.implicit[0]:
                     return self.plain(text, event.style, line, col), line, col, text
@@ -656,7 +676,7 @@ class _Builder:
         )
         return None
 
-    def _mapping(self, line: int, col: int, depth: int) -> YMap:
+    def _mapping(self, line: int, col: int, depth: int, flow: bool) -> YMap:
         scalar, map_end = _EV["scalar"], _EV["map_end"]
         nxt, item = self.next, self.item
         m = YMap(line, col, 0)
@@ -698,6 +718,8 @@ class _Builder:
             if text is not None:
                 raw[k] = text
         m.end_line, m.end_col = self._end_mark(kev.end_mark)
+        last = self.last = kev.end_mark if flow else self.last
+        m.content_end = (last.line, last.column)
         for merged, sline, scol in merges:
             if not isinstance(merged, YMap):
                 self.hit("PL001", sline, scol, "a merge key (<<) must refer to a mapping")
@@ -764,7 +786,7 @@ class _Builder:
         value, line, col, _ = self.item(event, depth)
         return [(value, line, col)]
 
-    def _sequence(self, line: int, col: int, depth: int) -> YSeq:
+    def _sequence(self, line: int, col: int, depth: int, flow: bool) -> YSeq:
         seq_end = _EV["seq_end"]
         nxt, item = self.next, self.item
         s = YSeq(line, col, 0)
@@ -782,6 +804,8 @@ class _Builder:
                 raw[i] = text
             i += 1
         s.end_line = self._end_mark(ev.end_mark)[0]
+        last = self.last = ev.end_mark if flow else self.last
+        s.content_end = (last.line, last.column)
         return s
 
     def _scalar(self, text: str, style: Any, line: int, col: int, tag: str) -> Any:

@@ -77,7 +77,10 @@ class Plan:
 
     @property
     def controls(self) -> YMap:
-        return self.section("controls")
+        got = self.cache.get("controls")  # read for every setting of every run: looked up once
+        if got is None:
+            got = self.cache["controls"] = self.section("controls")
+        return got
 
     @property
     def variables(self) -> YMap:
@@ -153,6 +156,13 @@ class Plan:
 
     def model_label(self, model_name: str) -> str:
         """What `{model}` stands for in run names: the model's `short`, else its `name`."""
+        labels: dict[str, str] = self.cache.setdefault("model_labels", {})
+        got = labels.get(model_name)
+        if got is None:
+            got = labels[model_name] = self._model_label(model_name)
+        return got
+
+    def _model_label(self, model_name: str) -> str:
         idx = self.model_names().get(model_name)
         if idx is not None:
             short = self.seq("models", "base")[idx].get("short")

@@ -160,7 +160,7 @@ class Run:
         controls = self.plan.controls
         if key in controls:
             return Setting(controls[key], "controls", ("controls", key))
-        recipe = self.setting("base_recipe").value if key != "base_recipe" else None
+        recipe = self._recipe if key != "base_recipe" else None
         if isinstance(recipe, str):
             from planlint.plan.recipes import recipe_setting
 
@@ -173,6 +173,11 @@ class Run:
         if found and value is not None:
             return Setting(value, "default")
         return Setting(default, "unset" if default is None else "default")
+
+    @cached_property
+    def _recipe(self) -> Any:
+        """The `base_recipe` the run uses (every other setting may come from it)."""
+        return self.setting("base_recipe").value
 
     def __repr__(self) -> str:
         return f"Run({self.index}, {self.name!r}, {self.type!r}, {self.model!r})"
