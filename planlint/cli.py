@@ -31,10 +31,6 @@ class State:
         return config
 
 
-def _ids(value: str | None) -> list[str]:
-    return [p.strip().upper() for p in (value or "").split(",") if p.strip()]
-
-
 def _set_config(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:
     if value is not None:
         ctx.ensure_object(State).config_path = value
@@ -154,98 +150,18 @@ def check(
     fix_first: bool,
 ) -> None:
     """Check plans, docs or folders (none: every plan in the git repository; -: a plan on stdin)."""
-    import dataclasses
+    from planlint.commands.check import Request
+    from planlint.commands.check import check as run_check
 
-    from planlint import engine, report
-    from planlint.errors import UsageError
-    from planlint.rules import check_selectors
-
-    config = state.config()
-    overrides: dict[str, Any] = {}
-    if select:
-        check_selectors(_ids(select), "--select")
-        overrides["select"] = _ids(select)
-    if extend_select:
-        check_selectors(_ids(extend_select), "--extend-select")
-        overrides["extend_select"] = [*config.extend_select, *_ids(extend_select)]
-    if ignore:
-        check_selectors(_ids(ignore), "--ignore")
-        overrides["ignore"] = [*config.ignore, *_ids(ignore)]
-    if strict is not None:
-        overrides["strict"] = strict
-    config = dataclasses.replace(config, **overrides)
-    explicit_github = fmt == "github"
-    if fmt is None:
-        fmt = report.auto_format(os.environ)
-    options = engine.Options(
-        layout=not no_layout, base=base, changed_since=changed_since, logs=list(log_globs)
-    )
-    if "-" in paths:
-        if len(paths) != 1:
-            raise UsageError("`check -` reads one plan from stdin: name no other paths")
-        options.stdin_path = Path(stdin_filename or "plan.yaml")
-        if options.stdin_path.suffix not in (".yaml", ".yml"):
-            raise UsageError(f"--stdin-filename {stdin_filename}: stdin is read as a plan (a .yaml path)")
-        options.stdin_text = sys.stdin.buffer.read().decode("utf-8", "replace").lstrip("\ufeff")
-    elif stdin_filename is not None:
-        raise UsageError("--stdin-filename needs `check -`")
-    fix_failed = False
-    if fix_first:  # the plans the fix read are checked as read (one parse per plan)
-        fix_failed, options.preloaded = _fix_before_check(paths, config, changed_since)
-    result = engine.run(paths, config, options)
-    files = len(result.plans) + len(result.docs)
-    reporter = report.REPORTERS[fmt]
-    kwargs: dict[str, Any] = {"files": files}
-    if fmt in ("text", "github"):
-        from planlint.plan.model import gpu_hours
-
-        hours = [gpu_hours(p)[0] for p in result.plan_objects if not p.loaded.fatal]
-        kwargs["gpu_hours"] = sum(hours) if any(hours) else None
-        kwargs["quiet"] = quiet
-    if fmt == "text":
-        tty = output_file is None and sys.stdout.isatty()
-        kwargs["color"] = report.use_color(color, tty, os.environ)
-    rendered = reporter(result.findings, **kwargs)
-    if output_file is not None:
-        try:
-            output_file.write_text(rendered, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--output-file {output_file}: {exc.strerror or exc}") from exc
-    else:
-        click.echo(rendered, nl=False, color=kwargs.get("color"))
-    if explicit_github and os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
-            fh.write(report.markdown_summary(result.findings, files=files))
-            if base is not None or changed_since is not None:
-                from planlint.commands import diff as diffcmd
-
-                start = Path(paths[0]) if paths else None
-                rev = base if base is not None else changed_since
-                changes = diffcmd.compute(rev, None, config, start, branch_point=base is None)
-                fh.write(diffcmd.summary_markdown(changes))
-    sys.exit(1 if (fix_failed or engine.failing(result.findings, config.strict)) and not exit_zero else 0)
-
-
-def _fix_before_check(
-    paths: tuple[str, ...], config: Any, changed_since: str | None
-) -> tuple[bool, dict[Path, Any]]:
-    """`check --fix`: rewrite what `planlint fix` would, in this process; True if something could
-    not be fixed (the check that follows reports why, e.g. broken markers), and the plans read."""
-    from planlint.commands.fix import fix as run_fix
-
-    targets: Any = paths
-    if changed_since is not None:
-        from planlint.git import changed_files
-
-        targets = changed_files(paths, changed_since, config)
-        if not targets:
-            return False, {}
-    fixed = run_fix(targets, config)
-    for change in fixed.changes:
-        click.echo(f"Fixing {change.display}", err=True)
-    for error in fixed.errors:
-        click.echo(f"planlint: {error}", err=True)
-    return bool(fixed.errors), fixed.plans
+    request = Request(
+        paths, fmt, select, extend_select, ignore, output_file, quiet, color, stdin_filename,
+        strict, not no_layout, log_globs, base, changed_since, fix_first,
+    )  # fmt: skip
+    outcome = run_check(request, state.config(), sys.stdin.buffer, sys.stdout.isatty(), os.environ)
+    for note in outcome.notes:
+        click.echo(note, err=True)
+    click.echo(outcome.report, nl=False, color=outcome.color)
+    sys.exit(1 if outcome.failed and not exit_zero else 0)
 
 
 @cli.command()

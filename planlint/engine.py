@@ -248,7 +248,7 @@ def check_plan(
 def _read_plan(path: Path, config: Config, preloaded: dict[Path, Loaded] | None = None) -> Loaded:
     outside = symlink_outside_repo(path)
     if outside is None:
-        got = preloaded.get(path.resolve()) if preloaded else None
+        got = preloaded.get(real_path(path)) if preloaded else None
         return got if got is not None else load_plan(path, max_bytes=config.max_bytes)
     msg = f"{path.name} is a symlink to {outside}, outside the repository: not read"
     return Loaded(path, hits=[Hit("PL015", 1, 1, msg, "copy the plan into the repository")])

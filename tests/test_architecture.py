@@ -122,8 +122,9 @@ def test_no_import_cycles() -> None:
 
 
 def test_import_chains_stay_short() -> None:
+    # 13: cli -> commands.check -> commands.fix (`check --fix`) -> engine -> rules -> ... -> finding
     chain = longest_chain(import_graph())
-    assert len(chain) <= 12, " -> ".join(chain)
+    assert len(chain) <= 13, " -> ".join(chain)
 
 
 ROOT = PACKAGE.parent
