@@ -154,9 +154,7 @@ def test_interview_writes_a_plan_that_passes_check(workspace: Path, terminal: No
     doc = (workspace / "exp" / "PLAN.md").read_text(encoding="utf-8")
     for heading in (
         "## Question",
-        "## Models",
-        "## Data",
-        "## Variables",
+        "## Design",
         "## All Runs",
         "## Evaluation",
         "## Compute",

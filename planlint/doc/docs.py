@@ -198,6 +198,13 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
 
     region = doc.regions[index]
     content = region_lines(doc.text, region)
+    if region.name == "summary":  # prose, not a table
+        from planlint.doc.render import same_summary, summary_differences, summary_lines
+
+        lines = summary_lines(plan)
+        if same_summary(content, lines):
+            return RegionTable([], [], lines, None, True)
+        return RegionTable([], [], lines, None, False, summary_differences(content, lines))
     first = region.content_start + 1
     parsed: ParsedTable | None
     if index in doc.tables or not content:

@@ -100,7 +100,7 @@ def init(
     from planlint.engine import check_plan
 
     written, _ = check_plan(plan_path, config)
-    doc_path.write_text(doc_text(answers, written, fine_tuned, controls), encoding="utf-8")
+    doc_path.write_text(doc_text(answers, written, fine_tuned), encoding="utf-8")
     notes = []
     if warmup is not None:
         notes.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,45 +165,34 @@ def evaluation_yaml(a: Answers, runs: Iterable[Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def doc_text(a: Answers, plan: Plan, fine_tuned: int, controls: int) -> str:
-    """PLAN.md: the planning doc's sections, with the All Runs table of the written `plan` rendered."""
-    from planlint.doc.render import label, render_lines
+def doc_text(a: Answers, plan: Plan, fine_tuned: int) -> str:
+    """PLAN.md: the researcher's prose (question, hypothesis, guidance) around generated regions.
+
+    Every fact that follows from the plan (models, data, variables, training settings, run
+    counts, GPUs) is inside a planlint region (`summary`, `all-runs`, `eval-matrix`), so `check`
+    reports it stale and `fix` rewrites it when the plan changes.
+    """
+    from planlint.doc.render import render_lines, summary_lines
 
     config = plan.config
     out = [f"# {a.name}", "", "## Question", "", a.question, ""]
     out += [f"**Hypothesis:** {a.hypothesis}" if a.hypothesis else "**Hypothesis:** _to be written_", ""]
-    out += ["## Models", ""]
-    shorts = short_names(a.models)
-    for m in a.models:
-        size = f" ({m.size_text})" if m.size_gb else ""
-        named = f", runs named `{shorts[m.name]}_...`" if m.name in shorts and a.variables else ""
-        out.append(f"- `{m.name}`{size}: `{m.path}`{named}")
-    out += ["", "## Data", ""]
-    splits = " / ".join(f"{v} {k}" for k, v in a.splits.items())
-    out.append(f"`{a.dataset.text}` ({a.dataset_type}): {splits} samples.")
-    out += ["", "## Variables", ""]
-    if a.variables:
-        for key, values in a.variables:
-            out.append(f"- {label(plan, key)} (`{key}`): {', '.join(v.shown for v in values)}")
-    else:
-        out.append("Nothing is swept.")
-    if a.controls:
-        out += ["", "Each model is also evaluated without fine-tuning (its base-model control)."]
-    out += ["", "## Training", ""]
-    gpus = f"{a.gpus.text} GPU{'s' if a.gpus.value != 1 else ''}"
-    if fine_tuned:
-        out.append(
-            f"{a.epochs.text} epoch{'s' if a.epochs.value != 1 else ''}, batch size {a.batch_size.text} per GPU "
-            f"on {gpus}, packing {'on' if a.packing else 'off'}, "
-            f"validation during training {'on' if a.validation else 'off'}."
-        )
-    else:
-        out.append("Nothing is trained.")
-    out.append(f"System prompt: {json.dumps(a.system_prompt)}; prompt: {json.dumps(a.prompt)}.")
-    out += ["", "## All Runs", "", "<!-- planlint:begin all-runs -->"]
-    out += render_lines(plan, "all-runs")
-    out += ["<!-- planlint:end all-runs -->", ""]
     out += [
+        "## Design",
+        "",
+        "Generated from `plan.yaml` between the markers (`planlint fix` keeps it current); "
+        "write your own notes outside them.",
+        "",
+        "<!-- planlint:begin summary -->",
+        *summary_lines(plan),
+        "<!-- planlint:end summary -->",
+        "",
+        "## All Runs",
+        "",
+        "<!-- planlint:begin all-runs -->",
+        *render_lines(plan, "all-runs"),
+        "<!-- planlint:end all-runs -->",
+        "",
         "**Notes**:",
         '- **Type**: "Fine-tuned" for runs requiring training, "Control" for base model evaluation only',
         "- **Run Name**: matches the run's folder; names follow from the parameters",
@@ -214,33 +202,26 @@ def doc_text(a: Answers, plan: Plan, fine_tuned: int, controls: int) -> str:
         "",
     ]
     if a.eval_task:
-        when = ": fine-tuned runs after each epoch, controls once" if fine_tuned else " once"
-        out.append(f"Every run is evaluated on the `{a.eval_task}` task{when}.")
-        out += ["", "<!-- planlint:begin eval-matrix -->"]
-        out += render_lines(plan, "eval-matrix")
+        out += ["<!-- planlint:begin eval-matrix -->", *render_lines(plan, "eval-matrix")]
         out += ["<!-- planlint:end eval-matrix -->"]
     else:
         out.append(
             "_Which tasks, at which epochs: add `evaluation.tasks` and `evaluation.matrix` to plan.yaml._"
         )
     out += ["", "## Compute", ""]
-    runs = [f"{fine_tuned} fine-tuned run{'s' if fine_tuned != 1 else ''}"] if fine_tuned else []
-    if controls:
-        runs.append(f"{controls} control{'s' if controls != 1 else ''} (evaluation only)")
-    out.append(f"{' and '.join(runs)}, {gpus} per job.")
     if fine_tuned and config.log_globs:
-        out.append("")
         out.append(
-            "Estimate each run's time from prior runs' logs, then write it into the plan and this table: "
+            "Estimate each run's time from prior runs' logs, then write it into the plan and this doc: "
             "`planlint estimate plan.yaml --write` (from this folder)."
         )
     elif fine_tuned:
-        out.append("")
         out.append(
             'Add each fine-tuned run\'s `compute: {time: "0:15:00"}` (SLURM time) to plan.yaml and run '
             "`planlint fix`; with `log-globs` configured, `planlint estimate plan.yaml --write` fills them in "
             "from prior runs' logs."
         )
+    else:
+        out.append("Nothing is trained: the runs are evaluations only.")
     return "\n".join(out) + "\n"
 
 
