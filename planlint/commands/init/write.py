@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from planlint.commands.init.answers import Answers, InitError
 from planlint.commands.init.discover import number_text, short_names
 from planlint.commands.init.values import yaml_str
+from planlint.commands.init.yamltext import MAX_LINE, entry
 from planlint.config import Config
 from planlint.estimate.steps import steps_per_epoch
 from planlint.rules.training import DEFAULT_WARMUP
@@ -79,12 +80,12 @@ def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> st
         "# and `planlint fix` the tables.",
         "---",
         "experiment:",
-        f"  name: {a.name}",
-        f"  question: {yaml_str(a.question)}",
+        *entry("  ", "name", a.name),
+        *entry("  ", "question", yaml_str(a.question)),
         f'  date: "{a.date}"',
     ]
     if a.hypothesis:
-        out.append(f"  hypothesis: {yaml_str(a.hypothesis)}")
+        out += entry("  ", "hypothesis", yaml_str(a.hypothesis))
     out += [f"  base_controls: {'true' if a.controls else 'false'}", ""]
     out += ["tools:", "  preparation: torchtune", "  evaluation: inspect-ai", ""]
     if a.variables:
@@ -103,15 +104,15 @@ def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> st
         out.append(f"  lr: {a.lr.text}")
     if a.lora_rank is not None:
         out.append(f"  lora_rank: {a.lora_rank.text}")
-    out.append(f"  system_prompt: {yaml_str(a.system_prompt)}")
-    out.append(f"  prompt: {yaml_str(a.prompt)}")
+    out += entry("  ", "system_prompt", yaml_str(a.system_prompt))
+    out += entry("  ", "prompt", yaml_str(a.prompt))
     out.append(f"  dataset_type: {a.dataset_type}")
     out += ["", "models:", "  base:"]
     for m in a.models:
-        out.append(f"    - name: {yaml_str(m.name)}")
+        out += entry("    - ", "name", yaml_str(m.name))
         if m.name in shorts:
-            out.append(f"      short: {yaml_str(shorts[m.name])}")
-        out.append(f"      path: {yaml_str(m.path)}")
+            out += entry("      ", "short", yaml_str(shorts[m.name]))
+        out += entry("      ", "path", yaml_str(m.path))
         if m.size_gb:
             out.append(f"      size_gb: {number_text(m.size_gb)}")
     d = a.dataset
@@ -119,8 +120,8 @@ def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> st
         "",
         "data:",
         "  training:",
-        f"    path: {yaml_str(d.text)}",
-        f"    dataset_label: {yaml_str(d.label)}",
+        *entry("    ", "path", yaml_str(d.text)),
+        *entry("    ", "dataset_label", yaml_str(d.label)),
     ]
     if d.format:
         out.append(f"    format: {yaml_str(d.format)}")
@@ -151,17 +152,24 @@ def plan_text(
 
 def evaluation_yaml(a: Answers, runs: Iterable[Any]) -> str:
     """Every run on the task: fine-tuned runs at each of their epochs, controls once."""
-    out = ["evaluation:", "  tasks:", f"    - name: {yaml_str(a.eval_task)}"]
+    out = ["evaluation:", "  tasks:", *entry("    - ", "name", yaml_str(a.eval_task))]
     if a.eval_script:
-        out.append(f"      script: {yaml_str(a.eval_script)}")
-    out += [f"      dataset: {yaml_str(a.dataset.text)}", "  matrix:"]
+        out += entry("      ", "script", yaml_str(a.eval_script))
+    out += [*entry("      ", "dataset", yaml_str(a.dataset.text)), "  matrix:"]
+    entries = []
     for r in runs:
         if r.type == "fine-tuned":
             epochs = next((v for var, v, _ in r.params if var == "epochs"), a.epochs.value)
             shown = "[" + ", ".join(str(e) for e in range(int(epochs))) + "]"
         else:
             shown = "null"
-        out.append(f"    - {{run: {r.name}, tasks: [{yaml_str(a.eval_task)}], epochs: {shown}}}")
+        entries.append((r.name, f"[{yaml_str(a.eval_task)}]", shown))
+    flow = [f"    - {{run: {name}, tasks: {tasks}, epochs: {shown}}}" for name, tasks, shown in entries]
+    if all(len(line) <= MAX_LINE for line in flow):
+        out += flow
+    else:  # one entry per key, so every line fits (and `fix --runs` adds entries in this style)
+        for name, tasks, shown in entries:
+            out += [f"    - run: {name}", f"      tasks: {tasks}", f"      epochs: {shown}"]
     return "\n".join(out) + "\n"
 
 
