@@ -403,7 +403,6 @@ def init_command(
     state: State,
     /,
     folder: Path,
-    models_dir: str | None,
     from_answers: Path | None,
     force: bool,
     **options: Any,
@@ -416,11 +415,10 @@ def init_command(
     from planlint.commands import init as planinit
 
     config = state.config(planinit.existing_parent(folder))
-    given = planinit.given_answers(from_answers, options)
+    flags = planinit.answer_flags(click.get_current_context().command.params)
+    given = planinit.given_answers(from_answers, options, flags)
     ask = _ask if _stdin_is_terminal() else None
-    result = planinit.init(
-        folder, given, config, ask=ask, echo=click.echo, models_dir=models_dir, force=force
-    )
+    result = planinit.init(folder, given, config, ask=ask, echo=click.echo, flags=flags, force=force)
     if ask is not None:
         click.echo("")
     click.echo(f"Wrote {result.plan} ({result.runs_text})")

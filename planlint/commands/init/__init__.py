@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from planlint.commands.init.answers import InitError, given_answers
+from planlint.commands.init.answers import Flags, InitError, answer_flags, flag_of, given_answers
 from planlint.commands.init.discover import find_models, models_folder
 from planlint.commands.init.interview import Ask, Echo, interview
 from planlint.commands.init.write import (
@@ -27,7 +27,7 @@ from planlint.config import Config
 from planlint.plan.naming import NAME_CHARS
 from planlint.rules.training import DEFAULT_WARMUP
 
-__all__ = ["InitError", "Result", "existing_parent", "given_answers", "init"]
+__all__ = ["Flags", "InitError", "Result", "answer_flags", "existing_parent", "given_answers", "init"]
 
 
 def existing_parent(folder: Path) -> Path:
@@ -54,10 +54,16 @@ def init(
     *,
     ask: Ask | None,
     echo: Echo,
-    models_dir: str | Path | None = None,
+    flags: Flags,
     force: bool = False,
 ) -> Result:
-    """Interview (or take the given answers), then write plan.yaml and PLAN.md into `folder`."""
+    """Interview (or take the given answers), then write plan.yaml and PLAN.md into `folder`.
+
+    `given` holds the answers by key (`models_dir` among them); `flags` names the option of
+    each (`answer_flags` of the init command), for messages.
+    """
+    given = dict(given)
+    models_dir = given.pop("models_dir", None)
     if folder.exists() and not folder.is_dir():
         raise InitError(f"{folder} is a file, not a folder")
     overwritten, others = conflicts(folder, config)
@@ -73,7 +79,7 @@ def init(
         )
     mdir = models_folder(config, models_dir)
     if models_dir is not None and not (mdir and mdir.is_dir()):
-        raise InitError(f"--models-dir {models_dir}: no such folder")
+        raise InitError(f"{flag_of(flags, 'models_dir')} {models_dir}: no such folder")
     models = find_models(mdir) if mdir else []
     base = folder.absolute().name
     default_name = base if NAME_CHARS.match(base) else None
@@ -85,6 +91,7 @@ def init(
         models_dir=mdir,
         folder=folder,
         default_name=default_name,
+        flags=flags,
         log_globs=bool(config.log_globs),
     )
     warmup = warmup_steps(answers)

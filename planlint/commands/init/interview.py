@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from planlint.commands.init.answers import Answers, InitError, flag_of, missing_required
+from planlint.commands.init.answers import Answers, Flags, InitError, flag_of, missing_required
 from planlint.commands.init.discover import Model
 from planlint.commands.init.parse import (
     counts_text,
@@ -49,8 +49,9 @@ _CHAT_MODEL = re.compile(r"instruct|chat|(^|[-_.])it($|[-_.])", re.IGNORECASE)
 class Interview:
     """Asks what was not given: on the terminal when there is one, else it fails naming the flag."""
 
-    def __init__(self, given: dict[str, Any], ask: Ask | None, echo: Echo) -> None:
+    def __init__(self, given: dict[str, Any], ask: Ask | None, echo: Echo, flags: Flags) -> None:
         self.given = given
+        self.flags = flags
         self.ask = ask
         self.echo = echo
 
@@ -80,10 +81,10 @@ class Interview:
             try:
                 return parse(self.given[key])
             except Invalid as exc:
-                raise InitError(f"{flag_of(key, self.given[key])}: {exc}") from None
+                raise InitError(f"{flag_of(self.flags, key, self.given[key])}: {exc}") from None
         if self.ask is None:
             if default is None:
-                raise InitError(f"init needs {flag_of(key)} (no terminal to ask on)")
+                raise InitError(f"init needs {flag_of(self.flags, key)} (no terminal to ask on)")
             return parse(default)
         shown = f"{text} [{default}]" if default else text
         while True:
@@ -124,15 +125,16 @@ def interview(
     models_dir: Path | None,
     folder: Path,
     default_name: str | None,
+    flags: Flags,
     log_globs: bool = False,
 ) -> Answers:
     """The checklist's questions in its order, each checked as it is answered."""
     if ask is None:
-        missing = missing_required(given, default_name)
+        missing = missing_required(given, default_name, flags)
         if missing:
             listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
             raise InitError(f"init needs {listed} (no terminal to ask on)")
-    q = Interview(given, ask, echo)
+    q = Interview(given, ask, echo, flags)
     a = Answers()
     q.say("Answer each question; Enter accepts the [default]. Ctrl-C stops without writing anything.")
 
