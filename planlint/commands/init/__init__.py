@@ -108,11 +108,9 @@ def init(
 
     written, _ = check_plan(plan_path, config)
     doc_path.write_text(doc_text(answers, written, fine_tuned), encoding="utf-8")
-    notes = []
+    notes = list(answers.notes) if ask is None else []
     if warmup is not None:
         notes.append(
             f"controls.num_warmup_steps is {warmup}: the shortest run trains fewer steps than torchtune's default warmup of {DEFAULT_WARMUP}"
         )
-    if answers.dataset.note and ask is None:
-        notes.append(answers.dataset.note)
     return Result(plan_path, doc_path, fine_tuned, controls, notes, schema_copy)

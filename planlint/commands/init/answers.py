@@ -67,6 +67,8 @@ class Answers:
     eval_task: str = ""
     eval_script: str = ""
     date: str = ""
+    #: what init decided for the researcher (said on the terminal; printed after writing otherwise)
+    notes: list[str] = field(default_factory=list)
 
     def varied(self, key: str) -> list[Value] | None:
         return next((values for k, values in self.variables if k == key), None)

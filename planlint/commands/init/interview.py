@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from planlint.commands.init.answers import Answers, Flags, InitError, flag_of, missing_required
-from planlint.commands.init.discover import Model
+from planlint.commands.init.discover import Dataset, Model
 from planlint.commands.init.parse import (
     counts_text,
     parse_choice,
@@ -74,6 +74,13 @@ class Interview:
     def say(self, text: str) -> None:
         if self.ask is not None:
             self.echo(text)
+
+    def note(self, a: Answers, text: str) -> None:
+        """Something init decided or found: said now on a terminal, else listed after writing."""
+        if self.ask is not None:
+            self.echo(f"  {text}")
+        else:
+            a.notes.append(text)
 
     def get(self, key: str, text: str, parse: Callable[[Any], Any], default: str | None = None) -> Any:
         """The parsed answer to `key`: given, asked (again until it parses), or its default."""
@@ -165,10 +172,15 @@ def interview(
         "dataset", "Training dataset file (e.g. data/words.json)", lambda raw: parse_dataset(raw, folder)
     )
     if a.dataset.note:
-        q.say(f"  {a.dataset.note}")
+        q.note(a, a.dataset.note)
     split_default = (
         counts_text(a.dataset.counts) if a.dataset.counts and "train" in a.dataset.counts else None
     )
+    if split_default is None and "splits" not in given and ask is None:
+        raise InitError(
+            f"{flag_of(flags, 'dataset')} {a.dataset.text} {unknown_splits(a.dataset)}: init needs "
+            f"{flag_of(flags, 'splits')} with its train,validation,test counts (no terminal to ask on)"
+        )
     a.splits = q.get(
         "splits",
         "Samples per split: train,validation,test (validation and test optional)",
@@ -263,6 +275,15 @@ def advanced_settings(q: Interview, a: Answers, log_globs: bool) -> None:
         )
 
 
+def unknown_splits(dataset: Dataset) -> str:
+    """Why the dataset file does not give its split counts."""
+    if dataset.found is None:
+        return "is not on this machine"
+    if dataset.total is not None:
+        return f"holds one list of {dataset.total} records, not train/validation/test splits"
+    return "does not give its split counts (a JSON file of train/validation/test lists does)"
+
+
 def ask_validation(q: Interview, a: Answers) -> bool:
     """Validation during training: yes by default, not possible without a split or on several GPUs."""
     has_split = a.splits.get("validation", 0) > 0
@@ -273,7 +294,7 @@ def ask_validation(q: Interview, a: Answers) -> bool:
     elif multi_gpu:
         why = "the multi-GPU recipe has no validation loop"
     if why and "validation" not in q.given:
-        q.say(f"  (validation during training: off; {why})")
+        q.note(a, f"validation during training: off ({why})")
         return False
 
     def check(value: bool) -> None:
