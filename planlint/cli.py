@@ -388,6 +388,17 @@ def _ask(text: str) -> str:
 @click.option("--batch-size", metavar="N", help="Batch size per GPU (default: 4).")
 @click.option("--lr", metavar="LR", help="Learning rate, when not a variable (default: the recipe's).")
 @click.option("--lora-rank", metavar="N", help="LoRA rank, when not a variable (default: the recipe's).")
+@click.option(
+    "--logs",
+    metavar="GLOB",
+    multiple=True,
+    help="Prior runs' logs to estimate from (default: log-globs, else {scratch}/*/slurm-*.out). Repeatable.",
+)
+@click.option(
+    "--estimate/--no-estimate",
+    default=None,
+    help="Store compute.time estimates from prior runs' logs (default: yes when logs are found).",
+)
 @click.option("--eval-task", metavar="NAME", help="inspect-ai task that evaluates every run.")
 @click.option("--eval-script", metavar="PATH", help="Path to the task's script.")
 @click.option("--date", metavar="YYYY-MM-DD", help="Design date (default: today).")

@@ -13,6 +13,7 @@ from typing import Any
 
 from planlint.commands.init.answers import Flags, InitError, answer_flags, flag_of, given_answers
 from planlint.commands.init.discover import find_models, models_folder
+from planlint.commands.init.estimates import estimates_for, find_priors, prior_globs
 from planlint.commands.init.interview import Ask, Echo, interview
 from planlint.commands.init.write import (
     DOC_FILE,
@@ -92,7 +93,7 @@ def init(
         folder=folder,
         default_name=default_name,
         flags=flags,
-        log_globs=bool(config.log_globs),
+        priors=lambda: find_priors(prior_globs(given.get("logs") or [], config)),
     )
     warmup = warmup_steps(answers)
     folder.mkdir(parents=True, exist_ok=True)
@@ -103,12 +104,17 @@ def init(
     text, fine_tuned, controls = plan_text(answers, config, warmup, modeline)
     plan_path = folder / PLAN_FILE
     doc_path = folder / DOC_FILE
+    estimated: list[str] = []
+    priors = find_priors(prior_globs(given.get("logs") or [], config)) if answers.estimate else None
+    if priors is not None:
+        estimates, estimated = estimates_for(text, config, priors)
+        text = plan_text(answers, config, warmup, modeline, estimates)[0]
     plan_path.write_text(text, encoding="utf-8")
     from planlint.engine import check_plan
 
     written, _ = check_plan(plan_path, config)
     doc_path.write_text(doc_text(answers, written, fine_tuned), encoding="utf-8")
-    notes = list(answers.notes) if ask is None else []
+    notes = (list(answers.notes) if ask is None else []) + estimated
     if warmup is not None:
         notes.append(
             f"controls.num_warmup_steps is {warmup}: the shortest run trains fewer steps than torchtune's default warmup of {DEFAULT_WARMUP}"

@@ -67,6 +67,8 @@ class Answers:
     eval_task: str = ""
     eval_script: str = ""
     date: str = ""
+    #: store compute.time estimates from prior runs' logs (the checklist's advanced step)
+    estimate: bool = False
     #: what init decided for the researcher (said on the terminal; printed after writing otherwise)
     notes: list[str] = field(default_factory=list)
 

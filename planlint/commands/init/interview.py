@@ -11,6 +11,7 @@ from typing import Any
 
 from planlint.commands.init.answers import Answers, Flags, InitError, flag_of, missing_required
 from planlint.commands.init.discover import Dataset, Model
+from planlint.commands.init.estimates import Priors
 from planlint.commands.init.parse import (
     counts_text,
     parse_choice,
@@ -133,7 +134,7 @@ def interview(
     folder: Path,
     default_name: str | None,
     flags: Flags,
-    log_globs: bool = False,
+    priors: Callable[[], Priors | None] = lambda: None,
 ) -> Answers:
     """The checklist's questions in its order, each checked as it is answered."""
     if ask is None:
@@ -245,7 +246,7 @@ def interview(
     if trains:
         q.section("Advanced settings")
     with q.defaults_only(not trains):
-        advanced_settings(q, a, log_globs)
+        advanced_settings(q, a, priors if trains else lambda: None)
 
     q.section("Evaluation")
     a.eval_task = q.get(
@@ -257,13 +258,13 @@ def interview(
     return a
 
 
-def advanced_settings(q: Interview, a: Answers, log_globs: bool) -> None:
-    """The checklist's advanced settings: packing, batch size; learning rate and rank when constant."""
+def advanced_settings(q: Interview, a: Answers, priors: Callable[[], Priors | None]) -> None:
+    """The checklist's advanced settings: packing, estimates from prior runs' logs, batch size;
+    learning rate and rank when constant."""
     a.packing = q.yes_no(
         "packing", "Pack the dataset (several samples per sequence; affects batch size)?", True
     )
-    if log_globs:
-        q.say("  (`planlint estimate plan.yaml` suggests a batch size from prior runs' logs)")
+    a.estimate = ask_estimate(q, a, priors)
     a.batch_size = _varied_or(
         a, q, "batch_size", "Batch size per GPU", DEFAULT_BATCH_SIZE, extra=lambda v: _batch_fits(a, v)
     )
@@ -273,6 +274,29 @@ def advanced_settings(q: Interview, a: Answers, log_globs: bool) -> None:
         a.lora_rank = q.get(
             "lora_rank", "LoRA rank (Enter: the recipe's default)", parse_optional("lora_rank"), ""
         )
+
+
+def ask_estimate(q: Interview, a: Answers, priors: Callable[[], Priors | None]) -> bool:
+    """Whether to estimate each run's time and batch size from prior runs' logs (when found)."""
+    wanted = q.given.get("estimate")
+    if wanted is False:
+        return False
+    found = priors()
+    if found is None or not found.training:
+        where = f" in {found.where}" if found is not None else ""
+        why = (
+            f"no prior training logs{where}"
+            if found is not None
+            else "no logs to look in: give --logs GLOB, or set log-globs or scratch in .planlint.toml"
+        )
+        if wanted:
+            raise InitError(f"{flag_of(q.flags, 'estimate')}: {why}")
+        q.say(f"  (estimates from prior runs: {why}; `planlint estimate` fills them in later)")
+        return False
+    q.say(
+        f"  Found {found.training} prior training log{'s' if found.training != 1 else ''} in {found.where}."
+    )
+    return q.yes_no("estimate", "Estimate each run's time (and suggest a batch size) from them?", True)
 
 
 def unknown_splits(dataset: Dataset) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from planlint.estimate.steps import steps_per_epoch
 from planlint.rules.training import DEFAULT_WARMUP
 
 if TYPE_CHECKING:
+    from planlint.estimate.model import Estimate
     from planlint.plan.model import Plan
 
 PLAN_FILE = "plan.yaml"
@@ -132,9 +133,14 @@ def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> st
 
 
 def plan_text(
-    a: Answers, config: Config, warmup: int | None, modeline: str | None = None
+    a: Answers,
+    config: Config,
+    warmup: int | None,
+    modeline: str | None = None,
+    estimates: Mapping[str, Estimate] | None = None,
 ) -> tuple[str, int, int]:
-    """The whole plan.yaml, its runs generated as `fix --runs` would; and the run counts."""
+    """The whole plan.yaml, its runs generated as `fix --runs` would (with the `compute` of
+    their `estimates`, by run name); and the run counts."""
     from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
     from planlint.plan.naming import implied_runs, run_yaml
@@ -143,11 +149,25 @@ def plan_text(
     path = Path(PLAN_FILE)
     plan = Plan(path=path, display=PLAN_FILE, loaded=load_plan(path, text=head + "runs: []\n"), config=config)
     runs = list(implied_runs(plan, with_controls=a.controls))
-    text = head + "\nruns:\n" + "".join(run_yaml(r) + "\n" for r in runs)
+    text = head + "\nruns:\n" + "".join(run_yaml(r) + "\n" + compute_yaml(estimates, r.name) for r in runs)
     if a.eval_task:
         text += "\n" + evaluation_yaml(a, runs)
     fine_tuned = sum(r.type == "fine-tuned" for r in runs)
     return text, fine_tuned, len(runs) - fine_tuned
+
+
+def compute_yaml(estimates: Mapping[str, Estimate] | None, run: str) -> str:
+    """A run's `compute` block: the estimate's time and basis (what `estimate --write` stores)."""
+    est = (estimates or {}).get(run)
+    if est is None or est.time is None:
+        return ""
+    basis = est.basis.replace("\n", " ")
+    lines = [
+        "    compute:",
+        *entry("      ", "time", yaml_str(est.time)),
+        *entry("      ", "basis", yaml_str(basis)),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def evaluation_yaml(a: Answers, runs: Iterable[Any]) -> str:
