@@ -67,13 +67,19 @@ def find_priors(globs: Sequence[str]) -> Priors | None:
 def estimates_for(text: str, config: Config, priors: Priors) -> tuple[dict[str, Estimate], list[str]]:
     """The estimate of every fine-tuned run of plan.yaml's `text` that got a time (by run name),
     and notes: how many runs got one, the batch sizes the estimator suggests."""
-    from planlint.estimate.plan import estimate_plan, settings_for
+    from planlint.estimate.plan import estimate_plan, run_spec, settings_for
     from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
 
     path = Path("plan.yaml")
     plan = Plan(path=path, display=path.name, loaded=load_plan(path, text=text), config=config)
-    results = [r.estimate for r in estimate_plan(plan, priors.scan.records, settings_for(config))]
+    found = estimate_plan(plan, priors.scan.records, settings_for(config))
+    results = [r.estimate for r in found]
+    planned = {
+        r.estimate.run: (spec.batch_size, spec.gradient_accumulation_steps)
+        for r in found
+        for spec in [run_spec(plan, r.run)]
+    }
     timed = {e.run: e for e in results if e.time is not None}
     logs = f"{priors.training} prior training log{'s' if priors.training != 1 else ''}"
     notes = [f"compute.time of {len(timed)} of {len(results)} fine-tuned runs estimated from {logs}"]
@@ -81,11 +87,12 @@ def estimates_for(text: str, config: Config, priors: Priors) -> tuple[dict[str, 
     for e in timed.values():
         if e.batch_size_suggestion is not None:
             key = (e.batch_size_suggestion, e.gradient_accumulation_suggestion or 1)
-            suggested.setdefault(key, []).append(e.run)
+            if key != planned.get(e.run):
+                suggested.setdefault(key, []).append(e.run)
     for (batch, accum), runs in sorted(suggested.items()):
         shown = runs[0] + (f" and {len(runs) - 1} more" if len(runs) > 1 else "")
         notes.append(
-            f"batch size {batch} x grad-accum {accum} fits {shown} "
+            f"the estimator suggests batch size {batch} x grad-accum {accum} for {shown} "
             "(`planlint estimate plan.yaml --apply-batch-size --write` applies it)"
         )
     missing = [e for e in results if e.time is None]
