@@ -179,7 +179,7 @@ def interview(
     )
     if split_default is None and "splits" not in given and ask is None:
         raise InitError(
-            f"{flag_of(flags, 'dataset')} {a.dataset.text} {unknown_splits(a.dataset)}: init needs "
+            f"{flag_of(flags, 'dataset')} {str(given['dataset']).strip()} {unknown_splits(a.dataset)}: init needs "
             f"{flag_of(flags, 'splits')} with its train,validation,test counts (no terminal to ask on)"
         )
     a.splits = q.get(
