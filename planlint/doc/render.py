@@ -347,6 +347,8 @@ RENDERERS = {"all-runs": all_runs, "eval-matrix": eval_matrix}
 
 def render_lines(plan: Plan, region: str, style: str | None = None) -> list[str]:
     """The region's lines as `fix` writes them (no line endings)."""
+    if region in LINE_RENDERERS:
+        return LINE_RENDERERS[region](plan)
     header, rows = RENDERERS[region](plan)
     return format_table(header, rows, style or plan.config.table_style)
 
@@ -599,3 +601,7 @@ def summary_differences(doc_lines: Sequence[str], rendered: Sequence[str]) -> li
             reasons.append(f"{topic} differs (the plan says: {said or lines[0].split(':', 1)[-1].strip()})")
     reasons += [f"{topic} is not a topic of the plan's summary" for topic in have if topic not in want]
     return reasons or ["the region's text differs"]
+
+
+#: Regions of prose rather than a table: their lines straight from the plan.
+LINE_RENDERERS: dict[str, Callable[[Plan], list[str]]] = {"summary": summary_lines}
