@@ -308,6 +308,17 @@ def _ask(text: str) -> str:
 @click.option("--batch-size", metavar="N", help="Batch size per GPU (default: 4).")
 @click.option("--lr", metavar="LR", help="Learning rate, when not a variable (default: the recipe's).")
 @click.option("--lora-rank", metavar="N", help="LoRA rank, when not a variable (default: the recipe's).")
+@click.option(
+    "--logs",
+    metavar="GLOB",
+    multiple=True,
+    help="Prior runs' logs to estimate from (default: log-globs, else {scratch}/*/slurm-*.out). Repeatable.",
+)
+@click.option(
+    "--estimate/--no-estimate",
+    default=None,
+    help="Store compute.time estimates from prior runs' logs (default: yes when logs are found).",
+)
 @click.option("--eval-task", metavar="NAME", help="inspect-ai task that evaluates every run.")
 @click.option("--eval-script", metavar="PATH", help="Path to the task's script.")
 @click.option("--date", metavar="YYYY-MM-DD", help="Design date (default: today).")
@@ -323,7 +334,6 @@ def init_command(
     state: State,
     /,
     folder: Path,
-    models_dir: str | None,
     from_answers: Path | None,
     force: bool,
     **options: Any,
@@ -336,11 +346,10 @@ def init_command(
     from planlint.commands import init as planinit
 
     config = state.config(planinit.existing_parent(folder))
-    given = planinit.given_answers(from_answers, options)
+    flags = planinit.answer_flags(click.get_current_context().command.params)
+    given = planinit.given_answers(from_answers, options, flags)
     ask = _ask if _stdin_is_terminal() else None
-    result = planinit.init(
-        folder, given, config, ask=ask, echo=click.echo, models_dir=models_dir, force=force
-    )
+    result = planinit.init(folder, given, config, ask=ask, echo=click.echo, flags=flags, force=force)
     if ask is not None:
         click.echo("")
     click.echo(f"Wrote {result.plan} ({result.runs_text})")

@@ -154,9 +154,7 @@ def test_interview_writes_a_plan_that_passes_check(workspace: Path, terminal: No
     doc = (workspace / "exp" / "PLAN.md").read_text(encoding="utf-8")
     for heading in (
         "## Question",
-        "## Models",
-        "## Data",
-        "## Variables",
+        "## Design",
         "## All Runs",
         "## Evaluation",
         "## Compute",
@@ -279,7 +277,7 @@ def test_several_gpus_turn_validation_off_and_say_why(workspace: Path, terminal:
         "exp", "--model", "1", "--vary", "lr=1e-5", *FLAGS, input=answers("", "", "", "", "", "2", *[""] * 10)
     )
     assert code == 0, out
-    assert "(validation during training: off; the multi-GPU recipe has no validation loop)" in out
+    assert "  validation during training: off (the multi-GPU recipe has no validation loop)" in out
     assert "  validation_during_training: false\n" in (workspace / "exp" / "plan.yaml").read_text()
     assert_clean(workspace / "exp")
 
@@ -407,7 +405,11 @@ def test_a_folder_with_another_plan_is_refused_even_with_force(workspace: Path) 
 def test_a_dataset_that_is_not_on_this_machine_needs_its_splits(workspace: Path) -> None:
     args = ["exp", "--model", "1", "--vary", "lr=1e-5", "--no-packing", *FLAGS[:2]]
     code, _, err = init(*args, "--dataset", "/cluster/data/words.json")
-    assert code == 2 and "init needs --splits (no terminal to ask on)" in err
+    assert code == 2
+    assert err == (
+        "planlint: error: --dataset /cluster/data/words.json is not on this machine: init needs --splits "
+        "with its train,validation,test counts (no terminal to ask on)\n"
+    )
     code, out, _ = init(*args, "--dataset", "/cluster/data/words.json", "--splits", "800,100,100")
     assert code == 0
     assert "/cluster/data/words.json is not on this machine" in out

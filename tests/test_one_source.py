@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from planlint.config import DEFAULT_PLAN_FILES, DOC_SUFFIXES, Config
 from planlint.doc.markers import KNOWN_REGIONS
-from planlint.doc.render import RENDERERS
+from planlint.doc.render import LINE_RENDERERS, RENDERERS
 from planlint.plan import run as run_module
 from planlint.plan.vocabulary import DATASET_TYPES, RUN_TYPES
 from planlint.rules import training
@@ -37,7 +37,8 @@ def test_the_hooks_run_on_the_configured_plan_names_and_docs() -> None:
 
 
 def test_every_known_region_has_a_renderer_and_no_other() -> None:
-    assert set(KNOWN_REGIONS) == set(RENDERERS)
+    assert set(KNOWN_REGIONS) == set(RENDERERS) | set(LINE_RENDERERS)
+    assert not set(RENDERERS) & set(LINE_RENDERERS)
 
 
 def test_dataset_and_run_types_are_the_schemas() -> None:

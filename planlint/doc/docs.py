@@ -188,7 +188,7 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
     alignment, its table style) and compare: first the lines verbatim (identical: no drift,
     nothing parsed), then cell by cell, so layout alone is never drift."""
     from planlint.doc.markers import region_lines
-    from planlint.doc.render import choose, table
+    from planlint.doc.render import LINE_RENDERERS, choose, same_summary, summary_differences, table
     from planlint.doc.tabletext import (
         cells_equal,
         format_table,
@@ -199,6 +199,11 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
 
     region = doc.regions[index]
     content = region_lines(doc.text, region)
+    if region.name in LINE_RENDERERS:  # prose, not a table
+        lines = LINE_RENDERERS[region.name](plan)
+        if same_summary(content, lines):
+            return RegionTable([], [], lines, None, True)
+        return RegionTable([], [], lines, None, False, summary_differences(content, lines))
     first = region.content_start + 1
     parsed: ParsedTable | None
     if index in doc.tables or not content:

@@ -45,7 +45,7 @@ __all__ = [
 BOM = "\ufeff"
 
 #: Region names planlint renders.
-KNOWN_REGIONS: tuple[str, ...] = ("all-runs", "eval-matrix")
+KNOWN_REGIONS: tuple[str, ...] = ("all-runs", "eval-matrix", "summary")
 
 # The strict grammar, applied to the whole stripped content of a top-level html_block.
 _MARKER_RE = re.compile(

@@ -1,8 +1,10 @@
-"""Render a plan's generated regions (the All Runs table, the evaluation matrix) as cells, in
-the shape the doc's own table chooses (its columns, their order and alignment)."""
+"""Render a plan's generated regions: the All Runs table and the evaluation matrix as cells, in
+the shape the doc's own table chooses (its columns, their order and alignment), and the
+`summary` region as one bullet per topic."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +13,7 @@ from typing import Any
 
 from planlint.doc.tabletext import ParsedTable, format_table, normalize_cell
 from planlint.plan.load import YMap, YSeq
-from planlint.plan.model import Plan, text_of
+from planlint.plan.model import Plan, gpu_hours, render_value, text_of
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
 from planlint.slurmtime import format_est_time, parse_time
 
@@ -345,5 +347,261 @@ RENDERERS = {"all-runs": all_runs, "eval-matrix": eval_matrix}
 
 def render_lines(plan: Plan, region: str, style: str | None = None) -> list[str]:
     """The region's lines as `fix` writes them (no line endings)."""
+    if region in LINE_RENDERERS:
+        return LINE_RENDERERS[region](plan)
     header, rows = RENDERERS[region](plan)
     return format_table(header, rows, style or plan.config.table_style)
+
+
+# --------------------------------------------------------------------------- the summary region
+#
+# The `summary` region: the plan's facts in words (models, data, variables, training, prompts,
+# evaluation, compute), one bullet per topic, each starting with its bold label
+# (`- **Variables**: ...`). It is the prose counterpart of the All Runs table: `check` reports
+# it stale (PL501) and `fix` rewrites it. Drift compares the lines (trailing spaces and blank
+# lines aside) and names the topics that differ.
+
+
+#: The split names in the order the summary lists them.
+_SPLITS = ("train", "validation", "test")
+
+
+def code(text: str) -> str:
+    """`text` as an inline code span that survives any backticks and shows control characters."""
+    if any(c in text for c in "\r\n\t"):
+        text = json.dumps(text)[1:-1]
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") or (fence != "`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def quoted(text: str) -> str:
+    """A free-text value (a prompt) as a code span of its JSON string, so `""` shows as empty."""
+    return code(json.dumps(text, ensure_ascii=False))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _text_at(plan: Plan, path: tuple[Any, ...] | None, value: Any) -> str:
+    """A setting's value as the plan writes it (its source text), else as YAML shows it."""
+    if path:
+        container: Any = plan.data
+        for step in path[:-1]:
+            container = container[step] if isinstance(container, (dict, list)) else None
+        if isinstance(container, (YMap, YSeq)):
+            try:
+                return text_of(container, path[-1])
+            except (KeyError, IndexError, TypeError):
+                pass
+    return render_value(value)
+
+
+def _setting_texts(plan: Plan, runs: Sequence[Run], key: str) -> list[tuple[str, Any]]:
+    """The distinct (text, value) pairs the runs use for `key`, in run order (unset left out)."""
+    seen: dict[str, Any] = {}
+    for run in runs:
+        setting = run.setting(key)
+        if setting.source == "unset" or isinstance(setting.value, (dict, list)):
+            continue
+        seen.setdefault(_text_at(plan, setting.path, setting.value), setting.value)
+    return list(seen.items())
+
+
+def _joined(items: Sequence[str]) -> str:
+    return ", ".join(items[:-1]) + (" or " if len(items) > 1 else "") + items[-1] if items else ""
+
+
+def _on_off(values: Sequence[tuple[str, Any]]) -> str:
+    shown = ["on" if v is True else "off" if v is False else t for t, v in values]
+    return " and ".join(dict.fromkeys(shown))
+
+
+def _models(plan: Plan) -> list[str]:
+    out = []
+    varied = bool(plan.variables)
+    for _, model in plan.models():
+        name = model.get("name")
+        if not isinstance(name, str):
+            continue
+        extra = []
+        if "size_gb" in model and isinstance(model["size_gb"], (int, float)):
+            extra.append(f"{text_of(model, 'size_gb')} GB")
+        short = model.get("short")
+        if varied and isinstance(short, str) and short:
+            extra.append(f"runs named {code(short + '_...')}")
+        path = model.get("path")
+        where = f": {code(path)}" if isinstance(path, str) and path else ""
+        more = f" ({', '.join(extra)})" if extra else ""
+        out.append(f"  - {code(name)}{more}{where}")
+    return ["- **Models**:", *out] if out else ["- **Models**: none in models.base yet"]
+
+
+def _data(plan: Plan) -> str:
+    training = plan.section("data", "training")
+    path = training.get("path")
+    if not isinstance(path, str) or not path:
+        return "- **Data**: no data.training.path yet"
+    dtype = plan.controls.get("dataset_type")
+    kind = f" ({dtype})" if isinstance(dtype, str) and dtype else ""
+    splits = training.get("splits")
+    counts = ""
+    if isinstance(splits, YMap):
+        parts = [f"{text_of(splits, k)} {k}" for k in _SPLITS if k in splits and splits[k] is not None]
+        if parts:
+            counts = f": {' / '.join(parts)} samples"
+    return f"- **Data**: {code(path)}{kind}{counts}"
+
+
+def _variables(plan: Plan) -> list[str]:
+    if not plan.variables:
+        return ["- **Variables**: nothing is swept"]
+    out = ["- **Variables**:"]
+    for key, values in plan.variables.items():
+        shown = ", ".join(text_of(values, i) for i in range(len(values)))
+        out.append(f"  - {label(plan, str(key))} ({code(str(key))}): {shown}")
+    return out
+
+
+def _controls(plan: Plan, runs: Sequence[Run]) -> str:
+    controls = sum(r.type == "control" for r in runs)
+    if plan.base_controls is False:
+        return "- **Base-model controls**: none (experiment.base_controls is false)"
+    if controls:
+        return "- **Base-model controls**: each model is also evaluated without fine-tuning"
+    return "- **Base-model controls**: none yet (`planlint fix --runs` adds them)"
+
+
+def _training(plan: Plan, trained: Sequence[Run]) -> str:
+    if not trained:
+        return "- **Training**: nothing is trained"
+    parts = []
+    epochs = _setting_texts(plan, trained, "epochs")
+    if epochs:
+        one = len(epochs) == 1 and epochs[0][1] == 1
+        parts.append(f"{_joined([t for t, _ in epochs])} epoch{'' if one else 's'}")
+    batch = _setting_texts(plan, trained, "batch_size")
+    if batch:
+        parts.append(f"batch size {_joined([t for t, _ in batch])} per GPU")
+    gpus = _setting_texts(plan, trained, "gpus")
+    if gpus:
+        one = len(gpus) == 1 and gpus[0][1] == 1
+        on = f"on {_joined([t for t, _ in gpus])} GPU{'' if one else 's'}"
+        if batch:
+            parts[-1] += f" {on}"
+        else:
+            parts.append(on)
+    packed = _setting_texts(plan, trained, "packed")
+    if packed:
+        parts.append(f"packing {_on_off(packed)}")
+    validation = _setting_texts(plan, trained, "validation_during_training")
+    if validation:
+        parts.append(f"validation during training {_on_off(validation)}")
+    return f"- **Training**: {', '.join(parts) or 'as the recipe sets it'}"
+
+
+def _prompts(plan: Plan) -> str | None:
+    parts = []
+    for key, what in (("system_prompt", "system prompt"), ("prompt", "prompt")):
+        value = plan.controls.get(key)
+        if isinstance(value, str):
+            parts.append(f"{what} {quoted(value)}")
+    return f"- **Prompts**: {'; '.join(parts)}" if parts else None
+
+
+def _evaluation(plan: Plan, runs: Sequence[Run]) -> str:
+    tasks = [
+        t["name"]
+        for t in plan.seq("evaluation", "tasks")
+        if isinstance(t, YMap) and isinstance(t.get("name"), str)
+    ]
+    if not tasks:
+        return "- **Evaluation**: no tasks yet (add evaluation.tasks and evaluation.matrix to plan.yaml)"
+    names = {r.name for r in runs if r.name}
+    covered = {
+        e["run"]
+        for e in plan.seq("evaluation", "matrix")
+        if isinstance(e, YMap) and isinstance(e.get("run"), str) and e["run"] in names
+    }
+    shown = ", ".join(code(t) for t in tasks)
+    return f"- **Evaluation**: {shown}; {len(covered)} of {_plural(len(names), 'run')} in evaluation.matrix"
+
+
+def _compute(plan: Plan, runs: Sequence[Run], trained: Sequence[Run]) -> str:
+    counts = []
+    for kind, word, note in (
+        ("fine-tuned", "fine-tuned run", ""),
+        ("control", "control", " (evaluation only)"),
+        ("eval-only", "eval-only run", ""),
+    ):
+        n = sum(r.type == kind for r in runs)
+        if n:
+            counts.append(_plural(n, word) + note)
+    text = " and ".join(counts) if counts else "no runs yet"
+    gpus = _setting_texts(plan, trained, "gpus")
+    if gpus:
+        one = len(gpus) == 1 and gpus[0][1] == 1
+        text += f", {_joined([t for t, _ in gpus])} GPU{'' if one else 's'} per job"
+    if trained:
+        hours, missing = gpu_hours(plan)
+        if missing == len(trained):
+            text += "; no compute.time estimates yet"
+        else:
+            text += f"; {hours:.1f} GPU hours estimated"
+            if missing:
+                text += f" ({_plural(missing, 'fine-tuned run')} without compute.time)"
+    return f"- **Compute**: {text}"
+
+
+def summary_lines(plan: Plan) -> list[str]:
+    """The region's lines as `fix` writes them (no line endings)."""
+    runs = runs_of(plan)
+    trained = [r for r in runs if r.fine_tuned]
+    out = [*_models(plan), _data(plan), *_variables(plan), _controls(plan, runs), _training(plan, trained)]
+    prompts = _prompts(plan)
+    if prompts is not None:
+        out.append(prompts)
+    out += [_evaluation(plan, runs), _compute(plan, runs, trained)]
+    return out
+
+
+def _topics(lines: Sequence[str]) -> dict[str, list[str]]:
+    """Lines grouped by their top-level bullet's bold label (`- **Models**:` and its sub-items)."""
+    out: dict[str, list[str]] = {}
+    current = ""
+    for line in lines:
+        if line.startswith("- **") and "**" in line[4:]:
+            current = line[4 : line.index("**", 4)]
+        out.setdefault(current, []).append(line)
+    return out
+
+
+def _normal(lines: Sequence[str]) -> list[str]:
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+def same_summary(doc_lines: Sequence[str], rendered: Sequence[str]) -> bool:
+    """The doc's region says what the plan renders (trailing spaces and blank lines aside)."""
+    return _normal(doc_lines) == _normal(rendered)
+
+
+def summary_differences(doc_lines: Sequence[str], rendered: Sequence[str]) -> list[str]:
+    """The topics whose lines differ, in plan terms: `Variables differs`, `no Compute line`."""
+    have = _topics(_normal(doc_lines))
+    want = _topics(_normal(rendered))
+    reasons = []
+    for topic, lines in want.items():
+        if topic not in have:
+            reasons.append(f"no {topic} line" if topic else "the region's text differs")
+        elif have[topic] != lines:
+            said = "; ".join(line.strip().removeprefix("- ") for line in lines[1:])
+            reasons.append(f"{topic} differs (the plan says: {said or lines[0].split(':', 1)[-1].strip()})")
+    reasons += [f"{topic} is not a topic of the plan's summary" for topic in have if topic not in want]
+    return reasons or ["the region's text differs"]
+
+
+#: Regions of prose rather than a table: their lines straight from the plan.
+LINE_RENDERERS: dict[str, Callable[[Plan], list[str]]] = {"summary": summary_lines}

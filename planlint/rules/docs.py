@@ -71,8 +71,8 @@ def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
             ),
         ] or ["the table's layout differs"]
     else:
-        reasons = ["the region holds no table"]
-    what = "All Runs table" if region.name == "all-runs" else f"{region.name} table"
+        reasons = rendered.reasons or ["the region holds no table"]
+    what = {"all-runs": "All Runs table", "summary": "summary"}.get(region.name, f"{region.name} table")
     shown = reasons[:6] + (
         [f"and {len(reasons) - 6} more differences (see the diff)"] if len(reasons) > 6 else []
     )

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from planlint.commands.init.answers import InitError, given_answers
+from planlint.commands.init.answers import Flags, InitError, answer_flags, flag_of, given_answers
 from planlint.commands.init.discover import find_models, models_folder
+from planlint.commands.init.estimates import estimates_for, find_priors, prior_globs
 from planlint.commands.init.interview import Ask, Echo, interview
 from planlint.commands.init.write import (
     DOC_FILE,
@@ -27,7 +28,7 @@ from planlint.config import Config
 from planlint.plan.naming import NAME_CHARS
 from planlint.rules.training import DEFAULT_WARMUP
 
-__all__ = ["InitError", "Result", "existing_parent", "given_answers", "init"]
+__all__ = ["Flags", "InitError", "Result", "answer_flags", "existing_parent", "given_answers", "init"]
 
 
 def existing_parent(folder: Path) -> Path:
@@ -54,10 +55,16 @@ def init(
     *,
     ask: Ask | None,
     echo: Echo,
-    models_dir: str | Path | None = None,
+    flags: Flags,
     force: bool = False,
 ) -> Result:
-    """Interview (or take the given answers), then write plan.yaml and PLAN.md into `folder`."""
+    """Interview (or take the given answers), then write plan.yaml and PLAN.md into `folder`.
+
+    `given` holds the answers by key (`models_dir` among them); `flags` names the option of
+    each (`answer_flags` of the init command), for messages.
+    """
+    given = dict(given)
+    models_dir = given.pop("models_dir", None)
     if folder.exists() and not folder.is_dir():
         raise InitError(f"{folder} is a file, not a folder")
     overwritten, others = conflicts(folder, config)
@@ -73,7 +80,7 @@ def init(
         )
     mdir = models_folder(config, models_dir)
     if models_dir is not None and not (mdir and mdir.is_dir()):
-        raise InitError(f"--models-dir {models_dir}: no such folder")
+        raise InitError(f"{flag_of(flags, 'models_dir')} {models_dir}: no such folder")
     models = find_models(mdir) if mdir else []
     base = folder.absolute().name
     default_name = base if NAME_CHARS.match(base) else None
@@ -85,7 +92,8 @@ def init(
         models_dir=mdir,
         folder=folder,
         default_name=default_name,
-        log_globs=bool(config.log_globs),
+        flags=flags,
+        priors=lambda: find_priors(prior_globs(given.get("logs") or [], config)),
     )
     warmup = warmup_steps(answers)
     folder.mkdir(parents=True, exist_ok=True)
@@ -96,16 +104,19 @@ def init(
     text, fine_tuned, controls = plan_text(answers, config, warmup, modeline)
     plan_path = folder / PLAN_FILE
     doc_path = folder / DOC_FILE
+    estimated: list[str] = []
+    priors = find_priors(prior_globs(given.get("logs") or [], config)) if answers.estimate else None
+    if priors is not None:
+        estimates, estimated = estimates_for(text, config, priors)
+        text = plan_text(answers, config, warmup, modeline, estimates)[0]
     plan_path.write_text(text, encoding="utf-8")
     from planlint.engine import check_plan
 
     written, _ = check_plan(plan_path, config)
-    doc_path.write_text(doc_text(answers, written, fine_tuned, controls), encoding="utf-8")
-    notes = []
+    doc_path.write_text(doc_text(answers, written, fine_tuned), encoding="utf-8")
+    notes = (list(answers.notes) if ask is None else []) + estimated
     if warmup is not None:
         notes.append(
             f"controls.num_warmup_steps is {warmup}: the shortest run trains fewer steps than torchtune's default warmup of {DEFAULT_WARMUP}"
         )
-    if answers.dataset.note and ask is None:
-        notes.append(answers.dataset.note)
     return Result(plan_path, doc_path, fine_tuned, controls, notes, schema_copy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,30 +12,26 @@ from planlint.commands.init.discover import Dataset, Model
 from planlint.commands.init.values import Value
 from planlint.errors import UsageError
 
-#: Every answer: its key (also the key in a --from-answers file) and the flag that gives it.
-ANSWERS: dict[str, str] = {
-    "name": "--name",
-    "question": "--question",
-    "hypothesis": "--hypothesis",
-    "model": "--model",
-    "dataset": "--dataset",
-    "splits": "--splits",
-    "vary": "--vary",
-    "controls": "--controls/--no-controls",
-    "epochs": "--epochs",
-    "gpus": "--gpus",
-    "validation": "--validation/--no-validation",
-    "dataset_type": "--dataset-type",
-    "system_prompt": "--system-prompt",
-    "prompt": "--prompt",
-    "packing": "--packing/--no-packing",
-    "batch_size": "--batch-size",
-    "lr": "--lr",
-    "lora_rank": "--lora-rank",
-    "eval_task": "--eval-task",
-    "eval_script": "--eval-script",
-    "date": "--date",
-}
+#: Options of `planlint init` that are not answers (a --from-answers file cannot give them).
+NOT_ANSWERS = frozenset({"from_answers", "force", "config"})
+
+#: Answer key -> the option that gives it (`controls` -> `--controls/--no-controls`).
+Flags = dict[str, str]
+
+
+def answer_flags(params: Iterable[Any]) -> Flags:
+    """The answers, derived from the init command's click options (their `name`, `opts` and
+    `secondary_opts`): every option but those in NOT_ANSWERS is an answer, under its name."""
+    out: Flags = {}
+    for param in params:
+        name = getattr(param, "name", None)
+        opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+        if not name or not opts or name in NOT_ANSWERS:
+            continue
+        out[name] = "/".join(
+            [*opts, *(o for o in getattr(param, "secondary_opts", ()) if o.startswith("--"))]
+        )
+    return out
 
 
 #: Natural spellings in an answers file.
@@ -70,26 +67,30 @@ class Answers:
     eval_task: str = ""
     eval_script: str = ""
     date: str = ""
+    #: store compute.time estimates from prior runs' logs (the checklist's advanced step)
+    estimate: bool = False
+    #: what init decided for the researcher (said on the terminal; printed after writing otherwise)
+    notes: list[str] = field(default_factory=list)
 
     def varied(self, key: str) -> list[Value] | None:
         return next((values for k, values in self.variables if k == key), None)
 
 
-def flag_of(key: str, value: Any = None) -> str:
+def flag_of(flags: Flags, key: str, value: Any = None) -> str:
     """The option that gives `key` (`--no-controls` for a false answer)."""
-    flags = ANSWERS[key].split("/")
-    return flags[-1] if value is False else flags[0]
+    options = flags.get(key, "--" + key.replace("_", "-")).split("/")
+    return options[-1] if value is False else options[0]
 
 
-def missing_required(given: dict[str, Any], default_name: str | None) -> list[str]:
+def missing_required(given: dict[str, Any], default_name: str | None, flags: Flags) -> list[str]:
     """Flags without which a non-interactive init cannot start (reported together)."""
     need = ["question", "model", "dataset"]
     if default_name is None:
         need.insert(0, "name")
-    return [ANSWERS[k] for k in need if k not in given]
+    return [flag_of(flags, k) for k in need if k not in given]
 
 
-def read_answers(path: Path) -> dict[str, Any]:
+def read_answers(path: Path, flags: Flags) -> dict[str, Any]:
     """A YAML mapping of answers, keys as the flags (`dataset_type` or `dataset-type`), values as typed."""
     from planlint.plan.load import YMap, YSeq, load_plan
     from planlint.plan.model import text_of
@@ -120,17 +121,17 @@ def read_answers(path: Path) -> dict[str, Any]:
     for key in data:
         name = str(key).replace("-", "_")
         name = ANSWER_ALIASES.get(name, name)
-        if name not in ANSWERS:
-            close = difflib.get_close_matches(name, list(ANSWERS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(ANSWERS)}"
+        if name not in flags:
+            close = difflib.get_close_matches(name, list(flags), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(flags)}"
             raise InitError(f"{path}: unknown answer {key!r}{hint}")
         out[name] = raw(data, key)
     return out
 
 
-def given_answers(answers_file: Path | None, options: dict[str, Any]) -> dict[str, Any]:
+def given_answers(answers_file: Path | None, options: dict[str, Any], flags: Flags) -> dict[str, Any]:
     """The answers of a --from-answers file, overridden by the options given on the command line."""
-    given = read_answers(answers_file) if answers_file else {}
+    given = read_answers(answers_file, flags) if answers_file else {}
     for key, value in options.items():
         if value is not None and value != ():
             given[key] = list(value) if isinstance(value, tuple) else value

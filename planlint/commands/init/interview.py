@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from planlint.commands.init.answers import Answers, InitError, flag_of, missing_required
-from planlint.commands.init.discover import Model
+from planlint.commands.init.answers import Answers, Flags, InitError, flag_of, missing_required
+from planlint.commands.init.discover import Dataset, Model
+from planlint.commands.init.estimates import Priors
 from planlint.commands.init.parse import (
     counts_text,
     parse_choice,
@@ -49,8 +50,9 @@ _CHAT_MODEL = re.compile(r"instruct|chat|(^|[-_.])it($|[-_.])", re.IGNORECASE)
 class Interview:
     """Asks what was not given: on the terminal when there is one, else it fails naming the flag."""
 
-    def __init__(self, given: dict[str, Any], ask: Ask | None, echo: Echo) -> None:
+    def __init__(self, given: dict[str, Any], ask: Ask | None, echo: Echo, flags: Flags) -> None:
         self.given = given
+        self.flags = flags
         self.ask = ask
         self.echo = echo
 
@@ -74,16 +76,23 @@ class Interview:
         if self.ask is not None:
             self.echo(text)
 
+    def note(self, a: Answers, text: str) -> None:
+        """Something init decided or found: said now on a terminal, else listed after writing."""
+        if self.ask is not None:
+            self.echo(f"  {text}")
+        else:
+            a.notes.append(text)
+
     def get(self, key: str, text: str, parse: Callable[[Any], Any], default: str | None = None) -> Any:
         """The parsed answer to `key`: given, asked (again until it parses), or its default."""
         if key in self.given:
             try:
                 return parse(self.given[key])
             except Invalid as exc:
-                raise InitError(f"{flag_of(key, self.given[key])}: {exc}") from None
+                raise InitError(f"{flag_of(self.flags, key, self.given[key])}: {exc}") from None
         if self.ask is None:
             if default is None:
-                raise InitError(f"init needs {flag_of(key)} (no terminal to ask on)")
+                raise InitError(f"init needs {flag_of(self.flags, key)} (no terminal to ask on)")
             return parse(default)
         shown = f"{text} [{default}]" if default else text
         while True:
@@ -124,15 +133,16 @@ def interview(
     models_dir: Path | None,
     folder: Path,
     default_name: str | None,
-    log_globs: bool = False,
+    flags: Flags,
+    priors: Callable[[], Priors | None] = lambda: None,
 ) -> Answers:
     """The checklist's questions in its order, each checked as it is answered."""
     if ask is None:
-        missing = missing_required(given, default_name)
+        missing = missing_required(given, default_name, flags)
         if missing:
             listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
             raise InitError(f"init needs {listed} (no terminal to ask on)")
-    q = Interview(given, ask, echo)
+    q = Interview(given, ask, echo, flags)
     a = Answers()
     q.say("Answer each question; Enter accepts the [default]. Ctrl-C stops without writing anything.")
 
@@ -163,10 +173,15 @@ def interview(
         "dataset", "Training dataset file (e.g. data/words.json)", lambda raw: parse_dataset(raw, folder)
     )
     if a.dataset.note:
-        q.say(f"  {a.dataset.note}")
+        q.note(a, a.dataset.note)
     split_default = (
         counts_text(a.dataset.counts) if a.dataset.counts and "train" in a.dataset.counts else None
     )
+    if split_default is None and "splits" not in given and ask is None:
+        raise InitError(
+            f"{flag_of(flags, 'dataset')} {str(given['dataset']).strip()} {unknown_splits(a.dataset)}: init needs "
+            f"{flag_of(flags, 'splits')} with its train,validation,test counts (no terminal to ask on)"
+        )
     a.splits = q.get(
         "splits",
         "Samples per split: train,validation,test (validation and test optional)",
@@ -231,7 +246,7 @@ def interview(
     if trains:
         q.section("Advanced settings")
     with q.defaults_only(not trains):
-        advanced_settings(q, a, log_globs)
+        advanced_settings(q, a, priors if trains else lambda: None)
 
     q.section("Evaluation")
     a.eval_task = q.get(
@@ -243,13 +258,13 @@ def interview(
     return a
 
 
-def advanced_settings(q: Interview, a: Answers, log_globs: bool) -> None:
-    """The checklist's advanced settings: packing, batch size; learning rate and rank when constant."""
+def advanced_settings(q: Interview, a: Answers, priors: Callable[[], Priors | None]) -> None:
+    """The checklist's advanced settings: packing, estimates from prior runs' logs, batch size;
+    learning rate and rank when constant."""
     a.packing = q.yes_no(
         "packing", "Pack the dataset (several samples per sequence; affects batch size)?", True
     )
-    if log_globs:
-        q.say("  (`planlint estimate plan.yaml` suggests a batch size from prior runs' logs)")
+    a.estimate = ask_estimate(q, a, priors)
     a.batch_size = _varied_or(
         a, q, "batch_size", "Batch size per GPU", DEFAULT_BATCH_SIZE, extra=lambda v: _batch_fits(a, v)
     )
@@ -259,6 +274,38 @@ def advanced_settings(q: Interview, a: Answers, log_globs: bool) -> None:
         a.lora_rank = q.get(
             "lora_rank", "LoRA rank (Enter: the recipe's default)", parse_optional("lora_rank"), ""
         )
+
+
+def ask_estimate(q: Interview, a: Answers, priors: Callable[[], Priors | None]) -> bool:
+    """Whether to estimate each run's time and batch size from prior runs' logs (when found)."""
+    wanted = q.given.get("estimate")
+    if wanted is False:
+        return False
+    found = priors()
+    if found is None or not found.training:
+        where = f" in {found.where}" if found is not None else ""
+        why = (
+            f"no prior training logs{where}"
+            if found is not None
+            else "no logs to look in: give --logs GLOB, or set log-globs or scratch in .planlint.toml"
+        )
+        if wanted:
+            raise InitError(f"{flag_of(q.flags, 'estimate')}: {why}")
+        q.say(f"  (estimates from prior runs: {why}; `planlint estimate` fills them in later)")
+        return False
+    q.say(
+        f"  Found {found.training} prior training log{'s' if found.training != 1 else ''} in {found.where}."
+    )
+    return q.yes_no("estimate", "Estimate each run's time (and suggest a batch size) from them?", True)
+
+
+def unknown_splits(dataset: Dataset) -> str:
+    """Why the dataset file does not give its split counts."""
+    if dataset.found is None:
+        return "is not on this machine"
+    if dataset.total is not None:
+        return f"holds one list of {dataset.total} records, not train/validation/test splits"
+    return "does not give its split counts (a JSON file of train/validation/test lists does)"
 
 
 def ask_validation(q: Interview, a: Answers) -> bool:
@@ -271,7 +318,7 @@ def ask_validation(q: Interview, a: Answers) -> bool:
     elif multi_gpu:
         why = "the multi-GPU recipe has no validation loop"
     if why and "validation" not in q.given:
-        q.say(f"  (validation during training: off; {why})")
+        q.note(a, f"validation during training: off ({why})")
         return False
 
     def check(value: bool) -> None:

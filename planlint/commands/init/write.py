@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 from planlint.commands.init.answers import Answers, InitError
 from planlint.commands.init.discover import number_text, short_names
 from planlint.commands.init.values import yaml_str
+from planlint.commands.init.yamltext import MAX_LINE, entry
 from planlint.config import Config
 from planlint.estimate.steps import steps_per_epoch
 from planlint.rules.training import DEFAULT_WARMUP
 
 if TYPE_CHECKING:
+    from planlint.estimate.model import Estimate
     from planlint.plan.model import Plan
 
 PLAN_FILE = "plan.yaml"
@@ -80,12 +81,12 @@ def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> st
         "# and `planlint fix` the tables.",
         "---",
         "experiment:",
-        f"  name: {a.name}",
-        f"  question: {yaml_str(a.question)}",
+        *entry("  ", "name", a.name),
+        *entry("  ", "question", yaml_str(a.question)),
         f'  date: "{a.date}"',
     ]
     if a.hypothesis:
-        out.append(f"  hypothesis: {yaml_str(a.hypothesis)}")
+        out += entry("  ", "hypothesis", yaml_str(a.hypothesis))
     out += [f"  base_controls: {'true' if a.controls else 'false'}", ""]
     out += ["tools:", "  preparation: torchtune", "  evaluation: inspect-ai", ""]
     if a.variables:
@@ -104,15 +105,15 @@ def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> st
         out.append(f"  lr: {a.lr.text}")
     if a.lora_rank is not None:
         out.append(f"  lora_rank: {a.lora_rank.text}")
-    out.append(f"  system_prompt: {yaml_str(a.system_prompt)}")
-    out.append(f"  prompt: {yaml_str(a.prompt)}")
+    out += entry("  ", "system_prompt", yaml_str(a.system_prompt))
+    out += entry("  ", "prompt", yaml_str(a.prompt))
     out.append(f"  dataset_type: {a.dataset_type}")
     out += ["", "models:", "  base:"]
     for m in a.models:
-        out.append(f"    - name: {yaml_str(m.name)}")
+        out += entry("    - ", "name", yaml_str(m.name))
         if m.name in shorts:
-            out.append(f"      short: {yaml_str(shorts[m.name])}")
-        out.append(f"      path: {yaml_str(m.path)}")
+            out += entry("      ", "short", yaml_str(shorts[m.name]))
+        out += entry("      ", "path", yaml_str(m.path))
         if m.size_gb:
             out.append(f"      size_gb: {number_text(m.size_gb)}")
     d = a.dataset
@@ -120,8 +121,8 @@ def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> st
         "",
         "data:",
         "  training:",
-        f"    path: {yaml_str(d.text)}",
-        f"    dataset_label: {yaml_str(d.label)}",
+        *entry("    ", "path", yaml_str(d.text)),
+        *entry("    ", "dataset_label", yaml_str(d.label)),
     ]
     if d.format:
         out.append(f"    format: {yaml_str(d.format)}")
@@ -132,9 +133,14 @@ def plan_head(a: Answers, warmup: int | None, modeline: str | None = None) -> st
 
 
 def plan_text(
-    a: Answers, config: Config, warmup: int | None, modeline: str | None = None
+    a: Answers,
+    config: Config,
+    warmup: int | None,
+    modeline: str | None = None,
+    estimates: Mapping[str, Estimate] | None = None,
 ) -> tuple[str, int, int]:
-    """The whole plan.yaml, its runs generated as `fix --runs` would; and the run counts."""
+    """The whole plan.yaml, its runs generated as `fix --runs` would (with the `compute` of
+    their `estimates`, by run name); and the run counts."""
     from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
     from planlint.plan.naming import implied_runs, run_yaml
@@ -143,68 +149,78 @@ def plan_text(
     path = Path(PLAN_FILE)
     plan = Plan(path=path, display=PLAN_FILE, loaded=load_plan(path, text=head + "runs: []\n"), config=config)
     runs = list(implied_runs(plan, with_controls=a.controls))
-    text = head + "\nruns:\n" + "".join(run_yaml(r) + "\n" for r in runs)
+    text = head + "\nruns:\n" + "".join(run_yaml(r) + "\n" + compute_yaml(estimates, r.name) for r in runs)
     if a.eval_task:
         text += "\n" + evaluation_yaml(a, runs)
     fine_tuned = sum(r.type == "fine-tuned" for r in runs)
     return text, fine_tuned, len(runs) - fine_tuned
 
 
+def compute_yaml(estimates: Mapping[str, Estimate] | None, run: str) -> str:
+    """A run's `compute` block: the estimate's time and basis (what `estimate --write` stores)."""
+    est = (estimates or {}).get(run)
+    if est is None or est.time is None:
+        return ""
+    basis = est.basis.replace("\n", " ")
+    lines = [
+        "    compute:",
+        *entry("      ", "time", yaml_str(est.time)),
+        *entry("      ", "basis", yaml_str(basis)),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def evaluation_yaml(a: Answers, runs: Iterable[Any]) -> str:
     """Every run on the task: fine-tuned runs at each of their epochs, controls once."""
-    out = ["evaluation:", "  tasks:", f"    - name: {yaml_str(a.eval_task)}"]
+    out = ["evaluation:", "  tasks:", *entry("    - ", "name", yaml_str(a.eval_task))]
     if a.eval_script:
-        out.append(f"      script: {yaml_str(a.eval_script)}")
-    out += [f"      dataset: {yaml_str(a.dataset.text)}", "  matrix:"]
+        out += entry("      ", "script", yaml_str(a.eval_script))
+    out += [*entry("      ", "dataset", yaml_str(a.dataset.text)), "  matrix:"]
+    entries = []
     for r in runs:
         if r.type == "fine-tuned":
             epochs = next((v for var, v, _ in r.params if var == "epochs"), a.epochs.value)
             shown = "[" + ", ".join(str(e) for e in range(int(epochs))) + "]"
         else:
             shown = "null"
-        out.append(f"    - {{run: {r.name}, tasks: [{yaml_str(a.eval_task)}], epochs: {shown}}}")
+        entries.append((r.name, f"[{yaml_str(a.eval_task)}]", shown))
+    flow = [f"    - {{run: {name}, tasks: {tasks}, epochs: {shown}}}" for name, tasks, shown in entries]
+    if all(len(line) <= MAX_LINE for line in flow):
+        out += flow
+    else:  # one entry per key, so every line fits (and `fix --runs` adds entries in this style)
+        for name, tasks, shown in entries:
+            out += [f"    - run: {name}", f"      tasks: {tasks}", f"      epochs: {shown}"]
     return "\n".join(out) + "\n"
 
 
-def doc_text(a: Answers, plan: Plan, fine_tuned: int, controls: int) -> str:
-    """PLAN.md: the planning doc's sections, with the All Runs table of the written `plan` rendered."""
-    from planlint.doc.render import label, render_lines
+def doc_text(a: Answers, plan: Plan, fine_tuned: int) -> str:
+    """PLAN.md: the researcher's prose (question, hypothesis, guidance) around generated regions.
+
+    Every fact that follows from the plan (models, data, variables, training settings, run
+    counts, GPUs) is inside a planlint region (`summary`, `all-runs`, `eval-matrix`), so `check`
+    reports it stale and `fix` rewrites it when the plan changes.
+    """
+    from planlint.doc.render import render_lines, summary_lines
 
     config = plan.config
     out = [f"# {a.name}", "", "## Question", "", a.question, ""]
     out += [f"**Hypothesis:** {a.hypothesis}" if a.hypothesis else "**Hypothesis:** _to be written_", ""]
-    out += ["## Models", ""]
-    shorts = short_names(a.models)
-    for m in a.models:
-        size = f" ({m.size_text})" if m.size_gb else ""
-        named = f", runs named `{shorts[m.name]}_...`" if m.name in shorts and a.variables else ""
-        out.append(f"- `{m.name}`{size}: `{m.path}`{named}")
-    out += ["", "## Data", ""]
-    splits = " / ".join(f"{v} {k}" for k, v in a.splits.items())
-    out.append(f"`{a.dataset.text}` ({a.dataset_type}): {splits} samples.")
-    out += ["", "## Variables", ""]
-    if a.variables:
-        for key, values in a.variables:
-            out.append(f"- {label(plan, key)} (`{key}`): {', '.join(v.shown for v in values)}")
-    else:
-        out.append("Nothing is swept.")
-    if a.controls:
-        out += ["", "Each model is also evaluated without fine-tuning (its base-model control)."]
-    out += ["", "## Training", ""]
-    gpus = f"{a.gpus.text} GPU{'s' if a.gpus.value != 1 else ''}"
-    if fine_tuned:
-        out.append(
-            f"{a.epochs.text} epoch{'s' if a.epochs.value != 1 else ''}, batch size {a.batch_size.text} per GPU "
-            f"on {gpus}, packing {'on' if a.packing else 'off'}, "
-            f"validation during training {'on' if a.validation else 'off'}."
-        )
-    else:
-        out.append("Nothing is trained.")
-    out.append(f"System prompt: {json.dumps(a.system_prompt)}; prompt: {json.dumps(a.prompt)}.")
-    out += ["", "## All Runs", "", "<!-- planlint:begin all-runs -->"]
-    out += render_lines(plan, "all-runs")
-    out += ["<!-- planlint:end all-runs -->", ""]
     out += [
+        "## Design",
+        "",
+        "Generated from `plan.yaml` between the markers (`planlint fix` keeps it current); "
+        "write your own notes outside them.",
+        "",
+        "<!-- planlint:begin summary -->",
+        *summary_lines(plan),
+        "<!-- planlint:end summary -->",
+        "",
+        "## All Runs",
+        "",
+        "<!-- planlint:begin all-runs -->",
+        *render_lines(plan, "all-runs"),
+        "<!-- planlint:end all-runs -->",
+        "",
         "**Notes**:",
         '- **Type**: "Fine-tuned" for runs requiring training, "Control" for base model evaluation only',
         "- **Run Name**: matches the run's folder; names follow from the parameters",
@@ -214,33 +230,26 @@ def doc_text(a: Answers, plan: Plan, fine_tuned: int, controls: int) -> str:
         "",
     ]
     if a.eval_task:
-        when = ": fine-tuned runs after each epoch, controls once" if fine_tuned else " once"
-        out.append(f"Every run is evaluated on the `{a.eval_task}` task{when}.")
-        out += ["", "<!-- planlint:begin eval-matrix -->"]
-        out += render_lines(plan, "eval-matrix")
+        out += ["<!-- planlint:begin eval-matrix -->", *render_lines(plan, "eval-matrix")]
         out += ["<!-- planlint:end eval-matrix -->"]
     else:
         out.append(
             "_Which tasks, at which epochs: add `evaluation.tasks` and `evaluation.matrix` to plan.yaml._"
         )
     out += ["", "## Compute", ""]
-    runs = [f"{fine_tuned} fine-tuned run{'s' if fine_tuned != 1 else ''}"] if fine_tuned else []
-    if controls:
-        runs.append(f"{controls} control{'s' if controls != 1 else ''} (evaluation only)")
-    out.append(f"{' and '.join(runs)}, {gpus} per job.")
     if fine_tuned and config.log_globs:
-        out.append("")
         out.append(
-            "Estimate each run's time from prior runs' logs, then write it into the plan and this table: "
+            "Estimate each run's time from prior runs' logs, then write it into the plan and this doc: "
             "`planlint estimate plan.yaml --write` (from this folder)."
         )
     elif fine_tuned:
-        out.append("")
         out.append(
             'Add each fine-tuned run\'s `compute: {time: "0:15:00"}` (SLURM time) to plan.yaml and run '
             "`planlint fix`; with `log-globs` configured, `planlint estimate plan.yaml --write` fills them in "
             "from prior runs' logs."
         )
+    else:
+        out.append("Nothing is trained: the runs are evaluations only.")
     return "\n".join(out) + "\n"
 
 
