@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,16 @@ def test_a_doc_buffer_renders_from_the_open_plan(tmp_path: Path) -> None:
     }
     assert "| 8 | Fine-tuned |" in fixed
     assert not check_buffer(tmp_path / "PLAN.md", fixed, Config(), {plan: unsaved}).findings
+
+
+def test_every_rule_links_to_its_own_anchor_in_the_readme() -> None:
+    from planlint.lsp.convert import rule_url
+    from planlint.rules import RULES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'<a id="(pl\d+)"></a>', readme))
+    for rule_id in RULES:
+        url = rule_url(rule_id)
+        base, _, anchor = url.partition("#")
+        assert base.endswith("/README.md") and anchor == rule_id.lower()
+        assert anchor in anchors, f"README has no anchor for {rule_id}"

@@ -140,7 +140,8 @@ async def test_missing_control_at_the_model_name_and_its_fix_clears_it(client: L
     )
     assert diagnostic.severity == types.DiagnosticSeverity.Error
     assert diagnostic.source == "planlint"
-    assert diagnostic.code_description is not None and "#rules" in diagnostic.code_description.href
+    assert diagnostic.code_description is not None
+    assert diagnostic.code_description.href.endswith("/README.md#pl204")
     assert "has fine-tuned runs but no control run" in diagnostic.message
     assert "add this run under runs:" in diagnostic.message  # the hint travels in the message
 
