@@ -77,7 +77,10 @@ class Plan:
 
     @property
     def controls(self) -> YMap:
-        return self.section("controls")
+        got = self.cache.get("controls")
+        if got is None:
+            got = self.cache["controls"] = self.section("controls")
+        return got  # type: ignore[no-any-return]
 
     @property
     def variables(self) -> YMap:
