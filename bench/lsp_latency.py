@@ -2,7 +2,7 @@
 
 Prints figures; asserts nothing. A real `planlint lsp` process is driven over stdio by pygls'
 client: the plan is opened, diagnosed once (warm-up), then changed `--repeat` times (a value
-toggled, as a keystroke would); each time the wall time from sending the change to receiving
+toggled, as a keystroke would: a control, which every run reads, or a value in one run); each time the wall time from sending the change to receiving
 the diagnostics of that version is measured, with the server's CPU time over the same span
 (from /proc, so a loaded machine shows in wall time, not in CPU). The debounce pause is included.
 
@@ -71,7 +71,7 @@ async def measure(
     walls, cpus = [], []
     for i in range(repeat):
         version = i + 2
-        new = text.replace(*toggle) if i % 2 == 0 else text
+        new = text.replace(*toggle, 1) if i % 2 == 0 else text
         cpu0, start = _cpu_seconds(pid), time.perf_counter()
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
@@ -108,7 +108,18 @@ def main() -> None:
         big_text = sweep_plan(args.runs)
         (big / "plan.yaml").write_text(big_text, encoding="utf-8")
         key = next(line for line in big_text.splitlines() if line.startswith("  epochs: "))
-        cases.append((f"{args.runs:,}-run plan", big, big_text, (key, key + "0")))
+        cases.append((f"{args.runs:,} runs, a control", big, big_text, (key, key + "0")))
+        lines = big_text.splitlines()
+        one = next(i for i, line in enumerate(lines) if line.startswith("    parameters: {lora_rank: 8"))
+        value = lines[one]
+        cases.append(
+            (
+                f"{args.runs:,} runs, one run",
+                big,
+                big_text,
+                (value, value.replace("lora_rank: 8", "lora_rank: 16")),
+            )
+        )
         print(
             f"planlint lsp, warm, change -> diagnostics published ({args.repeat} changes each; debounce included)"
         )
@@ -120,7 +131,7 @@ def main() -> None:
             walls, cpus = asyncio.run(measure(work, text, toggle, args.repeat))
             shutil.rmtree(work)
             print(
-                f"  {label:<20} wall median {statistics.median(walls) * 1000:7.0f} ms"
+                f"  {label:<24} wall median {statistics.median(walls) * 1000:7.0f} ms"
                 f" (min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f});"
                 f" server CPU median {statistics.median(cpus) * 1000:7.0f} ms"
             )

@@ -153,6 +153,31 @@ async def test_missing_control_at_the_model_name_and_its_fix_clears_it(client: L
     assert not [d for d in after if d.severity == types.DiagnosticSeverity.Error]
 
 
+#: The two-model plan with one run named lr5e-4 while it trains at lr 5e-5 (PL217); its matrix
+#: entry names it too, single-quoted.
+MISNAMED = TWO_MODEL.replace("Llama-3.2-1B_rank4_lr5e-5", "Llama-3.2-1B_rank4_lr5e-4").replace(
+    "{run: Llama-3.2-1B_rank4_lr5e-4,", "{run: 'Llama-3.2-1B_rank4_lr5e-4',"
+)
+
+
+@pytest.mark.asyncio
+async def test_a_misnamed_run_is_renamed_with_its_matrix_entries(client: LanguageClient) -> None:
+    uri = _open(client, "plan.yaml", MISNAMED)
+    got = await _until(client, uri, lambda d: "PL217" in _codes(d))
+    diagnostic = next(d for d in got if d.code == "PL217")
+    assert diagnostic.range.start.line == _line_of(MISNAMED, "  - name: Llama-3.2-1B_rank4_lr5e-4")
+    title, fixed = await _fix(client, uri, MISNAMED, diagnostic)
+    assert title == (
+        "Rename run 'Llama-3.2-1B_rank4_lr5e-4' to 'Llama-3.2-1B_rank4_lr5e-5' and its 1 evaluation.matrix entry"
+    )
+    assert fixed == MISNAMED.replace("Llama-3.2-1B_rank4_lr5e-4", "Llama-3.2-1B_rank4_lr5e-5")
+    assert "{run: 'Llama-3.2-1B_rank4_lr5e-5', vis_label" in fixed  # its quotes kept
+    assert "lr5e-4" not in fixed
+    _change(client, uri, fixed)
+    after = await _until(client, uri, lambda d: "PL217" not in _codes(d))
+    assert not [d for d in after if d.severity == types.DiagnosticSeverity.Error]
+
+
 @pytest.mark.asyncio
 async def test_editing_the_plan_makes_the_open_doc_drift_and_its_fix_regenerates(
     client: LanguageClient,
