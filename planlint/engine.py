@@ -6,10 +6,10 @@ import contextlib
 import gc
 import os
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from planlint.config import DOC_SUFFIXES, Config
 from planlint.errors import UsageError
@@ -206,15 +206,19 @@ def check_plan(
     options: Options | None = None,
     revision: Revision | None = None,
     loaded: Loaded | None = None,
+    seed: Callable[[Plan], None] | None = None,
 ) -> tuple[Plan, list[Hit]]:
     """Load and check one plan file (and, given a revision, compare it with its version there);
-    return the plan and all its hits. `loaded`: the plan already read (an editor's buffer)."""
+    return the plan and all its hits. `loaded`: the plan already read (an editor's buffer);
+    `seed`: called with the new Plan before any rule reads it (the language server's reuse)."""
     options = options or Options()
     if loaded is None and options.stdin_text is not None and path == options.stdin_path:
         loaded = load_plan(path, text=options.stdin_text)
     if loaded is None:
         loaded = _read_plan(path, config, options.preloaded)
     plan = Plan(path=path, display=display_path(path), loaded=loaded, config=config)
+    if seed is not None:
+        seed(plan)
     hits = list(loaded.hits)
     if loaded.fatal:
         plan.schema_ok = False
@@ -325,8 +329,9 @@ def _check_one(
     loaded: dict[Path, Plan],
     result: Result,
     buffer: Loaded | None = None,
+    seed: Callable[[Plan], None] | None = None,
 ) -> None:
-    plan, hits = check_plan(path, config, options, revision, buffer)
+    plan, hits = check_plan(path, config, options, revision, buffer, seed)
     loaded[real_path(path)] = plan
     result.plan_objects.append(plan)
     collector = Collector(config, plan.display)
@@ -391,28 +396,46 @@ def load_buffer(path: Path, text: str, config: Config) -> Loaded:
     return loaded
 
 
+class BufferReuse(Protocol):
+    """What an editor keeps between checks of one buffer (planlint.lsp.reuse.Reuse)."""
+
+    def load(self, path: Path, text: str, config: Config) -> Loaded | None:
+        """The buffer's plan, exactly as `load_buffer` would give it; None: load it in full."""
+
+    def seed(self, plan: Plan) -> None:
+        """Keep the plan for the next load and hand it what carries over, before rules read it."""
+
+
 def check_buffer(
     path: Path,
     text: str,
     config: Config,
     buffers: dict[Path, str] | None = None,
     options: Options | None = None,
+    reuse: BufferReuse | None = None,
 ) -> Result:
     """Check one plan or doc from unsaved text, as `check` would check the saved file: the same
     rules, configuration and suppressions. `buffers` holds other files' unsaved texts (absolute
     paths): a doc renders from its plan's buffer when the plan is open. Findings are those of
-    `path` only; `plan_objects` holds the plans loaded (the buffer's own plan first)."""
+    `path` only; `plan_objects` holds the plans loaded (the buffer's own plan first). `reuse`
+    (a plan's buffer only) re-reads only what changed since its last check."""
     options = options or Options()
     buffers = buffers or {}
     with no_cyclic_gc():
         if config.is_plan_name(path.name) or path.suffix in (".yaml", ".yml"):
-            return _check_plan_buffer(path, text, config, options)
+            return _check_plan_buffer(path, text, config, options, reuse)
         return _check_doc_buffer(path, text, config, buffers)
 
 
-def _check_plan_buffer(path: Path, text: str, config: Config, options: Options) -> Result:
+def _check_plan_buffer(
+    path: Path, text: str, config: Config, options: Options, reuse: BufferReuse | None
+) -> Result:
     result = Result(plans=[path])
-    _check_one(path, config, options, None, {}, result, load_buffer(path, text, config))
+    if reuse is None:
+        _check_one(path, config, options, None, {}, result, load_buffer(path, text, config))
+    else:
+        loaded = reuse.load(path, text, config) or load_buffer(path, text, config)
+        _check_one(path, config, options, None, {}, result, loaded, reuse.seed)
     plan = result.plan_objects[0]
     if options.docs and not plan.loaded.fatal:
         from planlint.doc.docs import docs_near

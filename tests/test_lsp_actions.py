@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,38 @@ def test_a_doc_buffer_renders_from_the_open_plan(tmp_path: Path) -> None:
     }
     assert "| 8 | Fine-tuned |" in fixed
     assert not check_buffer(tmp_path / "PLAN.md", fixed, Config(), {plan: unsaved}).findings
+
+
+def test_every_rule_links_to_its_own_anchor_in_the_readme() -> None:
+    from planlint.lsp.convert import rule_url
+    from planlint.rules import RULES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'<a id="(pl\d+)"></a>', readme))
+    for rule_id in RULES:
+        url = rule_url(rule_id)
+        base, _, anchor = url.partition("#")
+        assert base.endswith("/README.md") and anchor == rule_id.lower()
+        assert anchor in anchors, f"README has no anchor for {rule_id}"
+
+
+def test_a_rename_keeps_double_quotes_and_is_not_offered_onto_a_taken_name(tmp_path: Path) -> None:
+    misnamed = edit(
+        TWO_MODEL,
+        ("  - name: Llama-3.2-3B_rank8_lr5e-5\n", '  - name: "Llama-3.2-3B_r8"\n'),
+        ("{run: Llama-3.2-3B_rank8_lr5e-5,", '{run: "Llama-3.2-3B_r8",'),
+    )
+    (fixed,) = _fixes(tmp_path, misnamed, "PL217")
+    assert fixed == TWO_MODEL.replace(
+        "  - name: Llama-3.2-3B_rank8_lr5e-5\n", '  - name: "Llama-3.2-3B_rank8_lr5e-5"\n'
+    ).replace("{run: Llama-3.2-3B_rank8_lr5e-5,", '{run: "Llama-3.2-3B_rank8_lr5e-5",')
+    # two runs train rank 8 at 5e-5: the misnamed one's expected name is the other's
+    taken = edit(
+        TWO_MODEL,
+        ("  - name: Llama-3.2-3B_rank8_lr1e-5\n", "  - name: Llama-3.2-3B_r8_twin\n"),
+        (
+            "    model: Llama-3.2-3B-Instruct\n    parameters: {lora_rank: 8, lr: 1e-5}",
+            "    model: Llama-3.2-3B-Instruct\n    parameters: {lora_rank: 8, lr: 5e-5}",
+        ),
+    )
+    assert _fixes(tmp_path, taken, "PL217") == []

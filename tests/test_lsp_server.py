@@ -140,7 +140,8 @@ async def test_missing_control_at_the_model_name_and_its_fix_clears_it(client: L
     )
     assert diagnostic.severity == types.DiagnosticSeverity.Error
     assert diagnostic.source == "planlint"
-    assert diagnostic.code_description is not None and "#rules" in diagnostic.code_description.href
+    assert diagnostic.code_description is not None
+    assert diagnostic.code_description.href.endswith("/README.md#pl204")
     assert "has fine-tuned runs but no control run" in diagnostic.message
     assert "add this run under runs:" in diagnostic.message  # the hint travels in the message
 
@@ -149,6 +150,48 @@ async def test_missing_control_at_the_model_name_and_its_fix_clears_it(client: L
     assert "- name: Llama-3.2-3B_base" in fixed and "{run: Llama-3.2-3B_base," in fixed
     _change(client, uri, fixed)
     after = await _until(client, uri, lambda d: "PL204" not in _codes(d))
+    assert not [d for d in after if d.severity == types.DiagnosticSeverity.Error]
+
+
+#: The two-model plan with one run named lr5e-4 while it trains at lr 5e-5 (PL217); its matrix
+#: entry names it too, single-quoted.
+MISNAMED = TWO_MODEL.replace("Llama-3.2-1B_rank4_lr5e-5", "Llama-3.2-1B_rank4_lr5e-4").replace(
+    "{run: Llama-3.2-1B_rank4_lr5e-4,", "{run: 'Llama-3.2-1B_rank4_lr5e-4',"
+)
+
+
+@pytest.mark.asyncio
+async def test_one_run_edited_between_checks_gives_fresh_findings(client: LanguageClient) -> None:
+    """The server re-reads only the edited run between keystrokes: its new value is seen."""
+    uri = _open(client, "plan.yaml", TWO_MODEL)
+    await _until(client, uri, lambda d: not [x for x in d if x.severity == types.DiagnosticSeverity.Error])
+    run = "  - name: Llama-3.2-1B_rank4_lr5e-5\n    type: fine-tuned\n    model: Llama-3.2-1B-Instruct\n"
+    wrong = edit(
+        TWO_MODEL,
+        (run + "    parameters: {lora_rank: 4, lr: 5e-5}", run + "    parameters: {lora_rank: 4, lr: 1e-5}"),
+    )
+    _change(client, uri, wrong)
+    got = await _until(client, uri, lambda d: "PL217" in _codes(d))
+    assert {"PL213", "PL214", "PL217"} <= set(_codes(got))
+    _change(client, uri, TWO_MODEL)
+    await _until(client, uri, lambda d: not {"PL213", "PL214", "PL217"} & set(_codes(d)))
+
+
+@pytest.mark.asyncio
+async def test_a_misnamed_run_is_renamed_with_its_matrix_entries(client: LanguageClient) -> None:
+    uri = _open(client, "plan.yaml", MISNAMED)
+    got = await _until(client, uri, lambda d: "PL217" in _codes(d))
+    diagnostic = next(d for d in got if d.code == "PL217")
+    assert diagnostic.range.start.line == _line_of(MISNAMED, "  - name: Llama-3.2-1B_rank4_lr5e-4")
+    title, fixed = await _fix(client, uri, MISNAMED, diagnostic)
+    assert title == (
+        "Rename run 'Llama-3.2-1B_rank4_lr5e-4' to 'Llama-3.2-1B_rank4_lr5e-5' and its 1 evaluation.matrix entry"
+    )
+    assert fixed == MISNAMED.replace("Llama-3.2-1B_rank4_lr5e-4", "Llama-3.2-1B_rank4_lr5e-5")
+    assert "{run: 'Llama-3.2-1B_rank4_lr5e-5', vis_label" in fixed  # its quotes kept
+    assert "lr5e-4" not in fixed
+    _change(client, uri, fixed)
+    after = await _until(client, uri, lambda d: "PL217" not in _codes(d))
     assert not [d for d in after if d.severity == types.DiagnosticSeverity.Error]
 
 
@@ -256,6 +299,21 @@ async def test_hover_on_a_run_and_on_a_variable_value(client: LanguageClient) ->
     assert got is not None and isinstance(got.contents, types.MarkupContent)
     assert got.contents.value.startswith("**lr = 5e-5**: 4 runs")
     assert "`Llama-3.2-3B_rank4_lr5e-5`" in got.contents.value
+    # the same value where a run sets it, in its parameters (lr 5e-5 written there)
+    line = _line_of(TWO_MODEL, "parameters: {lora_rank: 8, lr: 5e-5}")
+    char = TWO_MODEL.splitlines()[line].index("5e-5") + 2
+    got = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, char))
+    )
+    assert got is not None and isinstance(got.contents, types.MarkupContent)
+    assert got.contents.value.startswith("**lr = 5e-5**: 4 runs")
+    assert "`Llama-3.2-1B_rank4_lr5e-5`" in got.contents.value
+    char = TWO_MODEL.splitlines()[line].index("8")
+    got = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, char))
+    )
+    assert got is not None and isinstance(got.contents, types.MarkupContent)
+    assert got.contents.value.startswith("**lora_rank = 8**: 4 runs")
 
 
 @pytest.mark.asyncio

@@ -1,8 +1,9 @@
 """Quick fixes for findings, as new texts the editor applies; the server never writes a file.
 
 Each fix reuses what the CLI does (`fix --runs`, `fix --migrate`, `fix` on a doc) on the unsaved
-text, or makes one surgical edit verified at the data level (a YAML 1.1 trap value rewritten so
-YAML 1.1 and 1.2 readers agree and the plan's data stays the same).
+text, or makes surgical edits verified at the data level (a YAML 1.1 trap value rewritten so
+YAML 1.1 and 1.2 readers agree and the plan's data stays the same; a run renamed to the name its
+parameters render, with its evaluation.matrix entries, and nothing else changed).
 """
 
 from __future__ import annotations
@@ -139,6 +140,71 @@ def trap_fix(text: str, finding: Finding) -> Fix | None:
     return Fix(f"{verb} {token} as {new_token} (same value for YAML 1.1 readers)", finding, new, True)
 
 
+_EXPECTED = re.compile(r"expected '(.+)'$")
+
+
+def rename_fix(text: str, finding: Finding, plan: Any) -> Fix | None:
+    """Rename a run to the name its parameters render (PL217), with every `evaluation.matrix`
+    entry naming it: each name rewritten where it stands, in its own quoting, and the edit
+    verified at the data level (only those names change) before it is offered."""
+    from planlint.plan.edit import Edit, EditError, apply_edits, dq, scalar_end
+    from planlint.plan.editsafety import DataChanged, verify_edit
+    from planlint.plan.load import YMap, split_lines
+    from planlint.plan.run import runs_by_name, runs_of
+
+    m = _EXPECTED.search(finding.message)
+    if m is None or plan is None or plan.loaded.fatal:
+        return None
+    new = m.group(1)
+    run = next((r for r in runs_of(plan) if r.node.vpos.get("name") == (finding.line, finding.column)), None)
+    if run is None or run.name is None or new in runs_by_name(plan):
+        return None  # the name is taken: renaming would make two runs of one name
+    old = run.name
+    bom, body = _without_bom(text)
+    lines = split_lines(body)
+    places: list[tuple[YMap, str]] = [(run.node, "name")]
+    matrix = plan.seq("evaluation", "matrix")
+    entries = [j for j, e in enumerate(matrix) if isinstance(e, YMap) and e.get("run") == old]
+    places += [(matrix[j], "run") for j in entries]
+    edits = []
+    try:
+        for node, key in places:
+            line, col = node.vpos[key]
+            src = lines[line - 1].rstrip("\r\n")
+            flow = src[node.col - 1 : node.col] == "{"
+            start = col - 1
+            end = scalar_end(src, start, flow)
+            edits.append(Edit(line, start, end, _written_like(src[start:end], new, dq)))
+        new_text = apply_edits(body, edits)
+    except (EditError, KeyError, IndexError):
+        return None
+
+    def intended(data: Any) -> None:
+        data["runs"][run.index]["name"] = new
+        for j in entries:
+            data["evaluation"]["matrix"][j]["run"] = new
+
+    try:
+        verify_edit(plan.loaded.data, new_text, intended)
+    except DataChanged:
+        return None
+    also = (
+        f" and its {len(entries)} evaluation.matrix entr{'y' if len(entries) == 1 else 'ies'}"
+        if entries
+        else ""
+    )
+    return Fix(f"Rename run '{old}' to '{new}'{also}", finding, bom + new_text, preferred=True)
+
+
+def _written_like(token: str, value: str, dq: Any) -> str:
+    """`value` written as `token` is: double-quoted, single-quoted or plain."""
+    if token.startswith('"'):
+        return str(dq(value))
+    if token.startswith("'"):
+        return "'" + value.replace("'", "''") + "'"
+    return value
+
+
 def table_fix(doc: Any, plans: dict[Path, Any], finding: Finding) -> Fix | None:
     """The doc with its stale regions regenerated (what `planlint fix` writes)."""
     from planlint.doc.docs import fix_doc
@@ -170,6 +236,8 @@ def fixes_for(
             fix = _again(whole["migrate"], finding)
         elif is_plan and finding.rule in TRAP_RULES:
             fix = trap_fix(text, finding)
+        elif is_plan and finding.rule == "PL217" and result.plan_objects:
+            fix = rename_fix(text, finding, result.plan_objects[0])
         elif not is_plan and finding.rule == "PL501" and result.doc_objects:
             if "table" not in whole:
                 plans = {real_path(p.path): p for p in result.plan_objects}

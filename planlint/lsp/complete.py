@@ -237,26 +237,51 @@ def describe_run(plan: Plan, run: Any) -> str:
     return "\n".join(out)
 
 
+#: Runs a variable value's hover lists by name before it says how many more there are.
+HOVER_RUNS = 25
+
+
 def _variable_value_at(plan: Plan, lines: Lines, line: int, char: int) -> str | None:
+    """The runs that use the variable value under the cursor: a value in a `variables` list, or
+    a variable's value in a run's `parameters`."""
+    from planlint.plan.load import YMap
     from planlint.plan.model import text_of
     from planlint.plan.run import runs_of
-    from planlint.plan.values import norm
 
     for var, seq in plan.variables.items():
         for i, (v_line, v_col) in enumerate(seq.ipos):
-            if v_line - 1 != line:
-                continue
-            start = v_col - 1
-            if not start <= char <= lines.token_end(line, start):
-                continue
-            wanted = norm(seq[i])
-            users = [
-                r.name or f"runs[{r.index}]"
-                for r in runs_of(plan)
-                if var in r.variables and norm(r.variables[var].value) == wanted
-            ]
-            listed = "\n".join(f"- `{u}`" for u in users) or "- none"
-            return (
-                f"**{var} = {text_of(seq, i)}**: {len(users)} run{'s' if len(users) != 1 else ''}\n\n{listed}"
-            )
+            if v_line - 1 == line and v_col - 1 <= char <= lines.token_end(line, v_col - 1):
+                return _users_of(plan, var, seq[i], text_of(seq, i))
+    number = line + 1
+    for run in runs_of(plan):
+        if not run.node.line <= number <= max(run.node.line, run.node.end_line):
+            continue
+        params = run.parameters
+        if not isinstance(params, YMap):
+            return None
+        for var in plan.variables:
+            where = params.vpos.get(var)
+            if var in run.variables and where is not None and where[0] == number:
+                if where[1] - 1 <= char <= lines.token_end(line, where[1] - 1):
+                    value = run.variables[var]
+                    return _users_of(plan, var, value.value, value.text)
+        return None
     return None
+
+
+def _users_of(plan: Plan, var: str, value: Any, text: str) -> str:
+    """Hover text: the runs whose `var` is `value` (compared by value: 1e-4 is 0.0001)."""
+    from planlint.plan.run import runs_of
+    from planlint.plan.values import norm
+
+    wanted = norm(value)
+    users = [
+        r.name or f"runs[{r.index}]"
+        for r in runs_of(plan)
+        if var in r.variables and norm(r.variables[var].value) == wanted
+    ]
+    listed = [f"- `{u}`" for u in users[:HOVER_RUNS]]
+    if len(users) > HOVER_RUNS:
+        listed.append(f"- ... and {len(users) - HOVER_RUNS} more")
+    shown = "\n".join(listed) or "- none"
+    return f"**{var} = {text}**: {len(users)} run{'s' if len(users) != 1 else ''}\n\n{shown}"

@@ -15,8 +15,8 @@ from lsprotocol import types
 
 from planlint.finding import Finding, Severity
 
-#: Where the rules are documented: the README's rules table.
-RULES_URL = "https://github.com/planlint/planlint#rules"
+#: The README, where every rule has an anchor (`<a id="pl213">`) in the rules table.
+README_URL = "https://github.com/planlint/planlint/blob/main/README.md"
 SOURCE = "planlint"
 
 _SEVERITY = {
@@ -30,8 +30,8 @@ _TOKEN_END = set(" \t,{}[]#")
 
 
 def rule_url(rule_id: str) -> str:
-    """The documentation of one rule (its row in the README's rules table)."""
-    return RULES_URL
+    """The documentation of one rule: its row in the README's rules table (`#pl213`)."""
+    return f"{README_URL}#{rule_id.lower()}"
 
 
 class Lines:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from planlint._version import __version__
 from planlint.config import DOC_SUFFIXES, Config, ConfigError, load_config
 from planlint.engine import Result, check_buffer
 from planlint.lsp.convert import SOURCE, to_diagnostics
+from planlint.lsp.reuse import Reuse
 from planlint.paths import real_path
 
 #: Seconds of quiet after a keystroke before a buffer is diagnosed: short for a plan of normal
@@ -59,6 +61,9 @@ class PlanlintServer(LanguageServer):
         self.pending: dict[str, asyncio.TimerHandle] = {}
         #: buffers being checked now, and whether they changed meanwhile (checked again after)
         self.running: dict[str, bool] = {}
+        #: per plan buffer: what its last check leaves for the next, and the lock that keeps
+        #: the worker and a request in the main thread from checking it at once
+        self.reuse: dict[str, tuple[threading.Lock, Reuse]] = {}
         self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="planlint")
 
     # -- logging ----------------------------------------------------------------------------
@@ -138,8 +143,12 @@ class PlanlintServer(LanguageServer):
         if kind is None:
             return None
         config = self.config_for(path)
-        buffers = self.buffers() if kind == "doc" else {}
-        result = check_buffer(path.absolute(), text, config, buffers)
+        if kind == "plan":
+            lock, reuse = self.reuse.setdefault(uri, (threading.Lock(), Reuse()))
+            with lock:
+                result = check_buffer(path.absolute(), text, config, reuse=reuse)
+        else:
+            result = check_buffer(path.absolute(), text, config, self.buffers())
         checked = Checked(
             text, version, result, {real_path(p) for p in result.plans} if kind == "doc" else set()
         )
@@ -263,6 +272,7 @@ def _did_close(ls: PlanlintServer, params: types.DidCloseTextDocumentParams) -> 
         pending.cancel()
     ls.checked.pop(uri, None)
     ls.last_plan.pop(uri, None)
+    ls.reuse.pop(uri, None)
     ls.publish(uri, None, [])
 
 

@@ -67,6 +67,8 @@ class Run:
         self.plan = plan
         self.index = index
         self.node = node
+        #: setting(key, default) answers, computed once per run (plan data is never mutated)
+        self.settings: dict[tuple[str, type, Any], Setting] = {}
 
     # -- what the run says ----------------------------------------------------------------------
     @property
@@ -154,6 +156,16 @@ class Run:
         """The value the run uses for `key`: its parameters, else controls, else the value of the
         torchtune recipe named by `base_recipe` (for the keys cruijff_kit takes from it), else the
         schema's default for that control, else `default`."""
+        memo = (key, type(default), default)  # the type: 1 == True, but they are two defaults
+        try:
+            return self.settings[memo]
+        except KeyError:
+            got = self.settings[memo] = self._setting(key, default)
+            return got
+        except TypeError:  # an unhashable default
+            return self._setting(key, default)
+
+    def _setting(self, key: str, default: Any) -> Setting:
         params = self.parameters
         if params is not None and key in params:
             return Setting(params[key], "run", (*self.path, "parameters", key))

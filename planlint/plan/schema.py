@@ -365,19 +365,22 @@ def _iter_errors(data: YMap) -> Iterator[Any]:
         return
     shadow: Any = data
     grouped: list[tuple[tuple[Any, ...], Any, list[Any], list[list[int]]]] = []
+    signatures: dict[int, tuple[Any, Any, Any]] = {}
     for path, items in arrays:
         array: Any = data
         for step in path:
             array = array[step]
         groups: dict[Any, list[int]] = {}
         for i, item in enumerate(array):
-            groups.setdefault(signature(item, items), []).append(i)
+            groups.setdefault(_signature_of(item, items, signatures), []).append(i)
         members = list(groups.values())
         minimum = _resolve(_schema_at(path)).get("minItems", 0)
         if len(members) < minimum:
             continue  # too few shapes to stand for the array's length: validated as it is
         grouped.append((path, items, array, members))
         shadow = _replace(shadow, path, [array[idx[0]] for idx in members])
+    _SIGNATURES.clear()
+    _SIGNATURES.update(signatures)
     failing: set[tuple[int, int]] = set()
     for error in validator.iter_errors(shadow):
         where = tuple(error.absolute_path)
@@ -392,6 +395,24 @@ def _iter_errors(data: YMap) -> Iterator[Any]:
         for i in members[group]:
             for error in validator.descend(array[i], items, path=i):
                 yield _Rooted(error, path)
+
+
+#: The last validation's item signatures, by the item's id. Each entry holds its item, so the id
+#: cannot be reused while the entry lives. Loaded plan data is never mutated, so an item that is
+#: the same object (an editor's next check of a buffer reuses the nodes of unchanged runs, see
+#: planlint.lsp.reuse) has the same signature. Only the last validation's items are kept.
+_SIGNATURES: dict[int, tuple[Any, Any, Any]] = {}
+
+
+def _signature_of(item: Any, schema: Any, seen: dict[int, tuple[Any, Any, Any]]) -> Any:
+    """`signature(item, schema)`, from the last validation when `item` was in it."""
+    got = _SIGNATURES.get(id(item))
+    if got is not None and got[0] is item and got[1] is schema:
+        sig = got[2]
+    else:
+        sig = signature(item, schema)
+    seen[id(item)] = (item, schema, sig)
+    return sig
 
 
 def _schema_at(path: tuple[Any, ...]) -> Any:
