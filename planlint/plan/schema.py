@@ -466,6 +466,7 @@ def _to_hits(
                 col,
                 f"required key '{key}' is missing{section}",
                 _required_hint(path, key),
+                node=path,  # the mapping that lacks it: its range covers the mapping
             )
         return
     line, col = position(root, path)
