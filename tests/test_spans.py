@@ -116,6 +116,12 @@ def test_a_yaml11_trap_covers_its_scalar(lint) -> None:  # type: ignore[no-untyp
     assert covered(text, f) == "no"
 
 
+def test_a_duplicate_key_the_loader_dropped_covers_the_key(lint) -> None:  # type: ignore[no-untyped-def]
+    text = edit(TWO_MODEL, ("  seed: 14\n", '  seed: 14\n  "seed": 42\n'))
+    (f,) = only(lint(text), "PL002")
+    assert covered(text, f) == '"seed"'
+
+
 def test_a_table_drift_covers_the_region_to_its_end_marker(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from planlint.config import Config
     from planlint.engine import run

@@ -44,9 +44,13 @@ class PlanSpans:
 
     def end_at(self, start: Pos) -> Pos | None:
         """The end of the key or value that starts at `start` (a key or scalar before the
-        mapping that starts at the same place), or None when no node starts there."""
+        mapping that starts at the same place), else of the token written there; None at a
+        blank."""
         node = self.node_at(start)
-        return self.end_of(node) if node is not None else None
+        if node is not None:
+            return self.end_of(node)
+        # not in the data (a duplicate key the loader dropped): the token written there
+        return self._scalar_end(start, None) if self._char(start).strip() else None
 
     def node_at_path(self, path: tuple[Any, ...], key: bool) -> Node | None:
         """The node `path` reaches (the nearest existing one), as `load.position` finds it."""
