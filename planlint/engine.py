@@ -123,12 +123,24 @@ def _already_found(p: Path, plans: dict[Path, None], docs: dict[Path, None]) -> 
     return p in plans or p in docs
 
 
-class Collector:
-    """Turns a file's hits into findings: selection, severity, suppressions, per-file ignores."""
+class Spans(Protocol):
+    """Where the node a hit starts at ends (planlint.plan.spans, planlint.doc.spans)."""
 
-    def __init__(self, config: Config, display: str) -> None:
+    def end_at(self, start: tuple[int, int]) -> tuple[int, int] | None: ...
+
+    def end_at_path(
+        self, path: tuple[Any, ...], key: bool, start: tuple[int, int]
+    ) -> tuple[int, int] | None: ...
+
+
+class Collector:
+    """Turns a file's hits into findings: selection, severity, suppressions, per-file ignores,
+    and (given the file's `spans`) the end of the node each hit without one starts at."""
+
+    def __init__(self, config: Config, display: str, spans: Spans | None = None) -> None:
         self.config = config
         self.display = display
+        self.spans = spans
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int, str]] = set()
 
@@ -156,6 +168,9 @@ class Collector:
             if key in self._seen:
                 continue
             self._seen.add(key)
+            end_line, end_column = h.end_line, h.end_column
+            if end_line is None and self.spans is not None:
+                end_line, end_column = self._end_of(h)
             self.findings.append(
                 Finding(
                     rule=h.rule,
@@ -164,8 +179,8 @@ class Collector:
                     path=self.display,
                     line=max(1, h.line),
                     column=max(1, h.column),
-                    end_line=h.end_line,
-                    end_column=h.end_column,
+                    end_line=end_line,
+                    end_column=end_column,
                     hint=h.hint,
                     diff=h.diff,
                     related=h.related,
@@ -180,6 +195,16 @@ class Collector:
                         msg = f"{rid} in this suppression is not a planlint rule (see `planlint rules`)"
                     self.add([Hit("PL020", line, 1, msg, "remove the comment")])
 
+    def _end_of(self, h: Hit) -> tuple[int, int] | tuple[None, None]:
+        """The end of the node the hit names (its path), else of the node starting where it does."""
+        spans, start = self.spans, (h.line, h.column)
+        if spans is None:
+            return (None, None)
+        end = spans.end_at_path(h.node, h.on_key, start) if h.node is not None else None
+        if end is None:
+            end = spans.end_at(start)
+        return end if end is not None and end > start else (None, None)
+
 
 def _suppressed_by(h: Hit, sup: dict[int, set[str]], spans: list[tuple[int, int, int]]) -> int | None:
     ids = sup.get(h.line)
@@ -189,6 +214,22 @@ def _suppressed_by(h: Hit, sup: dict[int, set[str]], spans: list[tuple[int, int,
         if first <= h.line <= last and h.rule in sup.get(name_line, ()):
             return name_line
     return None
+
+
+def plan_spans(plan: Plan) -> Spans | None:
+    """The node ends of a plan that loaded (findings on it get ranges), else None."""
+    if not isinstance(plan.loaded.data, YMap):
+        return None
+    from planlint.plan.spans import PlanSpans
+
+    return PlanSpans(plan.loaded.text, plan.loaded.data)
+
+
+def doc_spans(doc: Any) -> Spans:
+    """The region and line ends of a doc (planlint.doc.docs.Doc)."""
+    from planlint.doc.spans import DocSpans
+
+    return DocSpans(doc)
 
 
 def run_spans(plan: Plan) -> list[tuple[int, int, int]]:
@@ -307,7 +348,7 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
         from planlint.rules.docs import check_docs
 
         for doc, hits in check_docs(docs, loaded):
-            collector = Collector(config, doc.display)
+            collector = Collector(config, doc.display, doc_spans(doc))
             collector.add(hits)
             result.findings.extend(collector.findings)
         if options.docs:
@@ -334,7 +375,7 @@ def _check_one(
     plan, hits = check_plan(path, config, options, revision, buffer, seed)
     loaded[real_path(path)] = plan
     result.plan_objects.append(plan)
-    collector = Collector(config, plan.display)
+    collector = Collector(config, plan.display, plan_spans(plan))
     collector.add(
         hits,
         plan.loaded.suppressions,
@@ -466,7 +507,7 @@ def _check_doc_buffer(path: Path, text: str, config: Config, buffers: dict[Path,
     result.plans = list(plans)
     result.plan_objects = list(plans.values())
     for _, hits in check_docs([doc], plans):
-        collector = Collector(config, doc.display)
+        collector = Collector(config, doc.display, doc_spans(doc))
         collector.add(hits)
         result.findings.extend(collector.findings)
     result.findings.sort(key=Finding.sort_key)

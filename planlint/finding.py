@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 
 class Severity(str, enum.Enum):
@@ -67,3 +68,7 @@ class Hit:
     end_column: int | None = None
     #: other places the hit involves: (line, column, what is there)
     related: tuple[tuple[int, int, str], ...] = ()
+    #: the plan node the hit is about (a path into the data, and whether it means the key), so
+    #: the engine can give a hit without an end the node's end (planlint.plan.spans)
+    node: tuple[Any, ...] | None = None
+    on_key: bool = False

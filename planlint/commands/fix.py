@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planlint.config import Config
-from planlint.engine import Collector, Options, discover, no_cyclic_gc, pair
+from planlint.engine import Collector, Options, discover, doc_spans, no_cyclic_gc, pair
 from planlint.finding import Finding
 from planlint.paths import display_path, real_path
 from planlint.plan.load import Loaded, load_plan
@@ -179,7 +179,7 @@ def _fix(
         loaded[resolved] = plan
     for doc in read_docs:
         if doc.broken:
-            collector = Collector(config, doc.display)
+            collector = Collector(config, doc.display, doc_spans(doc))
             collector.add(h for h in doc.hits if h.rule != "PL503")
             report.findings.extend(collector.findings)
             report.errors.append(f"{doc.display}: not fixed: its markers need attention first")

@@ -414,12 +414,7 @@ def _build(text: str, hits: list[Hit]) -> tuple[Any, Pos] | None:
             except (YAMLError, ValueError, RecursionError):
                 raise c_error from None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
-        if "expected a single document" in problem:
-            problem = "the file holds more than one YAML document"
-        hits.append(Hit("PL001", line, col, f"YAML syntax error: {problem}", _syntax_hint(problem)))
+        hits.append(syntax_hit(exc, text))
     except (YAMLError, ValueError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
         line = getattr(mark, "line", 0) + 1
@@ -433,9 +428,71 @@ def _no_events() -> Any:
     raise StopIteration  # pragma: no cover - replaced before use
 
 
+_FLOW_KINDS = {"flow sequence": "]", "flow mapping": "}"}
+_QUOTED = "while scanning a quoted scalar"
+
+
+def syntax_hit(exc: Any, text: str) -> Hit:
+    """PL001 for a parser error, keeping what the parser knew: where an unclosed flow list,
+    flow mapping or quoted string started (as a related place), and that a bad character is a
+    tab (the finding then covers the tabs)."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    context = str(exc.context) if exc.context else ""
+    problem = str(exc.problem) if exc.problem else ""
+    cmark = exc.context_mark
+    started = (cmark.line + 1, cmark.column + 1) if cmark is not None else None
+    lines = split_lines(text)
+    body = lines[line - 1] if 0 < line <= len(lines) else ""
+    related: tuple[tuple[int, int, str], ...] = ()
+    end: Pos | None = None
+    hint: str | None = None
+    kind = next((k for k in _FLOW_KINDS if context == f"while parsing a {k}"), None)
+    if body[col - 1 : col] == "\t":
+        tabs = len(body[col - 1 :]) - len(body[col - 1 :].lstrip("\t"))
+        where = "indents this line" if not body[: col - 1].strip(" -") else "where YAML allows no tab"
+        message = f"YAML syntax error: a tab character {where}"
+        hint = "tabs are not allowed for indentation; use spaces"
+        end = (line, col + tabs)
+    elif kind is not None and started is not None:
+        close, at = _FLOW_KINDS[kind], f"{started[0]}:{started[1]}"
+        opened = lines[started[0] - 1].strip() if started[0] <= len(lines) else ""
+        if started[0] < line:
+            message = (
+                f"YAML syntax error: the {kind} started at {at} is not closed (expected ',' or '{close}')"
+            )
+            hint = f"add the missing '{close}' to line {started[0]}: {opened}"
+        else:
+            message = f"YAML syntax error: in the {kind} started at {at}: {problem}"
+            hint = f"separate items with ', ', quote values holding ': ' or '#', and close it with '{close}'"
+        related = ((started[0], started[1], f"the {kind} starts here"),)
+    elif context == _QUOTED and started is not None:
+        at = f"{started[0]}:{started[1]}"
+        message = f"YAML syntax error: the quoted string started at {at} is not closed ({problem})"
+        if "end of stream" in problem:  # the file ends inside it: its start is the place to fix
+            line, col = started
+            message = f"YAML syntax error: the quoted string started at {at} is not closed (the file ends inside it)"
+        hint = (
+            'add the closing quote (a quote inside the value is doubled in \'...\', escaped as \\" in "...")'
+        )
+        related = ((started[0], started[1], "the quoted string starts here"),)
+    else:
+        parts = [context, problem]
+        if context and started is not None and started != (line, col):
+            parts[0] = f"{context} (at {started[0]}:{started[1]})"
+            related = ((started[0], started[1], context.removeprefix("while ")),)
+        joined = " ".join(p for p in parts if p) or str(exc)
+        if "expected a single document" in joined:
+            joined, related = "the file holds more than one YAML document", ()
+        message = f"YAML syntax error: {joined}"
+        hint = _syntax_hint(joined)
+    end_line, end_col = end if end is not None else (None, None)
+    return Hit("PL001", line, col, message, hint, end_line=end_line, end_column=end_col, related=related)
+
+
 def _syntax_hint(problem: str) -> str | None:
-    if "'\\t'" in problem or "\\t" in problem:
-        return "indent with spaces, not tabs"
+    if "'\\t'" in problem or "\\t" in problem or "tab character" in problem:
+        return "tabs are not allowed for indentation; use spaces"
     if "mapping values are not allowed" in problem:
         return "quote values that contain ': ' (e.g. prompts)"
     if "found character '%'" in problem or "found character '@'" in problem:

@@ -60,7 +60,7 @@ class Plan:
         diff: str | None = None,
     ) -> Hit:
         line, col = self.pos(*path, key=key)
-        return Hit(rule, line, col, message, hint, diff)
+        return Hit(rule, line, col, message, hint, diff, node=path, on_key=key)
 
     # -- sections --------------------------------------------------------------------------
     def section(self, *path: str) -> YMap:

@@ -469,6 +469,7 @@ def _to_hits(
                 col,
                 f"required key '{key}' is missing{section}",
                 _required_hint(root, path, key),
+                node=path,  # the mapping that lacks it: its range covers the mapping
             )
         return
     line, col = position(root, path)
@@ -804,6 +805,7 @@ def _required_to_train(data: YMap) -> Iterator[Hit]:
             col,
             f"required key '{key}' is missing in controls",
             _required_hint(data, ("controls",), key),
+            node=("controls",),
         )
 
 
