@@ -647,3 +647,26 @@ def test_a_control_evaluated_by_its_inspect_stdout(tree: Tree) -> None:
     )
     row = next(r for r in tree.status().runs if r.run == BASE)
     assert row.state == "evaluated" and row.evaluations == ["artifacts/slurm-5121001.out"]
+
+
+R4 = "Llama-3.2-1B-Instruct_rank4"
+
+
+def test_a_trained_run_whose_epoch_evaluations_finished_is_evaluated(tree: Tree) -> None:
+    """scaffold-inspect evaluates each epoch of a fine-tuned run in {run}/eval/{cell}/logs/: once
+    an evaluation succeeded, the run is past `trained` (it used to stop there for good)."""
+    (tree.exp / R4 / "artifacts" / "epoch_0").mkdir(parents=True)
+    assert next(r for r in tree.status().runs if r.run == R4).state == "trained"
+    eval_log(tree.exp / R4 / "eval" / "capitalization_epoch0" / "logs", "success")
+    report = tree.status()
+    row = next(r for r in report.runs if r.run == R4)
+    assert row.state == "evaluated" and row.evaluations == ["capitalization_epoch0"]
+    line = next(x for x in format_status(report, "text").splitlines() if x.startswith(R4))
+    assert "evaluated: capitalization_epoch0" in line
+
+
+def test_a_trained_run_whose_evaluation_failed_is_failed(tree: Tree) -> None:
+    (tree.exp / R4 / "artifacts" / "epoch_0").mkdir(parents=True)
+    eval_log(tree.exp / R4 / "eval" / "capitalization_epoch0" / "logs", "error")
+    row = next(r for r in tree.status().runs if r.run == R4)
+    assert row.state == "failed" and row.failure is not None and "evaluation error" in row.failure

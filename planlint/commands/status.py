@@ -61,7 +61,8 @@ def read_plan(path: Path, config: Config) -> Loaded:
 # -- the status report -------------------------------------------------------------------------
 
 
-#: `evaluated`: a control or eval-only run whose evaluation finished (an inspect-ai log that says so).
+#: `evaluated`: a run whose evaluation finished (an inspect-ai log that says so); a fine-tuned run
+#: once trained (its checkpoints) and an epoch's evaluation succeeded.
 STATES = ("planned", "scaffolded", "trained", "evaluated", "failed", "drifted")
 
 
@@ -174,16 +175,18 @@ def build_status(plan: Plan) -> StatusReport:
             missing = [e for e in range(expected) if e not in row.checkpoints] if expected <= 10_000 else []
             if row.checkpoints and missing:
                 row.notes.append("missing " + ", ".join(f"epoch_{e}" for e in missing))
+            if row.checkpoints:  # trained: its epochs' evaluations, from their inspect-ai logs
+                _evaluation(exp, folder, row, [])
         else:
             _evaluation(exp, folder, row, logs)
         if row.failure:
             row.state = "failed"
         elif row.drift:
             row.state = "drifted"
-        elif row.checkpoints:
-            row.state = "trained"
         elif row.evaluations:
             row.state = "evaluated"
+        elif row.checkpoints:
+            row.state = "trained"
     if exp.reachable:
         for f in orphan_folders(plan, exp):
             report.orphans.append(OrphanStatus(f.name, exp.folder_has(f, "artifacts"), checkpoints(exp, f)))
@@ -219,7 +222,7 @@ def _deep_orphans(exp: ExperimentDir, report: StatusReport, misplaced: dict[Path
 
 
 def _evaluation(exp: ExperimentDir, folder: Folder, row: RunStatus, logs: list[Path]) -> None:
-    """A control or eval-only run: its inspect-ai logs (or the eval job's stdout) say whether it ran."""
+    """A run's evaluation: its inspect-ai logs (or, given `logs`, the eval job's stdout) say whether it ran."""
     found = eval_logs(exp, folder)
     row.evaluations = sorted({e.cell for e in found if e.status == "success"})
     if row.failure:
@@ -255,7 +258,7 @@ def _details(row: RunStatus) -> str:
         for d in row.drift
         if d["key"] != "output_dir"
     )
-    if row.evaluations and row.type != "fine-tuned":
+    if row.evaluations:
         bits.append("evaluated: " + ", ".join(row.evaluations))
     bits.extend(n for n in row.notes if not (row.state == "planned" and n == "dir not reachable"))
     return "; ".join(bits)
