@@ -138,3 +138,22 @@ def test_cpu_log_is_no_gpu_prior_and_the_basis_says_so(
         "basis: no prior log of Llama-3.2-1B-Instruct (1 log left out: trained on CPU (device: cpu), "
         "not a GPU [logs/slurm-4817302.out])"
     ) in out
+
+
+def test_a_run_asking_for_no_gpu_takes_the_cpu_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`compute.gpus: 0` runs off the GPU: there the CPU log is the prior (extrapolated by size)."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "seed-sweep", tmp_path / "exp")
+    plan = tmp_path / "exp" / "plan.yaml"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text.replace('"0:10:00", gpus: 1', '"0:10:00", gpus: 0', 1), encoding="utf-8")
+    (tmp_path / "logs").mkdir()
+    shutil.copy(LOG, tmp_path / "logs" / LOG.name)
+    assert main(["estimate", "exp/plan.yaml", "--logs", "logs/*.out", "--cross-model"]) == 0
+    first, second = capsys.readouterr().out.split("\n    batch:")[:2]
+    assert "basis: extrapolated from 1 log(s) of other models" in first
+    assert "trained on CPU" in second and "no estimate" in second
