@@ -431,7 +431,21 @@ def status(state: State, plan_path: Path, fmt: str, html_path: Path | None, grid
 @click.option(
     "--write",
     is_flag=True,
-    help="Store compute.time and compute.basis in plan.yaml, then regenerate its tables.",
+    help=(
+        "Store compute.time in plan.yaml where a run has none or asks for less than prior logs "
+        "predict (a time set by hand is kept), then regenerate its tables."
+    ),
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="With --write: replace every compute.time by the estimate, also one set by hand.",
+)
+@click.option(
+    "--basis",
+    "write_basis",
+    is_flag=True,
+    help="With --write: also store compute.basis (which logs, what was scaled) in plan.yaml.",
 )
 @click.option(
     "--apply-batch-size",
@@ -453,6 +467,8 @@ def estimate(
     plan_path: Path,
     globs: tuple[str, ...],
     write: bool,
+    overwrite: bool,
+    write_basis: bool,
     apply_batch_size: bool,
     force: bool,
     cross_model: bool,
@@ -460,7 +476,7 @@ def estimate(
     fmt: str,
 ) -> None:
     """Estimate wall time and batch size per fine-tuned run from prior runs' logs."""
-    from planlint.commands.estimate import write_estimates
+    from planlint.commands.estimate import estimate_edits
     from planlint.commands.status import read_plan
     from planlint.errors import UsageError
     from planlint.estimate.plan import (
@@ -478,8 +494,9 @@ def estimate(
     _plan_file(plan_path)
     if apply_batch_size and not write:
         raise UsageError("--apply-batch-size needs --write")
-    if force and not write:
-        raise UsageError("--force needs --write")
+    for flag, given in (("--force", force), ("--overwrite", overwrite), ("--basis", write_basis)):
+        if given and not write:
+            raise UsageError(f"{flag} needs --write")
     loaded = read_plan(plan_path, config)
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
     try:
@@ -501,10 +518,20 @@ def estimate(
         from planlint.plan.edit import EditError
 
         try:
-            new = write_estimates(plan_path, loaded.text, results, apply_batch_size)
+            written = estimate_edits(
+                plan_path,
+                loaded.text,
+                results,
+                apply_batch_size,
+                overwrite=overwrite,
+                basis=write_basis,
+            )
+            new = written.text
             if new != loaded.text:
                 write_plan_text(plan_path, loaded, new, force)
                 click.echo(f"Fixing {plan.display}", err=True)
+            for done in written.changes:
+                click.echo(f"{plan.display}: {done.line()}", err=True)
         except (EditError, OSError) as exc:
             click.echo(f"planlint: {plan.display}: not written: {exc}", err=True)
             sys.exit(1)

@@ -49,6 +49,14 @@ def parse_time(text: str | int) -> int | None:
     return (int(first) * 60 + int(second)) * 60 + int(third)
 
 
+def value_seconds(value: object) -> int | None:
+    """Seconds in a plan's compute.time value as loaded (a string, or an integer of minutes);
+    None for null, booleans and anything that is not a SLURM time."""
+    if isinstance(value, bool) or value is None:
+        return None
+    return parse_time(value if isinstance(value, int) else str(value))
+
+
 def format_est_time(seconds: int) -> str:
     """The Est. Time cell for a duration: ``~40s`` under a minute, else rounded UP to whole
     minutes: ``~10min`` under an hour, ``~2h`` on whole hours, ``~1h50min``, days as hours.

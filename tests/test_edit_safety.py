@@ -242,7 +242,7 @@ def test_write_estimates_keeps_block_scalars(run_tail: str, newline: str) -> Non
         ),
     ).replace("\n", newline)
     results = _estimates(text)
-    new = write_estimates(Path("plan.yaml"), text, results)
+    new = write_estimates(Path("plan.yaml"), text, results, overwrite=True, basis=True)
     assert new != text
     assert plain_load(new) == _expected_estimates(plain_load(text), results)
     assert newline in new and (newline == "\r\n" or "\r\n" not in new)
@@ -261,7 +261,8 @@ def test_estimate_write_cli_on_a_cr_only_plan_keeps_cr(repo: Path) -> None:
     logs = repo / "scratch" / "cap" / "Llama-3.2-1B_rank16"
     logs.mkdir(parents=True)
     shutil.copy(PRIOR, logs / "slurm-5550001.out")
-    assert main(["estimate", "exp/plan.yaml", "--logs", "scratch/**/slurm-*.out", "--write"]) == 0
+    argv = ["estimate", "exp/plan.yaml", "--logs", "scratch/**/slurm-*.out", "--write", "--overwrite"]
+    assert main([*argv, "--basis"]) == 0
     after = plan.read_bytes().decode("utf-8")
     assert "\n" not in after and after.count("basis:") == 2
     old, new = plain_load(text), plain_load(after)
@@ -343,7 +344,8 @@ def test_read_only_plan_is_refused_by_fix_runs_and_estimate_write(repo: Path) ->
     logs = repo / "scratch" / "cap" / "Llama-3.2-1B_rank16"
     logs.mkdir(parents=True)
     shutil.copy(PRIOR, logs / "slurm-5550001.out")
-    assert main(["estimate", "exp/plan.yaml", "--logs", "scratch/**/slurm-*.out", "--write"]) == 1
+    argv = ["estimate", "exp/plan.yaml", "--logs", "scratch/**/slurm-*.out"]
+    assert main([*argv, "--write", "--overwrite"]) == 1  # hand-set times kept: --overwrite edits
     assert plan.read_bytes() == before
     assert main(["estimate", "exp/plan.yaml", "--logs", "scratch/**/slurm-*.out", "--force"]) == 2
     assert main(["fix", "--runs", "--force", "exp"]) == 0
@@ -542,7 +544,7 @@ def test_fuzz_edits_lose_nothing(text: str) -> None:
         assert new == old
     results = _estimates(text)
     try:
-        written = write_estimates(Path("plan.yaml"), text, results)
+        written = write_estimates(Path("plan.yaml"), text, results, overwrite=True, basis=True)
     except EditError:
         return
     assert plain_load(written) == _expected_estimates(plain_load(text), results)

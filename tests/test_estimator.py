@@ -274,7 +274,7 @@ def test_calibration_real_cpu_runs() -> None:
     a2 = parse_file(LOGS / "real/torchtune-0.6.1-cpu/slurm-4817302.out")
     g = parse_file(LOGS / "real/torchtune-0.6.1-cpu/slurm-4817308.out")
     assert isinstance(a2, TrainingRecord) and isinstance(g, TrainingRecord)
-    tiny = dict(model="tt-tiny", model_path="/scratch/user/ck-projects/tt-tiny/assets/model")
+    tiny = dict(model="tt-tiny", model_path="/scratch/user/ck-projects/tt-tiny/assets/model", on_gpu=False)
     same = RunSpec("a2", train_samples=400, batch_size=4, **tiny)  # type: ignore[arg-type]
     e = estimate(same, [a2])
     assert e.seconds_raw == pytest.approx(17.96, rel=0.10)  # measured wall 17.96 s

@@ -81,8 +81,9 @@ def test_json_of_a_real_finished_0_6_1_run_every_field(capsys: pytest.CaptureFix
         "checkpoint_seconds": [0.16],
         "wall_seconds": None,
         "wall_source": None,
-        "prior": True,
-        "why_not_prior": None,
+        "incomplete": None,
+        "prior": False,  # `device: cpu` in its config: no prior for a GPU run
+        "why_not_prior": "trained on CPU (device: cpu), not a GPU",
         "details": {},
         "notes": ["no peak memory during training (Step metrics or wandb summary)"],
     }
@@ -95,11 +96,11 @@ def test_text_of_the_real_crashed_run(capsys: pytest.CaptureFixture[str]) -> Non
         f"{G}: torchtune, torchtune 0.2-main, job 4817308\n"
         "    LoRAFinetuneRecipeSingleDevice, torchtune.models.llama3.lora_llama3, world size 1\n"
         "    batch 4 x grad-accum 1, 1 epoch, steps 81/200, 0.149 s/step (tqdm elapsed / optimizer "
-        "steps over 1 epoch), 522 tokens/s/GPU\n"
+        "steps over 81 steps of epoch 1), 522 tokens/s/GPU\n"
         "    peak memory: not stated; GPU memory: not stated\n"
         "    failed: traceback (ValueError: seq_len (512) of input tensor should be smaller than "
         "max_seq_len (256))\n"
-        "    prior: yes\n"
+        "    prior: no (trained on CPU (device: cpu), not a GPU)\n"
     )
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from planlint.estimate.steps import steps_per_epoch as steps_per_epoch  # the one count, re-exported
+from planlint.logs.records import MIN_STEPS as MIN_STEPS  # the one threshold, re-exported
 from planlint.logs.records import LogRecord, TrainingRecord
 from planlint.slurmtime import format_time
 
 GIB = 2**30
-MIN_STEPS = 5  # logs with fewer optimizer steps are used only when no longer one matches
 # Uncertainty of scaling per sample, per doubling of the batch (or sequence length, or model size)
 # away from every prior: on real paired torchtune runs on one CPU, doubling the batch cost 1.4x
 # more per sample than the per-sample scaling predicts.
@@ -97,6 +97,7 @@ class RunSpec:
     packed: bool | None = None
     max_seq_len: int | None = None
     gpus: int = 1
+    on_gpu: bool = True  # SLURM GPU jobs; False for a run asking for no GPU (CPU priors only)
 
 
 @dataclass(frozen=True)
@@ -319,7 +320,7 @@ def estimate(
     for rec in priors:
         if not isinstance(rec, TrainingRecord):
             continue
-        why = rec.why_not_prior()
+        why = rec.why_not_prior(gpu=run.on_gpu)
         if why:
             skipped.append(f"{rec.label}: {why}")
             unusable.append((rec, why))
@@ -374,6 +375,8 @@ def estimate(
         what = f"no prior log of {run.model}"
         if others:
             what += f" ({len(others)} log(s) of other models; --cross-model extrapolates)"
+        elif unusable:
+            what += f" ({_left_out(unusable)})"
         elif not priors:
             what += " (no logs found)"
         return _no_time(run, what, skipped)
@@ -474,6 +477,9 @@ def estimate(
         + (f" (widened from x{st.margin:g}: {'; '.join(outside)})" if outside else "")
         + f", rounded up to {st.round_minutes} min",
     ]
+    same_left = [(rec, why) for rec, why in unusable if extrapolated or match_rule(run, rec)]
+    if same_left:
+        parts.append(_left_out(same_left))
     capped = [p for p in used if p.rec.max_steps_per_epoch]
     if capped:
         parts.append("prior steps capped by max_steps_per_epoch: measured steps used")
@@ -550,18 +556,30 @@ def _extrapolation(
     return widen, why
 
 
-def _none_serves(model: str, logs: Sequence[tuple[TrainingRecord, str]]) -> str:
-    """ "3 logs of X, none with timing: no tqdm progress line (2); ..." for logs of the run's
-    model that cannot serve as priors, each reason once with its count."""
+def _reasons(logs: Sequence[tuple[TrainingRecord, str]]) -> tuple[str, str, str]:
+    """("2 logs", each reason once with its count when there are several, the first names)."""
     counts: dict[str, int] = {}
     for _, why in logs:
         counts[why] = counts.get(why, 0) + 1
     n = len(logs)
     reasons = "; ".join(f"{why} ({c})" if n > 1 else why for why, c in counts.items())
     names = ", ".join(rec.label for rec, _ in logs[:3]) + (", ..." if n > 3 else "")
-    timing = all("tqdm" in why or "timed" in why for why in counts)
+    return f"{n} log{'s' if n != 1 else ''}", reasons, names
+
+
+def _none_serves(model: str, logs: Sequence[tuple[TrainingRecord, str]]) -> str:
+    """ "3 logs of X, none with timing: no tqdm progress line (2); ..." for logs of the run's
+    model that cannot serve as priors, each reason once with its count."""
+    count, reasons, names = _reasons(logs)
+    timing = all("tqdm" in why or "timed" in why for _, why in logs)
     none = "none with timing" if timing else "none usable"
-    return f"{n} log{'s' if n != 1 else ''} of {model}, {none}: {reasons} [{names}]"
+    return f"{count} of {model}, {none}: {reasons} [{names}]"
+
+
+def _left_out(logs: Sequence[tuple[TrainingRecord, str]]) -> str:
+    """ "2 logs left out: trained on CPU (device: cpu), not a GPU (2) [a.out, b.out]"."""
+    count, reasons, names = _reasons(logs)
+    return f"{count} left out: {reasons} [{names}]"
 
 
 def _no_time(run: RunSpec, why: str, skipped: list[str]) -> Estimate:

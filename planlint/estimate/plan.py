@@ -83,6 +83,8 @@ def run_spec(plan: Plan, run: YMap) -> RunSpec:
     splits = plan.section("data", "training").get("splits")
     train = splits.get("train") if isinstance(splits, dict) else None
     packed = value("packed")
+    compute = run.get("compute")
+    asked = compute.get("gpus") if isinstance(compute, YMap) else None
     return RunSpec(
         run=str(run.get("name")),
         model=model,
@@ -94,6 +96,7 @@ def run_spec(plan: Plan, run: YMap) -> RunSpec:
         packed=packed if isinstance(packed, bool) else None,
         max_seq_len=_int(value("max_seq_len"), None),
         gpus=_int(value("gpus"), 1) or 1,
+        on_gpu=not (isinstance(asked, int) and not isinstance(asked, bool) and asked == 0),
     )
 
 

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
+
+#: A log with fewer optimizer steps than this is mostly warm-up: it serves only when no longer log
+#: of the model does, and only when its elapsed time is measurable.
+MIN_STEPS = 5
+#: tqdm prints elapsed time in whole seconds: below this many, the elapsed is too coarse to time a
+#: step (3 s read as 00:03 may be 3.99 s), so the bar's own rate (measured to the microsecond,
+#: smoothed over the last steps) times the steps instead.
+COARSE_ELAPSED = 3.0
+#: Devices a torchtune config names that are not a GPU a SLURM job would get, with their words.
+NOT_GPU = {"cpu": "CPU", "mps": "Apple MPS"}
+_RATE = re.compile(r"\s*([\d.]+) ?(it/s|s/it)\s*$")
 
 
 class LogKind(str, enum.Enum):
@@ -47,6 +59,17 @@ class EpochProgress:
     complete: bool
     rate: str | None = None
     rerender_seconds: float | None = None
+    whole_seconds: float | None = None  # the elapsed as tqdm printed it (whole seconds), if known
+
+    def rate_seconds(self) -> float | None:
+        """Seconds for the bar's position at its last printed rate (``7.5it/s`` or ``2.1s/it``)."""
+        m = _RATE.match(self.rate or "")
+        if m is None:
+            return None
+        value = float(m.group(1))
+        if value <= 0:
+            return None
+        return self.position / value if m.group(2) == "it/s" else self.position * value
 
 
 @dataclass
@@ -131,11 +154,30 @@ class TrainingRecord:
         return sum(e.optimizer_steps for e in self.epochs_progress)
 
     @property
+    def elapsed_too_coarse(self) -> bool:
+        """The bars' printed elapsed (whole seconds) sums to less than COARSE_ELAPSED."""
+        used = [e for e in self.epochs_progress if e.optimizer_steps > 0]
+        shown = [e.whole_seconds for e in used]
+        return bool(used) and None not in shown and sum(s or 0.0 for s in shown) < COARSE_ELAPSED
+
+    def _rate_seconds(self) -> float | None:
+        used = [e.rate_seconds() for e in self.epochs_progress if e.optimizer_steps > 0]
+        return sum(x for x in used if x is not None) if used and None not in used else None
+
+    @property
+    def timed_by_rate(self) -> bool:
+        """The step time comes from tqdm's rate, the elapsed being too coarse."""
+        return self.elapsed_too_coarse and self._rate_seconds() is not None
+
+    @property
     def seconds_per_step(self) -> float | None:
-        """Measured seconds per optimizer step over every epoch (first-step warm-up included)."""
-        secs = self.training_seconds
+        """Measured seconds per optimizer step over every epoch (first-step warm-up included):
+        tqdm's elapsed over the steps, or its rate when the elapsed is too coarse."""
         steps = self.optimizer_steps
-        return secs / steps if secs is not None and steps > 0 else None
+        if steps <= 0:
+            return None
+        secs = self._rate_seconds() if self.timed_by_rate else self.training_seconds
+        return secs / steps if secs is not None else None
 
     @property
     def completed(self) -> bool:
@@ -145,6 +187,18 @@ class TrainingRecord:
         done = {e.epoch for e in self.epochs_progress if e.complete}
         want = self.epochs or max(done, default=0)
         return want > 0 and all(n in done for n in range(1, want + 1))
+
+    @property
+    def cut_off(self) -> str | None:
+        """How the log stops short when it neither finished nor failed (cut off or still being
+        written): e.g. "stops at step 2 of 100 of epoch 1, no checkpoint saved"; else None."""
+        if self.completed or self.crashed or not self.epochs_progress:
+            return None
+        last = self.epochs_progress[-1]
+        where = f"stops at step {last.position} of {last.total or '?'} of epoch {last.epoch}"
+        if last.complete:
+            where = f"stops after epoch {last.epoch} of {self.epochs or '?'}"
+        return where + ("" if self.checkpoint_seen else ", no checkpoint saved")
 
     @property
     def crashed(self) -> bool:
@@ -158,17 +212,39 @@ class TrainingRecord:
             if self.oom:
                 return "ran out of memory before a timed training step"
             return "no tqdm progress line"
+        if self.optimizer_steps < MIN_STEPS and self.elapsed_too_coarse:
+            shown = ", ".join(e.elapsed_text for e in self.epochs_progress if e.optimizer_steps > 0)
+            n = self.optimizer_steps
+            return (
+                f"too short to time: {n} optimizer step{'s' if n != 1 else ''} in {shown} "
+                f"(tqdm shows whole seconds; a prior needs {MIN_STEPS} steps or {COARSE_ELAPSED:g} s)"
+            )
         if self.batch_size is None:
             return "no batch_size in the log (no resolved-config dump)"
         return None
 
-    def why_not_prior(self) -> str | None:
-        """Why this log cannot serve as an estimate prior (timing, or a distributed run of
-        unknown world size), or None when it can."""
+    @property
+    def not_gpu(self) -> str | None:
+        """The word for the device the run trained on when it is not a GPU (``CPU``), else None."""
+        device = (self.device or "").strip().lower().split(":")[0]
+        return NOT_GPU.get(device)
+
+    def why_not_prior(self, gpu: bool = True) -> str | None:
+        """Why this log cannot serve as an estimate prior for a run on a GPU (``gpu``, as every
+        SLURM run cruijff_kit plans is) or off one: trained on another kind of device, no
+        measurable timing, or a distributed run of unknown world size; None when it can."""
+        reasons = []
+        device = self.not_gpu
+        if gpu and device is not None:
+            reasons.append(f"trained on {device} (device: {self.device}), not a GPU")
+        elif not gpu and device is None and self.device:
+            reasons.append(f"trained on a GPU (device: {self.device}); the run is not on one")
         why = self.why_no_estimate()
         if why is None and self.distributed and not self.world_size:
-            return "distributed recipe, world size unknown (left out)"
-        return why
+            why = "distributed recipe, world size unknown (left out)"
+        if why is not None:
+            reasons.append(why)
+        return "; ".join(reasons) or None
 
 
 @dataclass

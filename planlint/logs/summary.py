@@ -56,6 +56,7 @@ class LogSummary:
     checkpoint_seconds: list[float] | None = None
     wall_seconds: float | None = None
     wall_source: str | None = None
+    incomplete: str | None = None
     prior: bool = False
     why_not_prior: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -100,11 +101,7 @@ def _training(rec: TrainingRecord) -> LogSummary:
     sps = rec.seconds_per_step
     if sps is not None:
         s.seconds_per_step = round(sps, 4)
-        n = len([e for e in rec.epochs_progress if e.optimizer_steps > 0])
-        how = f"tqdm elapsed / optimizer steps over {n} epoch{'s' if n != 1 else ''}"
-        if rec.bar_counts_batches:
-            how += f" (the bar counts batches: {rec.gradient_accumulation_steps or 1} per step)"
-        s.seconds_per_step_source = how
+        s.seconds_per_step_source = _timing_source(rec)
     if rec.tokens_per_second_per_gpu is not None:
         s.tokens_per_second = round(rec.tokens_per_second_per_gpu, 2)
         s.tokens_per_second_source = "tokens_per_second_per_gpu (last Step line)"
@@ -117,10 +114,31 @@ def _training(rec: TrainingRecord) -> LogSummary:
     s.time_limit, s.traceback, s.error = rec.timed_out, rec.traceback, rec.error
     s.checkpoint_seconds = list(rec.checkpoint_seconds) or None
     s.wall_seconds, s.wall_source = rec.total_seconds, rec.total_source
+    cut = rec.cut_off
+    if cut is not None:
+        s.incomplete = f"{cut} (cut off, or still running)"
     why = rec.why_not_prior()
     s.prior, s.why_not_prior = why is None, why
     s.notes = list(rec.notes)
     return s
+
+
+def _timing_source(rec: TrainingRecord) -> str:
+    """How the step time was measured, over which epochs (a partial one says how far it got)."""
+    used = [e for e in rec.epochs_progress if e.optimizer_steps > 0]
+    whole = [e for e in used if e.complete]
+    spans = [f"{len(whole)} epoch{'s' if len(whole) != 1 else ''}"] if whole else []
+    spans += [f"{e.optimizer_steps} steps of epoch {e.epoch}" for e in used if not e.complete]
+    over = " and ".join(spans)
+    if rec.timed_by_rate:
+        rates = ", ".join(e.rate or "?" for e in used)
+        shown = ", ".join(e.elapsed_text for e in used)
+        how = f"tqdm rate {rates} over {over}; its elapsed {shown} is too coarse"
+    else:
+        how = f"tqdm elapsed / optimizer steps over {over}"
+    if rec.bar_counts_batches:
+        how += f" (the bar counts batches: {rec.gradient_accumulation_steps or 1} per step)"
+    return how
 
 
 def _other_kind(rec: LogRecord) -> LogSummary:
@@ -271,6 +289,8 @@ def format_text(rows: Sequence[LogSummary], files: int, duplicates: dict[str, st
             detail = s.oom_message or s.error
             facts.append("failed: " + ", ".join(failed) + (f" ({detail})" if detail else ""))
         out.extend(f"    {f}" for f in facts)
+        if s.incomplete:
+            out.append(f"    incomplete: {s.incomplete}")
         if s.kind.startswith("torchtune"):
             out.append("    prior: yes" if s.prior else f"    prior: no ({s.why_not_prior})")
         elif s.why_not_prior:

@@ -56,6 +56,7 @@ _PEAKS = tuple(
     for key in ("active", "alloc", "reserved")
 )
 _RESERVED = re.compile(rb"peak_memory_reserved:([\d.]+(?:[eE][-+]?\d+)?)")
+_USES = re.compile(rb"training uses (\w+)")
 _RARE = (b"h", b"E", b"K", b"D")  # see TorchtuneParser._markers
 _OTHER_RANK_PREFIX = re.compile(rb"^\s*\[(?:rank[1-9]\d*|trainer\d+\|[1-9]\d*)\]:")
 
@@ -347,6 +348,11 @@ class TorchtuneParser:
             self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
 
     def _memory_line(self, line: bytes) -> None:
+        if b"training uses " in line and self.rec.device is None:
+            # "log_peak_memory_stats was set to True, however, training uses cpu."
+            m = _USES.search(line)
+            if m:
+                self.rec.device = decode(m.group(1))
         if b"after model init" in line:
             if self.rec.memory_after_init is None:
                 self.rec.memory_after_init = MemoryStats(source="memory stats after model init")
@@ -396,7 +402,7 @@ class TorchtuneParser:
         r.dataset_source = c.get("dataset.source") or c.get("dataset.data_files")
         r.checkpoint_dir = c.get("checkpointer.checkpoint_dir")
         r.output_dir = c.get("output_dir") or c.get("checkpointer.output_dir")
-        r.device = c.get("device")
+        r.device = c.get("device") or r.device
         r.dtype = c.get("dtype")
         r.compile = _bool(c.get("compile"))
 
@@ -825,6 +831,7 @@ class TorchtuneParser:
                     optimizer_steps=steps,
                     complete=bar.pos == bar.total,
                     rate=decode(bar.rate) if bar.rate else None,
+                    whole_seconds=bar.el,
                     rerender_seconds=bar.rerender,
                 )
             )

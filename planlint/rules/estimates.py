@@ -8,7 +8,7 @@ from planlint.finding import Hit
 from planlint.plan.load import YMap
 from planlint.plan.model import Plan, text_of
 from planlint.rules.base import Context, E, I, Rule, W
-from planlint.slurmtime import format_est_time, parse_time
+from planlint.slurmtime import format_est_time, value_seconds
 
 FAMILY = "estimates"
 RULES = (
@@ -28,15 +28,9 @@ RULES = (
 )
 
 
-def _seconds(value: object) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    return parse_time(value if isinstance(value, int) else str(value))
-
-
 def check(plan: Plan, context: Context) -> Iterator[Hit]:
     """PL701/PL702 from the plan alone; PL703 only when logs were asked for."""
-    limit = _seconds(plan.config.max_time) if plan.config.max_time else None
+    limit = value_seconds(plan.config.max_time) if plan.config.max_time else None
     missing: list[str] = []
     first_missing: int | None = None
     for i, run in plan.runs():
@@ -47,7 +41,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
             missing.append(str(run.get("name")))
             first_missing = i if first_missing is None else first_missing
             continue
-        seconds = _seconds(compute["time"])
+        seconds = value_seconds(compute["time"])
         if limit is not None and seconds is not None and seconds > limit:
             shown = text_of(compute, "time")
             yield plan.hit(
@@ -84,7 +78,7 @@ def _below_estimate(plan: Plan, context: Context) -> Iterator[Hit]:
         est = result.estimate
         if not isinstance(compute, YMap) or "time" not in compute or est.seconds_raw is None:
             continue
-        have = _seconds(compute["time"])
+        have = value_seconds(compute["time"])
         if have is not None and have < est.seconds_raw:
             shown = text_of(compute, "time")
             yield plan.hit(
