@@ -32,7 +32,7 @@ from planlint.plan.run import Run
 _NON_LOCAL = ("&", "*", "!", "%", "<<", "\t", "\x85", "\u2028", "\u2029", "\ufeff")
 #: The cached properties of a Run: all of them depend on the run's node and on plan sections
 #: outside `runs` only (tests check this list against the class).
-RUN_CACHED = ("params", "variables", "combination", "condition_items", "condition", "settings")
+RUN_CACHED = ("params", "variables", "combination", "condition_items", "condition", "settings", "_recipe")
 
 
 class Reuse:
