@@ -704,10 +704,10 @@ class TorchtuneParser:
         try:
             top = max(distinct, key=float)
         except ValueError:  # "1.2.3" and the like in a mangled log
-            numbers = [v for v in distinct if _float(decode(v)) is not None]
-            if not numbers:
+            readable = [v for v in distinct if _float(decode(v)) is not None]
+            if not readable:
                 return
-            top = max(numbers, key=float)
+            top = max(readable, key=float)
         best = float(top)
         if best <= self.peak_raw.get("peak_memory_reserved", -1.0):  # the first such line wins
             return
