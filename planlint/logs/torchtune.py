@@ -240,6 +240,47 @@ class _ConfigDump:
             self.values.setdefault(path, v)
 
 
+_RESERVED_MARK = b"peak_memory_reserved:"
+#: what follows a figure in a Step line (a space before the next metric, or the line's end)
+_FIGURE_ENDS = (b" ", b"\n")
+#: occurrences read one by one, looking for the odd ones, before the regex reads the block
+_WALK_LIMIT = 256
+
+
+def _reserved_values(block: bytes) -> set[bytes]:
+    """The distinct `peak_memory_reserved:` figures of the block, as `_RESERVED.findall` would
+    give them. Reserved memory changes rarely, so most blocks repeat one figure: counting (a
+    memchr-speed pass per ending) tells how many occurrences spell something else than the last
+    one, and when those few come early (the first steps) only they are read; otherwise the regex
+    reads the block."""
+    total = block.count(_RESERVED_MARK)
+    if not total:
+        return set()
+    last = _RESERVED.match(block, block.rfind(_RESERVED_MARK))
+    if last is not None:
+        common = _RESERVED_MARK + last.group(1)
+        ending = block[last.end() : last.end() + 1]
+        odd = total - (block.count(common + ending) if ending in _FIGURE_ENDS else 0)
+        for end in _FIGURE_ENDS:  # the other ending only when some figures are left
+            if odd and end != ending:
+                odd -= block.count(common + end)
+        found = {last.group(1)}
+        p = block.find(_RESERVED_MARK) if odd < total else -1
+        for _ in range(_WALK_LIMIT):
+            if not odd:
+                return found
+            if p < 0:
+                break
+            after = p + len(common)
+            if not (block.startswith(common, p) and block[after : after + 1] in _FIGURE_ENDS):
+                odd -= 1
+                m = _RESERVED.match(block, p)
+                if m is not None:
+                    found.add(m.group(1))
+            p = block.find(_RESERVED_MARK, p + len(_RESERVED_MARK))
+    return set(_RESERVED.findall(block))
+
+
 class TorchtuneParser:
     """Feed blocks of whole lines (see reader.iter_blocks), then call finish()."""
 
@@ -655,7 +696,7 @@ class TorchtuneParser:
         """Peak memory is the Step line that reserved the most (torchtune resets the peak after
         each logged step, so a later line may be lower), with that line's active and allocated
         figures: one regex pass over the block, then one find for the winning line."""
-        values = _RESERVED.findall(block)
+        values = _reserved_values(block)
         if not values:  # MPS logs no reserved figure: the maxima of the others
             for key, pattern in _PEAKS:
                 found = pattern.findall(block)
@@ -665,14 +706,14 @@ class TorchtuneParser:
                     if numbers:
                         self.peak_raw[name] = max(self.peak_raw.get(name, 0.0), *numbers)
             return
-        distinct = set(values)  # reserved memory changes rarely: few distinct texts to convert
+        distinct = values  # reserved memory changes rarely: few distinct texts to convert
         try:
             top = max(distinct, key=float)
         except ValueError:  # "1.2.3" and the like in a mangled log
-            numbers = [v for v in distinct if _float(decode(v)) is not None]
-            if not numbers:
+            readable = [v for v in distinct if _float(decode(v)) is not None]
+            if not readable:
                 return
-            top = max(numbers, key=float)
+            top = max(readable, key=float)
         best = float(top)
         if best <= self.peak_raw.get("peak_memory_reserved", -1.0):  # the first such line wins
             return

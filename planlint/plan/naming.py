@@ -56,7 +56,10 @@ def name_slots(
         plan.cache[key] = [p for p in re.split(r"(\{[^{}]*\})", template) if p]
         plan.cache["abbrevs"] = {var: plan.abbrev(var) for var in plan.variables}
     abbrevs: dict[str, str] = plan.cache["abbrevs"]
-    variables = list(plan.variables)
+    variables: list[str] = plan.cache.get("variable_names") or plan.cache.setdefault(
+        "variable_names", list(plan.variables)
+    )
+    memo: dict[Any, list[Slot]] = plan.cache.setdefault("value_slots", {})
     slots: list[Slot] = []
     for piece in plan.cache[key]:
         if not piece:
@@ -72,7 +75,16 @@ def name_slots(
                 if i:
                     slots.append(Slot("_"))
                 value, written = params[var]
-                slots.extend(_value_slots(abbrevs[var], value, written))
+                try:  # a sweep repeats few values: their slots are made once
+                    memo_key = (var, type(value), value, written)
+                    got = memo.get(memo_key)
+                except TypeError:
+                    got = memo_key = None
+                if got is None:
+                    got = _value_slots(abbrevs[var], value, written)
+                    if memo_key is not None:
+                        memo[memo_key] = got
+                slots.extend(got)
         elif piece.startswith("{") and piece[1:-1] in variables:
             var = piece[1:-1]
             if control:

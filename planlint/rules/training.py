@@ -16,7 +16,7 @@ from planlint.estimate.steps import steps_per_epoch
 from planlint.finding import Hit
 from planlint.plan.load import YMap
 from planlint.plan.model import Plan
-from planlint.plan.run import Setting, run_at
+from planlint.plan.run import Run, Setting, run_at
 from planlint.plan.schema import control_default
 from planlint.plan.values import as_int
 from planlint.plan.vocabulary import DATASET_TYPES
@@ -100,9 +100,9 @@ RULES = (
 )
 
 
-def _gpus(plan: Plan, index: int, run: YMap) -> Setting:
+def _gpus(run: Run) -> Setting:
     """GPUs the run trains on: its parameters, else controls, else 1 (`compute.gpus` is an estimate's request)."""
-    return run_at(plan, index).setting("gpus", 1)
+    return run.setting("gpus", 1)
 
 
 @dataclass
@@ -152,12 +152,13 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
         if "dataset_label" in plan.variables:
             continue
         name = str(run.get("name"))
-        bs_s = run_at(plan, i).setting("batch_size")
-        gas_s = run_at(plan, i).setting("gradient_accumulation_steps", 1)
-        ep_s = run_at(plan, i).setting("epochs")
-        wu_s = run_at(plan, i).setting("num_warmup_steps", DEFAULT_WARMUP)
-        gpu_s = _gpus(plan, i, run)
-        packed_s = run_at(plan, i).setting("packed", False)
+        view = run_at(plan, i)
+        bs_s = view.setting("batch_size")
+        gas_s = view.setting("gradient_accumulation_steps", 1)
+        ep_s = view.setting("epochs")
+        wu_s = view.setting("num_warmup_steps", DEFAULT_WARMUP)
+        gpu_s = _gpus(view)
+        packed_s = view.setting("packed", False)
         bs, gas, epochs, warmup, gpus = (as_int(s.value) for s in (bs_s, gas_s, ep_s, wu_s, gpu_s))
         if (
             not bs
@@ -180,7 +181,7 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
         }
         approx = False
         if packed_s.value is True:
-            msl_s = run_at(plan, i).setting("max_seq_len")
+            msl_s = view.setting("max_seq_len")
             msl = as_int(msl_s.value)
             if tokens_key and msl:
                 samples = -(-as_int(controls[tokens_key]) // msl)  # type: ignore[operator]
@@ -457,7 +458,8 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
     inert: dict[tuple[Any, ...], _Group] = {}
     for i, run in plan.runs():
         name = str(run.get("name"))
-        dt = run_at(plan, i).setting("dataset_type")
+        view = run_at(plan, i)
+        dt = view.setting("dataset_type")
         if (
             dt.from_run
             and isinstance(dt.value, str)
@@ -471,16 +473,16 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
                 f"dataset_type '{dt.value}' of run '{name}' is not one of {', '.join(DATASET_TYPES)}",
                 _type_hint(dt.value),
             )
-        sp = run_at(plan, i).setting("system_prompt")
+        sp = view.setting("system_prompt")
         if dt.value == "text_completion" and isinstance(sp.value, str) and sp.value.strip() and sp.path:
             where = next((s.path for s in (sp, dt) if s.from_run and s.path), sp.path)
             inert.setdefault(where, _Group(where, False)).runs.append(name)
         if run.get("type") != "fine-tuned":
             continue
-        val = run_at(plan, i).setting("validation_during_training")
-        gpus = as_int(_gpus(plan, i, run).value)
+        val = view.setting("validation_during_training")
+        gpu_s = _gpus(view)
+        gpus = as_int(gpu_s.value)
         if val.value is True and gpus is not None and gpus > 1:
-            gpu_s = _gpus(plan, i, run)
             vwhere = (
                 next((s.path for s in (gpu_s, val) if s.from_run and s.path), None) or gpu_s.path or val.path
             )
