@@ -366,7 +366,7 @@ def test_init_estimates_each_run_from_prior_logs_as_estimate_write_does(scratch:
     assert "  compute.time of 2 of 2 fine-tuned runs estimated from 1 prior training log\n" in out
     estimated = compute_of(scratch / "exp")
     assert all(
-        isinstance(c, dict) and c["time"] and "1 log of Llama-3.2-1B-Instruct" in c["basis"]
+        isinstance(c, dict) and c["time"] and "basis" not in c  # no provenance in the plan
         for c in estimated.values()
     )
     # the same values `estimate --write` stores into a plan written without them

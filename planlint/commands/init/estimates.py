@@ -3,7 +3,7 @@
 The checklist says "for help estimating: check `{scratch_dir}/*/slurm-*.out` for similar runs".
 init looks there (or where `--logs` / the `log-globs` setting say), and when it finds torchtune
 training logs it runs the estimator on the plan it is about to write and writes each run's
-`compute.time` and `compute.basis`, the values `planlint estimate --write` stores. A batch size is never
+`compute.time`, the value `planlint estimate --write` stores. A batch size is never
 changed: the suggestions are reported, as `estimate` reports them.
 """
 

@@ -157,16 +157,12 @@ def plan_text(
 
 
 def compute_yaml(estimates: Mapping[str, Estimate] | None, run: str) -> str:
-    """A run's `compute` block: the estimate's time and basis (what `estimate --write` stores)."""
+    """A run's `compute` block: the estimate's time, what `estimate --write` stores (no basis:
+    cruijff_kit keeps provenance out of the plan; `planlint estimate` prints it)."""
     est = (estimates or {}).get(run)
     if est is None or est.time is None:
         return ""
-    basis = est.basis.replace("\n", " ")
-    lines = [
-        "    compute:",
-        *entry("      ", "time", yaml_str(est.time)),
-        *entry("      ", "basis", yaml_str(basis)),
-    ]
+    lines = ["    compute:", *entry("      ", "time", yaml_str(est.time))]
     return "\n".join(lines) + "\n"
 
 
