@@ -283,3 +283,24 @@ def test_the_parser_reads_continuations_and_outputs() -> None:
     (parsed,) = parse_blocks(block)
     assert [c.text for c in parsed.commands] == ["planlint init x \\\n    --name y", "true"]
     assert [c.expected for c in parsed.commands] == [["Wrote x"], []]
+
+
+def test_the_quick_start_is_what_ci_runs() -> None:
+    # The quick start's blocks are commands to type (```sh): .ci/run runs each step of them.
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Quick start") : text.index("## What a check looks like")]
+    commands = re.findall(r"^```sh\n(.*?)\n```", section, re.S | re.M)
+    assert len(commands) == 2, "the quick start is two commands: install and check, then the tests"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci_steps = {
+        " ".join(line.replace("--quiet ", "").split()).removeprefix("python -m ") for line in ci.splitlines()
+    }
+    for command in commands:
+        for step in command.split(" && "):
+            step = step.removeprefix("python -m ")
+            if step.startswith("python3 -m venv "):
+                assert any(s.startswith("python3 -m venv ") for s in ci_steps)
+            elif step == ". .venv/bin/activate":
+                assert any(s.startswith(". ") and s.endswith('/bin/activate"') for s in ci_steps)
+            else:
+                assert step in ci_steps, f"README quick start step `{step}` is not what .ci/run runs"
