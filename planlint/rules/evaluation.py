@@ -262,7 +262,7 @@ def _check_labels(
                 where,
                 f"run '{run}' is evaluated twice{when} under the label '{label}' (also the matrix entry"
                 f" at line {line}): explore-experiment keeps only the newest log per run, epoch and label",
-                "list the tasks in one matrix entry (each gets \"{vis_label} ({task})\"), or give this"
+                'list the tasks in one matrix entry (each gets "{vis_label} ({task})"), or give this'
                 " entry its own vis_label",
             )
         if len(tasks) <= 1:
