@@ -114,11 +114,12 @@ def test_the_declared_form_makes_names_checked_strictly(lint) -> None:  # type: 
     ("old", "new", "says"),
     [
         ("1B_10K", "1B_10K_v2", None),  # a suffix contradicts nothing
+        ("1B_1K", "1B_1K_teacher_8B", None),  # a size after the model part is not the model's
         ("1B_1K", "3B_1K_v2", "it says 3B, but its model Llama-3.2-1B-Instruct is a 1B model"),
         ("1B_1K", "1B_10K_v2", "it says 10K, but the run's sample_size is 1000"),
         ("1B_base", "3B_control", "it says 3B, but its model Llama-3.2-1B-Instruct is a 1B model"),
     ],
-    ids=["suffix", "other-size", "other-value", "control-other-size"],
+    ids=["suffix", "later-size", "other-size", "other-value", "control-other-size"],
 )
 def test_a_name_in_the_researchers_form_is_an_error_only_when_it_contradicts(
     lint, old: str, new: str, says: str | None

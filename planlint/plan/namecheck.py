@@ -5,7 +5,8 @@ cruijff_kit never derives a run folder from a template: researchers name runs in
 `1B_control`). A name is wrong only where it says something the run does not do: a variable's
 token with another value (`rank4` for `lora_rank: 8`), another value of a variable in the
 researcher's form (`10K` when `sample_size` is 1000), another model (`Llama-3.2-3B-Instruct_...`)
-or another size (`3B_1K` for a 1B model). `contradictions(plan, run)` lists those.
+or another size (`3B_1K` for a 1B model) where the name puts its model (its first piece).
+`contradictions(plan, run)` lists those.
 """
 
 from __future__ import annotations
@@ -110,26 +111,33 @@ def contradictions(plan: Plan, run: Run) -> list[Contradiction]:
     return out
 
 
+def _leads(name: str, label: str) -> bool:
+    """Does the name start with `label` as its model part (`Llama-3.2-1B-Instruct_rank8`)?"""
+    return bool(label) and (name == label or name.startswith(label + "_"))
+
+
 def _model_contradictions(plan: Plan, run: Run, name: str) -> list[Contradiction]:
+    """The model part of a name (its first piece, where cruijff's names put the model) must be
+    the run's model: not another declared model, not another size. A size later in the name
+    (`1B_from_8B`) may be anything (a teacher, a comparison)."""
     model = run.model
     if model is None or model not in plan.model_names():
         return []
-    own = {model, plan.model_label(model)}
-    if any(_segments(name, label) for label in own):
+    if any(_leads(name, label) for label in (model, plan.model_label(model))):
         return []
     for other in plan.model_names():
         if other == model:
             continue
         for label in (other, plan.model_label(other)):
-            if _segments(name, label):
+            if _leads(name, label):
                 return [Contradiction(label, f"the run's model is {model}", f"set model: {other}")]
     size = model_size(model)
     if size is None:
         return []
-    said = [(t, float(m.group(1))) for t in re.split(r"[-_]", name) if (m := _SIZE.fullmatch(t))]
+    head = name.split("_")[0]
+    said = [(t, float(m.group(1))) for t in head.split("-") if (m := _SIZE.fullmatch(t))]
     if said and not any(_same(s, size) for _, s in said):
-        token = said[0][0]
-        return [Contradiction(token, f"its model {model} is a {_size_text(size)} model")]
+        return [Contradiction(said[0][0], f"its model {model} is a {_size_text(size)} model")]
     return []
 
 
