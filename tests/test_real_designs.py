@@ -241,3 +241,20 @@ def test_fix_runs_refuses_each_colliding_name_once(tmp_path: Path, monkeypatch, 
     lines = [line for line in err.splitlines() if "not adding" in line]
     assert lines and len(lines) == len(set(lines)), lines
     assert YAML(typ="safe").load((tmp_path / "experiment_summary.yaml").read_text(encoding="utf-8"))
+
+
+def test_a_run_restating_a_control_says_so(lint) -> None:  # type: ignore[no-untyped-def]
+    # F4's workaround: the control's value written into the run too; same value, same training
+    text = edit(
+        real("epoch_override"),
+        (OVERRIDE, "    lr: 5e-5\n    epochs: 2\n"),
+        (
+            "  - run: Llama-3.2-1B-Instruct_rank4_lr5e-5\n    tasks:\n    - capitalization\n    epochs:\n    - 2\n",
+            "",
+        ),
+    )
+    found = lint(text, Config(ignore=[*QUIET.ignore, "PL405"]), name="experiment_summary.yaml")
+    assert errors(found) == []
+    assert [f.message for f in only(found, "PL210")] == [
+        "run 'Llama-3.2-1B-Instruct_rank4_lr5e-5' restates controls.epochs (2, the same value)"
+    ]

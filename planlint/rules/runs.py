@@ -195,10 +195,13 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                 continue
             if key in controls:
                 shown = text_of(params, key) if not isinstance(params[key], (dict, list)) else "..."
+                same = norm(params[key]) == norm(controls[key])
                 yield plan.hit(
                     "PL210",
                     ("runs", i, "parameters", key),
-                    f"run '{name}' overrides controls.{key} with {shown}",
+                    f"run '{name}' restates controls.{key} ({shown}, the same value)"
+                    if same
+                    else f"run '{name}' overrides controls.{key} with {shown}",
                     key=True,
                 )
             elif key not in RUN_PARAMETER_KEYS and not control_default(key)[0]:
