@@ -44,7 +44,7 @@ def test_check_fix_reports_what_fix_cannot_fix(experiment: Path, capsys: pytest.
     doc, current = _stale(experiment)
     plan = experiment / "plan.yaml"
     plan.write_text(
-        edit(plan.read_text(encoding="utf-8"), ("lr: 5e-5}", "lr: 5e-5, lora_dropout: 2}")),
+        edit(plan.read_text(encoding="utf-8"), ("lr: 5e-5}", "lr: 5e-5, lora_dropuot: 0.1}")),
         encoding="utf-8",
     )
     assert main(["check", "--fix", "--no-layout", "exp"]) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CASES, SEED, TWO_MODEL, edit, only
+from conftest import CASES, SEED, TWO_MODEL, edit, only, rules_of
 
 from planlint.config import Config
 from planlint.finding import Finding
@@ -108,11 +108,11 @@ CASES_PL4 = [
     ),
     (
         "duplicate-vis-label",
-        [("vis_label: 1B r8 1e-5,", "vis_label: 1B r4 1e-5,")],
+        [(M_1B_R4, M_1B_R4 + M_1B_R4.replace("epochs: [0, 1]", "epochs: [1]"))],
         "PL409",
         "error",
-        "    - {run: Llama-3.2-1B_rank8_lr1e-5, vis_label: 1B r4 1e-5, tasks: [capitalization], epochs: [0, 1]}",
-        "label '1B r4 1e-5 (capitalization)' is also the label of the matrix entry at line",
+        "    - {run: Llama-3.2-1B_rank4_lr1e-5, vis_label: 1B r4 1e-5, tasks: [capitalization], epochs: [1]}",
+        "run 'Llama-3.2-1B_rank4_lr1e-5' is evaluated twice at epoch 1 under the label '1B r4 1e-5'",
         "own vis_label",
     ),
     (
@@ -239,19 +239,30 @@ def test_eval_only_run_lists_no_epochs(lint) -> None:  # type: ignore[no-untyped
 
 
 def test_vis_label_defaults_to_the_run_name(lint) -> None:  # type: ignore[no-untyped-def]
-    # Two entries for one run without vis_label: "{run} (capitalization)" twice.
+    # Two entries for one run without vis_label: both cells are labelled with the run name.
     twice = M_1B_R4.replace("vis_label: 1B r4 1e-5, ", "")
     text = edit(TWO_MODEL, (M_1B_R4, twice + twice))
     found = only(lint(text), "PL409")
-    assert len(found) == 1 and "label 'Llama-3.2-1B_rank4_lr1e-5 (capitalization)'" in found[0].message
-    # Different tasks under the same label are distinct evaluations.
+    assert len(found) == 1 and "under the label 'Llama-3.2-1B_rank4_lr1e-5'" in found[0].message
+    # Another task under the same single-task label still collides: explore-experiment keys its
+    # logs by (model, epoch, vis_label), not by task (scaffold-inspect.md, multi-task composition).
+    long_task = "    - name: capitalization_long\n      script: blueprints/capitalization/inspect_task.py\n      dataset: /scratch/gpfs/me/ck-data/capitalization/words_8L.json\n"
     split = edit(
         TWO_MODEL,
-        (
-            TASK,
-            TASK
-            + "    - name: capitalization_long\n      script: blueprints/capitalization/inspect_task.py\n      dataset: /scratch/gpfs/me/ck-data/capitalization/words_8L.json\n",
-        ),
+        (TASK, TASK + long_task),
         (M_1B_R4, twice + twice.replace("[capitalization]", "[capitalization_long]")),
     )
-    assert pl4(lint(split)) == []
+    assert rules_of(only(lint(split), "PL409")) == ["PL409"]
+    # Both tasks in one entry compose "{label} ({task})": distinct, clean.
+    together = edit(
+        TWO_MODEL,
+        (TASK, TASK + long_task),
+        (M_1B_R4, twice.replace("[capitalization]", "[capitalization, capitalization_long]")),
+    )
+    assert pl4(lint(together)) == []
+    # Disjoint epochs of one run are distinct models (hf/{run}_epoch_N).
+    epochs = edit(
+        TWO_MODEL,
+        (M_1B_R4, twice.replace("[0, 1]", "[0]") + twice.replace("[0, 1]", "[1]")),
+    )
+    assert pl4(lint(epochs)) == []

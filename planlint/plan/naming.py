@@ -18,6 +18,9 @@ _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
 #: A condition value (`dict_full`) keeps every character a run name may hold.
 _CONDITION_DROP = re.compile(r"[^A-Za-z0-9._-]")
 _NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
+#: A number slot of a name as written: also with a thousands / millions suffix (`10K` = 10000).
+_SCALED = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?[kKmM]?)"
+_SCALE = {"k": 1e3, "m": 1e6}
 
 
 @dataclass(frozen=True)
@@ -116,18 +119,19 @@ def render(slots: list[Slot]) -> str:
 
 
 def name_matches(slots: list[Slot], name: str) -> bool:
-    """Does `name` spell the slots, with number slots compared by value (lr1e-4 == lr0.0001)?"""
+    """Does `name` spell the slots, with number slots compared by value (lr1e-4 == lr0.0001,
+    10K == 10000)?"""
     expected = render(slots)
     if name == expected:
         return True
-    pattern = "".join(_NUMBER if s.number is not None else re.escape(s.text) for s in slots)
+    pattern = "".join(_SCALED if s.number is not None else re.escape(s.text) for s in slots)
     m = re.fullmatch(pattern.replace(re.escape("__"), "_"), name)
     if not m:
         return False
     numbers = [s.number for s in slots if s.number is not None]
     for got, want in zip(m.groups(), numbers, strict=False):
         try:
-            value = float(got)
+            value = float(got[:-1]) * _SCALE[got[-1].lower()] if got[-1] in "kKmM" else float(got)
         except ValueError:
             return False
         if want is None or not math.isclose(value, want, rel_tol=1e-9, abs_tol=0.0):
@@ -240,13 +244,13 @@ class Group:
 
 def condition_groups(plan: Plan, model: str) -> list[Group]:
     """The condition groups of a model's fine-tuned runs, in file order; the plain group alone
-    when none of them has a condition."""
+    when none of them has a condition. A one-off variant (`Run.one_off`) makes no group."""
     from planlint.plan.run import runs_of
 
     cache = plan.cache.setdefault("condition_groups", {})
     if not cache:
         for run in runs_of(plan):
-            if run.fine_tuned and run.model is not None:
+            if run.fine_tuned and run.model is not None and not run.one_off:
                 groups = cache.setdefault(run.model, {})
                 groups.setdefault(
                     run.condition, Group(run.model, run.condition, run if run.condition else None)
@@ -365,16 +369,21 @@ def runs_to_add(plan: Plan) -> tuple[list[tuple[ImpliedRun, int | None]], list[s
         if run.type == "control":
             controls.add(run.model)
         elif run.fine_tuned:
-            have.add((run.model, run.condition, run.combination))
+            have.add((run.model, run.sweep_condition, run.combination))
     implied = list(implied_runs(plan))
     counts: dict[str, int] = {}
     for r in implied:
         counts[r.name] = counts.get(r.name, 0) + 1
     out: list[tuple[ImpliedRun, int | None]] = []
     notes: list[str] = []
+    refused: set[str] = set()
     for r in implied:
         if counts[r.name] > 1:
-            notes.append(f"not adding {r.name}: the naming template gives other runs this name too (PL219)")
+            if r.name not in refused:  # one line per name, not one per run that has it
+                refused.add(r.name)
+                notes.append(
+                    f"not adding {r.name}: the naming template gives {counts[r.name]} runs this name (PL219)"
+                )
             continue
         if r.type == "control":
             if r.model in controls:

@@ -7,6 +7,12 @@ A run's **condition** is everything besides the declared variables that distingu
 trains or evaluates: any other key in its `parameters` (a `prompt`, a `system_prompt`, an override
 of a `controls` value) and the run keys in `CONDITION_KEYS`. Its **identity** is
 (model, type, condition, its values of the variables): two runs with one identity are duplicates.
+
+Fine-tuned runs of one model that share a condition form a **group**, and each group covers the
+sweep. One exception: a run alone in its condition group, of a model that also has plain runs,
+is a **one-off variant** of the plain sweep (one combination trained longer, with another batch
+size or on another file): it counts for its combination in the plain group
+(`Run.sweep_condition` is empty) and implies no sweep of its own.
 """
 
 from __future__ import annotations
@@ -167,6 +173,17 @@ class Run:
         return tuple(sorted((k, norm(v.value)) for k, v in self.condition_items.items()))
 
     @property
+    def one_off(self) -> bool:
+        """A one-off variant of the plain sweep (see the module docstring)."""
+        return self.index in one_off_variants(self.plan)
+
+    @property
+    def sweep_condition(self) -> tuple[tuple[str, Norm], ...]:
+        """The condition of the group whose coverage the run counts for: its own, or the plain
+        group's (empty) for a one-off variant."""
+        return () if self.one_off else self.condition
+
+    @property
     def identity(self) -> tuple[Any, ...]:
         """(model, type, condition, combination): two runs with one identity are duplicates."""
         return (self.model, self.type, self.condition, self.combination)
@@ -234,6 +251,27 @@ def runs_of(plan: Plan) -> list[Run]:
     if cached is None:
         cached = [Run(plan, i, node) for i, node in enumerate(plan.seq("runs")) if isinstance(node, YMap)]
         plan.cache["runs"] = cached
+    return cached
+
+
+def one_off_variants(plan: Plan) -> frozenset[int]:
+    """Indexes of the fine-tuned runs that are one-off variants: alone in their (model, condition)
+    group while their model has plain fine-tuned runs."""
+    cached = plan.cache.get("one_off")
+    if cached is None:
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        plain: set[str] = set()
+        for run in runs_of(plan):
+            if not run.fine_tuned or run.model is None:
+                continue
+            if run.condition:
+                groups.setdefault((run.model, run.condition), []).append(run.index)
+            else:
+                plain.add(run.model)
+        cached = frozenset(
+            members[0] for (model, _), members in groups.items() if len(members) == 1 and model in plain
+        )
+        plan.cache["one_off"] = cached
     return cached
 
 

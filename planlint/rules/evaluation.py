@@ -51,7 +51,13 @@ RULES = (
         "a control or eval-only run lists epochs (it has no training epochs: use null)",
     ),
     Rule("PL408", "fine-tuned-without-epochs", W, "a fine-tuned run's matrix entry evaluates no epoch"),
-    Rule("PL409", "duplicate-label", E, 'two evaluations share the label "{vis_label} ({task})"'),
+    Rule(
+        "PL409",
+        "duplicate-label",
+        E,
+        "two evaluations of one run at one epoch share a label (vis_label, composed as"
+        ' "{vis_label} ({task})" for a multi-task entry): deduplicate_eval_files keeps only one',
+    ),
     Rule(
         "PL410",
         "task-dataset-ambiguous",
@@ -163,7 +169,7 @@ def _check_matrix(plan: Plan, tasks: dict[str, int]) -> Iterator[Hit]:
             runs[name] = (i, run)
     matrix = plan.seq("evaluation", "matrix")
     evaluated: set[str] = set()
-    labels: dict[str, int] = {}
+    labels: dict[tuple[str, Any, str], int] = {}
     budget = [MAX_SUGGESTIONS]
     run_names: list[str] | None = None
     for j, entry in enumerate(matrix):
@@ -195,23 +201,8 @@ def _check_matrix(plan: Plan, tasks: dict[str, int]) -> Iterator[Hit]:
                     )
         if target is not None:
             yield from _check_epochs(plan, j, entry, *target)
-        vis = entry.get("vis_label") if isinstance(entry.get("vis_label"), str) else rname
-        if isinstance(vis, str) and isinstance(entry_tasks, YSeq):
-            where = ("evaluation", "matrix", j, "vis_label" if "vis_label" in entry else "run")
-            for t in entry_tasks:
-                if not isinstance(t, str):
-                    continue
-                label = f"{vis} ({t})"
-                if label in labels:
-                    first = plan.pos("evaluation", "matrix", labels[label])[0]
-                    yield plan.hit(
-                        "PL409",
-                        where,
-                        f"label '{label}' is also the label of the matrix entry at line {first}: their results would be merged or overwritten",
-                        "give each run its own vis_label (it defaults to the run name)",
-                    )
-                else:
-                    labels[label] = j
+        if isinstance(rname, str) and isinstance(entry_tasks, YSeq):
+            yield from _check_labels(plan, j, entry, rname, entry_tasks, labels)
     if not plan.config.evaluate_all_runs or not runs:
         return
     if not any(isinstance(e, YMap) for e in matrix):
@@ -231,6 +222,51 @@ def _check_matrix(plan: Plan, tasks: dict[str, int]) -> Iterator[Hit]:
                 f"run '{name}' is not evaluated: no evaluation.matrix entry names it",
                 f"add to evaluation.matrix: - {{run: {name}, tasks: [...], epochs: ...}} (or set evaluate-all-runs = false)",
             )
+
+
+def _check_labels(
+    plan: Plan,
+    j: int,
+    entry: YMap,
+    run: str,
+    tasks: YSeq,
+    seen: dict[tuple[str, Any, str], int],
+) -> Iterator[Hit]:
+    """PL409: the label each evaluation of the entry gets, as scaffold-inspect composes it (the
+    vis_label, else the run name; "{label} ({task})" only when the entry has several tasks), must
+    be unique per run and epoch. explore-experiment deduplicates eval logs by (model, epoch,
+    vis_label) and the model is per run (`hf/{run}_epoch_N`), so runs that share a vis_label
+    (grouping by one dimension, as design-experiment suggests) never collide."""
+    given = entry.get("vis_label")
+    base = given if isinstance(given, str) else run
+    names = [t for t in tasks if isinstance(t, str)]
+    epochs = entry.get("epochs")
+    at: list[Any] = [as_int(e) for e in epochs] if isinstance(epochs, YSeq) and epochs else [None]
+    where = ("evaluation", "matrix", j, "vis_label" if "vis_label" in entry else "run")
+    reported: set[str] = set()
+    for task in names:
+        label = f"{base} ({task})" if len(tasks) > 1 else base
+        for epoch in at:
+            key = (run, epoch, label)
+            first = seen.get(key)
+            if first is None:
+                seen[key] = j
+                continue
+            if label in reported:
+                continue
+            reported.add(label)
+            line = plan.pos("evaluation", "matrix", first)[0]
+            when = f" at epoch {epoch}" if epoch is not None else ""
+            yield plan.hit(
+                "PL409",
+                where,
+                f"run '{run}' is evaluated twice{when} under the label '{label}' (also the matrix entry"
+                f" at line {line}): explore-experiment keeps only the newest log per run, epoch and label",
+                'list the tasks in one matrix entry (each gets "{vis_label} ({task})"), or give this'
+                " entry its own vis_label",
+            )
+        if len(tasks) <= 1:
+            break
 
 
 def _check_epochs(plan: Plan, j: int, entry: YMap, i: int, run: YMap) -> Iterator[Hit]:

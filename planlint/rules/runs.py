@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,6 +11,7 @@ from typing import Any
 from planlint.finding import Hit
 from planlint.plan.load import YMap
 from planlint.plan.model import MODEL_AXIS, RUN_PARAMETER_KEYS, Plan, text_of
+from planlint.plan.namecheck import contradictions
 from planlint.plan.naming import (
     NAME_CHARS,
     ImpliedRun,
@@ -23,7 +23,7 @@ from planlint.plan.naming import (
 )
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
 from planlint.plan.schema import CONTROL_ALIASES, control_default
-from planlint.plan.values import as_number, norm
+from planlint.plan.values import norm
 from planlint.rules.base import Context, E, I, Rule, W
 
 #: How many missing combinations a finding spells out before summarising.
@@ -81,7 +81,9 @@ RULES = (
         "PL217",
         "name-mismatch",
         E,
-        "a plain sweep run's (or plain control's) name differs from the one its parameters render",
+        "a plain sweep run's (or plain control's) name contradicts its parameters or model (rank4 for"
+        " lora_rank 8, 10K for sample_size 1000, 3B for a 1B model), or differs from the name they"
+        " render once the plan declares its naming (naming, models.base[].short)",
     ),
     Rule("PL218", "unused-model", W, "a model in models.base that no run uses"),
     Rule("PL219", "name-collision", E, "the naming template gives two runs of the sweep the same name"),
@@ -92,7 +94,8 @@ RULES = (
         "PL223",
         "name-contradicts-parameters",
         E,
-        "a run name holds a variable token (rank8, lr1e-5) that differs from the run's value",
+        "a freely named run's name (a run with a condition, a plan without variables) says another"
+        " value (rank8 for lora_rank 4, also against controls), model or model size than the run's",
     ),
     Rule(
         "PL224",
@@ -105,6 +108,13 @@ RULES = (
         "unknown-training-condition",
         E,
         "a run's training_condition is not declared in data.data_generation.conditions",
+    ),
+    Rule(
+        "PL226",
+        "name-own-form",
+        I,
+        "a run name in the researcher's own form (1B_10K, 1B_base): not the default template's, but"
+        " contradicting nothing (declare naming to have names checked)",
     ),
 )
 
@@ -185,10 +195,13 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                 continue
             if key in controls:
                 shown = text_of(params, key) if not isinstance(params[key], (dict, list)) else "..."
+                same = norm(params[key]) == norm(controls[key])
                 yield plan.hit(
                     "PL210",
                     ("runs", i, "parameters", key),
-                    f"run '{name}' overrides controls.{key} with {shown}",
+                    f"run '{name}' restates controls.{key} ({shown}, the same value)"
+                    if same
+                    else f"run '{name}' overrides controls.{key} with {shown}",
                     key=True,
                 )
             elif key not in RUN_PARAMETER_KEYS and not control_default(key)[0]:
@@ -288,15 +301,32 @@ def _template_covers(plan: Plan, run: Run) -> bool:
     return all("{" + key + "}" in template for key in run.condition_items)
 
 
+def naming_declared(plan: Plan) -> bool:
+    """Has the researcher declared the naming convention (a `naming` section, a model's `short`,
+    or `naming` in the configuration)? Then names must follow it; else only contradictions count."""
+    if plan.naming or plan.config.naming:
+        return True
+    return any(isinstance(m.get("short"), str) for _, m in plan.models())
+
+
 def _check_names(plan: Plan) -> Iterator[Hit]:
+    """PL217 / PL223 / PL226: what a run's name says against what the run does.
+
+    A name that contradicts its run (another value, model or size) is an error: PL217 for a run
+    whose name the template renders, PL223 for a freely named one (a run with a condition, a
+    second control, a plan without variables). A name that merely differs from the template is an
+    error only when the plan declares its naming; otherwise it is the researcher's form (cruijff
+    derives no folder from a template), reported as PL226 info."""
     models = plan.model_names()
     controls = _plain_controls(plan)
+    declared: bool | None = None
+    own_form: list[tuple[Run, str, str]] = []
     for run in runs_of(plan):
         name, model = run.name, run.model
         if name is None or model is None or model not in models:
             continue
         slots = None
-        if run.fine_tuned and (not run.condition or _template_covers(plan, run)):
+        if run.fine_tuned and plan.variables and (not run.condition or _template_covers(plan, run)):
             params = {k: (v.value, v.text) for k, v in run.variables.items()}
             if len(params) < len(plan.variables):
                 continue
@@ -304,48 +334,76 @@ def _check_names(plan: Plan) -> Iterator[Hit]:
             slots = name_slots(plan, model, params, control=False, condition=cond)
         elif run.type == "control" and not run.condition and len(controls.get(model, [])) == 1:
             slots = name_slots(plan, model, {}, control=True)
-        else:
+        if slots is None:
             yield from _contradictions(plan, run)
             continue
-        if slots is None or name_matches(slots, name):
+        if name_matches(slots, name):
             continue
         expected = render(slots)
         kind = "control" if run.type == "control" else "its parameters"
+        template = plan.control_template() if run.type == "control" else plan.template()
+        found = contradictions(plan, run)
+        if declared is None:
+            declared = naming_declared(plan)
+        if found:
+            says = "; ".join(f"it says {c.token}, but {c.truth}" for c in found)
+            fixes = [c.other_fix for c in found if c.other_fix]
+            hint = (
+                f"rename it to {expected} (template {template})"
+                if declared
+                else f"rename it so it says what the run trains (the default template gives {expected})"
+            )
+            if fixes:
+                hint += f", or {' and '.join(fixes)} if the name is right"
+            yield plan.hit(
+                "PL217",
+                (*run.path, "name"),
+                f"run name '{name}' contradicts the run: {says}",
+                hint,
+            )
+        elif declared:
+            yield plan.hit(
+                "PL217",
+                (*run.path, "name"),
+                f"run name '{name}' does not match {kind}: expected '{expected}'",
+                f"rename it to {expected} (template {template}, declared in the plan's naming)",
+            )
+        else:
+            own_form.append((run, expected, template))
+    if own_form:  # one note per plan: the researcher's form is a choice, not a defect per run
+        run, expected, template = own_form[0]
+        more = f" (and {len(own_form) - 1} more run names)" if len(own_form) > 1 else ""
         yield plan.hit(
-            "PL217",
+            "PL226",
             (*run.path, "name"),
-            f"run name '{name}' does not match {kind}: expected '{expected}'",
-            f"rename it to {expected} (template {plan.control_template() if run.type == 'control' else plan.template()})",
+            f"run name '{run.name}'{more} is not the default template's ('{expected}', {template}),"
+            " and contradicts nothing",
+            _declare_hint(plan),
         )
 
 
+def _declare_hint(plan: Plan) -> str:
+    """How to have planlint hold names to the researcher's own form."""
+    swept = "_".join("{" + v + "}" for v in plan.variables) or "{vars}"
+    return (
+        "fine as it is (nothing derives run folders from the template); to have planlint check names"
+        f' in your form, declare it, e.g. naming: {{template: "{{model}}_{swept}", control: "{{model}}_base"}}'
+        " with a short name per model (models.base[].short: 1B); numbers compare by value (10K = 10000)"
+    )
+
+
 def _contradictions(plan: Plan, run: Run) -> Iterator[Hit]:
-    """PL223: a token of the name that reads as a variable's abbreviation and a number (rank8,
-    lr1e-5) must agree with the run's value of that variable."""
-    name = run.name or ""
-    tokens = [t for t in re.split(r"[_]", name) if t]
-    for var, value in run.variables.items():
-        want = as_number(value.value)
-        if want is None or isinstance(value.value, bool):
-            continue
-        pattern = re.compile(re.escape(plan.abbrev(var)) + r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
-        for token in tokens:
-            m = pattern.fullmatch(token)
-            if m is None:
-                continue
-            got = float(m.group(1))
-            if not math.isclose(got, want, rel_tol=1e-9, abs_tol=0.0):
-                yield plan.hit(
-                    "PL223",
-                    (*run.path, "name"),
-                    f"run name '{name}' says {token}, but the run's {var} is {value.text}",
-                    f"rename the run, or set {var}: {m.group(1)} if the name is right",
-                )
-            break
+    """PL223: a freely named run's name must not say another value, model or size than the run's."""
+    for c in contradictions(plan, run):
+        yield plan.hit(
+            "PL223",
+            (*run.path, "name"),
+            f"run name '{run.name}' says {c.token}, but {c.truth}",
+            "rename the run" + (f", or {c.other_fix} if the name is right" if c.other_fix else ""),
+        )
 
 
 def _check_templates(plan: Plan) -> Iterator[Hit]:
-    import re
 
     known = {"model", "vars", *plan.variables, *CONDITION_KEYS, *RUN_PARAMETER_KEYS, *plan.controls}
     for key in ("template", "control"):
@@ -499,7 +557,7 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
         if run.type in ("fine-tuned", "control"):
             in_sweep.add(model)
         if run.fine_tuned and len(run.variables) == len(variables):
-            trained.add((model, run.condition, run.combination))
+            trained.add((model, run.sweep_condition, run.combination))
     missing: dict[tuple[str, Any], list[ImpliedRun]] = {}
     total: dict[tuple[str, Any], int] = {}
     for r in implied_runs(plan, with_controls=False):
@@ -521,7 +579,13 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
             )
         what = "sweep combinations"
         msg = f"model '{model}'{under} is missing {len(runs)} of {total[(model, condition)]} {what}: {listed}{more}"
-        paste = "\n".join(run_yaml(r) for r in shown)
+        taken = {r.name: r.index for r in runs_of(plan) if r.name is not None}
+        paste = "\n".join(
+            run_yaml(r)
+            if r.name not in taken
+            else f"  # {r.describe()}: the name {r.name} is taken (line {plan.pos(*('runs', taken[r.name], 'name'))[0]}): add it under another name"
+            for r in shown
+        )
         if more:
             paste += f"\n  # ... {len(runs) - len(shown)} more: run `planlint fix --runs`"
         hint = f"add these runs (`planlint fix --runs` does it), or list intended gaps in sweep.exclude with a reason:\n{paste}"
