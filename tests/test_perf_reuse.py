@@ -37,7 +37,8 @@ def test_check_fix_parses_the_plan_once(
     current = doc.read_text(encoding="utf-8")
     doc.write_text(edit(current, ("| 8 | 1e-5 | 4 |", "| 8 | 2e-5 | 4 |")), encoding="utf-8")
     plan = tmp_path / "exp" / "plan.yaml"
-    plan.write_text(edit(plan.read_text(encoding="utf-8"), ("lr: 5e-5}", "lr: 5e-5, lora_dropout: 2}")))
+    # a misspelt hyper-parameter (PL209): an error the fix cannot mend
+    plan.write_text(edit(plan.read_text(encoding="utf-8"), ("lr: 5e-5}", "lr: 5e-5, lora_dropuot: 0.1}")))
     assert main(["check", "--no-layout", "exp"]) == 1
     only_check = capsys.readouterr().out
     parses.clear()

@@ -140,7 +140,8 @@ def trap_fix(text: str, finding: Finding) -> Fix | None:
     return Fix(f"{verb} {token} as {new_token} (same value for YAML 1.1 readers)", finding, new, True)
 
 
-_EXPECTED = re.compile(r"expected '(.+)'$")
+#: PL217's hint names the name the run's parameters render: "rename it to NAME (template ...)"
+_EXPECTED = re.compile(r"\brename it to (\S+) \(template ")
 
 
 def rename_fix(text: str, finding: Finding, plan: Any) -> Fix | None:
@@ -152,7 +153,7 @@ def rename_fix(text: str, finding: Finding, plan: Any) -> Fix | None:
     from planlint.plan.load import YMap, split_lines
     from planlint.plan.run import runs_by_name, runs_of
 
-    m = _EXPECTED.search(finding.message)
+    m = _EXPECTED.search(finding.hint or "")
     if m is None or plan is None or plan.loaded.fatal:
         return None
     new = m.group(1)
