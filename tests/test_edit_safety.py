@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from planlint.cli import main
-from planlint.commands.estimate import write_estimates
+from planlint.commands.estimate import estimate_edits
 from planlint.estimate.model import Estimate
 from planlint.estimate.plan import RunEstimate
 from planlint.plan.edit import EditError, add_matrix_entries, add_runs
@@ -242,7 +242,7 @@ def test_write_estimates_keeps_block_scalars(run_tail: str, newline: str) -> Non
         ),
     ).replace("\n", newline)
     results = _estimates(text)
-    new = write_estimates(Path("plan.yaml"), text, results, overwrite=True, basis=True)
+    new = estimate_edits(Path("plan.yaml"), text, results, overwrite=True, basis=True).text
     assert new != text
     assert plain_load(new) == _expected_estimates(plain_load(text), results)
     assert newline in new and (newline == "\r\n" or "\r\n" not in new)
@@ -544,7 +544,7 @@ def test_fuzz_edits_lose_nothing(text: str) -> None:
         assert new == old
     results = _estimates(text)
     try:
-        written = write_estimates(Path("plan.yaml"), text, results, overwrite=True, basis=True)
+        written = estimate_edits(Path("plan.yaml"), text, results, overwrite=True, basis=True).text
     except EditError:
         return
     assert plain_load(written) == _expected_estimates(plain_load(text), results)

@@ -11,7 +11,7 @@ import pytest
 from conftest import SEED, edit, only, rules_of
 
 from planlint.cli import main
-from planlint.commands.estimate import write_estimates
+from planlint.commands.estimate import estimate_edits
 from planlint.config import Config
 from planlint.engine import run
 from planlint.estimate.model import Estimate
@@ -132,14 +132,14 @@ def test_write_keeps_quotes_comments_and_crlf(tmp_path: Path) -> None:
         gradient_accumulation_suggestion=1,
         basis="1 log",
     )
-    new = write_estimates(
+    new = estimate_edits(
         path,
         text,
         [RunEstimate(0, runs[0], est), RunEstimate(1, runs[1], est2)],
         apply_batch_size=True,
         overwrite=True,
         basis=True,
-    )
+    ).text
     assert (
         '      time: "0:15:00"  # was 0:10:00: guessed\r\n      gpus: 1\r\n      basis: "1 log, \\"same\\" model"\r\n'
         in new
@@ -199,7 +199,7 @@ def test_write_into_block_runs_without_compute(tmp_path: Path) -> None:
         )
         for i in range(2)
     ]
-    new = write_estimates(path, text, results, apply_batch_size=True, basis=True)
+    new = estimate_edits(path, text, results, apply_batch_size=True, basis=True).text
     data = load_plan(path, text=new).data
     assert [r["parameters"] for r in data["runs"]] == [
         {"lora_rank": 4, "batch_size": 8, "gradient_accumulation_steps": 1},
@@ -252,7 +252,7 @@ def test_write_into_awkward_compute_mappings(tmp_path: Path, compute: str, expec
         gradient_accumulation_suggestion=None,
         basis="1 log",
     )
-    new = write_estimates(path, text, [RunEstimate(0, run0, est)], overwrite=True, basis=True)
+    new = estimate_edits(path, text, [RunEstimate(0, run0, est)], overwrite=True, basis=True).text
     assert new == text.replace(compute, expected, 1)
     assert load_plan(path, text=new).data["runs"][0]["compute"]["time"] == "0:20:00"
 

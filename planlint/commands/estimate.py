@@ -257,16 +257,3 @@ def estimate_edits(
     except DataChanged as exc:
         raise EditError(str(exc)) from None
     return EstimateWrite(new, changes)
-
-
-def write_estimates(
-    path: Path,
-    text: str,
-    results: Sequence[RunEstimate],
-    apply_batch_size: bool = False,
-    *,
-    overwrite: bool = False,
-    basis: bool = False,
-) -> str:
-    """plan.yaml's text after `estimate_edits` (the same rules; the per-run changes dropped)."""
-    return estimate_edits(path, text, results, apply_batch_size, overwrite=overwrite, basis=basis).text
