@@ -391,7 +391,6 @@ def status(state: State, plan_path: Path, fmt: str, html_path: Path | None, grid
         if len(found) != 1:
             raise UsageError(f"{plan_path}: expected one plan file in this folder, found {len(found)}")
         plan_path = found[0]
-    _plan_file(plan_path)
     config = state.config()
     loaded = read_plan(plan_path, config)
     plan = Plan(path=plan_path, display=display_path(plan_path), loaded=loaded, config=config)
@@ -491,7 +490,6 @@ def estimate(
     from planlint.report import estimates as estimates_report
 
     config = state.config()
-    _plan_file(plan_path)
     if apply_batch_size and not write:
         raise UsageError("--apply-batch-size needs --write")
     for flag, given in (("--force", force), ("--overwrite", overwrite), ("--basis", write_basis)):
@@ -566,21 +564,6 @@ def logs_command(state: State, globs: tuple[str, ...], fmt: str) -> None:
         click.echo(format_text(rows, files, scanned.duplicates), nl=False)
     if files == 0:
         sys.exit(1)
-
-
-def _plan_file(path: Path) -> None:
-    """A one-line usage error unless `path` is a regular file (saying why: missing, a symlink
-    loop, a folder, ...)."""
-    import stat
-
-    from planlint.errors import UsageError
-
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the plan: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(mode):
-        raise UsageError(f"{path}: not a plan file (a folder or a special file)")
 
 
 def _progress_bar() -> Callable[[int, int], None]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from planlint.config import Config
 from planlint.engine import run
@@ -133,3 +135,66 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.write_line(f"rules no test triggered: {', '.join(never)}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# -- `planlint init` workspaces ---------------------------------------------------------------------
+
+#: config.json of Llama-3.2-1B-Instruct: the fields that give its size (init reads them).
+LLAMA_1B_SHAPE = {
+    "hidden_size": 2048,
+    "intermediate_size": 8192,
+    "num_attention_heads": 32,
+    "num_hidden_layers": 16,
+    "num_key_value_heads": 8,
+    "tie_word_embeddings": True,
+    "torch_dtype": "bfloat16",
+    "vocab_size": 128256,
+}
+
+
+def init_workspace(root: Path, data: str = "words.json", models: tuple[str, ...] = ("1B", "3B")) -> Path:
+    """What `planlint init` is pointed at: models/Llama-3.2-{1B,3B}-Instruct (the 1B with its
+    config's shape, the 3B sized by its weights file), models/notes (no config.json: not a model),
+    data/`data` with 800/100/100 records, and a .planlint.toml naming the models folder."""
+    for size in models:
+        folder = root / "models" / f"Llama-3.2-{size}-Instruct"
+        folder.mkdir(parents=True)
+        shape = LLAMA_1B_SHAPE if size == "1B" else {}
+        (folder / "config.json").write_text(json.dumps(shape), encoding="utf-8")
+        if size != "1B":
+            (folder / "model.safetensors").write_bytes(b"\0" * 3_000_000)
+    (root / "models" / "notes").mkdir()
+    (root / "data").mkdir()
+    record = {"input": "hello", "output": "HELLO"}
+    splits = {"train": [record] * 800, "validation": [record] * 100, "test": [record] * 100}
+    (root / "data" / data).write_text(json.dumps(splits), encoding="utf-8")
+    (root / ".planlint.toml").write_text('models-dir = "models"\n', encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend stdin is a terminal, so init interviews (CliRunner's stdin is not one)."""
+    import planlint.cli
+
+    monkeypatch.setattr(planlint.cli, "_stdin_is_terminal", lambda: True)
+
+
+def planlint_main(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    """Run planlint in-process through main(): exit code, stdout, stderr."""
+    from planlint.cli import main
+
+    with CliRunner().isolation(input=input) as (out, err, _):
+        code = main(list(args))
+    return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+def example_repo(root: Path, monkeypatch: pytest.MonkeyPatch, example: str = "seed-sweep") -> Path:
+    """examples/`example` (plan + PLAN.md) copied to `root`/exp in a temp repository (a bare .git
+    folder marks its root), `root` as the working folder; returns the copy."""
+    import shutil
+
+    (root / ".git").mkdir()
+    shutil.copytree(EXAMPLES / example, root / "exp")
+    monkeypatch.chdir(root)
+    return root / "exp"

@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, SEED, TWO_MODEL, edit, rules_of
+from conftest import EXAMPLES, SEED, TWO_MODEL, edit, example_repo, rules_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,10 +103,7 @@ def test_aligned_style_pads_columns(tmp_path: Path) -> None:
 @pytest.fixture
 def experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the seed example (plan + PLAN.md) in a git-less temp repository."""
-    (tmp_path / ".git").mkdir()
-    shutil.copytree(EXAMPLES / "seed-sweep", tmp_path / "exp")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "exp"
+    return example_repo(tmp_path, monkeypatch)
 
 
 def doc_findings(paths: list[str]) -> list:  # type: ignore[type-arg]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import init_workspace
 
 from planlint.cli import main
 from planlint.config import Config
@@ -20,16 +21,6 @@ from planlint.plan.schemacopy import find_modeline, installed_schema
 
 REPO = Path(__file__).resolve().parent.parent
 NODE_PREFIX = REPO / ".ci" / "node"
-LLAMA_1B_SHAPE = {
-    "hidden_size": 2048,
-    "intermediate_size": 8192,
-    "num_attention_heads": 32,
-    "num_hidden_layers": 16,
-    "num_key_value_heads": 8,
-    "tie_word_embeddings": True,
-    "torch_dtype": "bfloat16",
-    "vocab_size": 128256,
-}
 
 
 def node_tool(package: str, entry: str) -> Path:
@@ -53,14 +44,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository with a models folder (Llama-3.2-1B-Instruct) and data/words_5L.json."""
     monkeypatch.chdir(tmp_path)
     subprocess.run(["git", "init", "-q"], check=True)
-    model = tmp_path / "models" / "Llama-3.2-1B-Instruct"
-    model.mkdir(parents=True)
-    (model / "config.json").write_text(json.dumps(LLAMA_1B_SHAPE), encoding="utf-8")
-    (tmp_path / "data").mkdir()
-    record = {"input": "hello", "output": "HELLO"}
-    splits = {"train": [record] * 800, "validation": [record] * 100, "test": [record] * 100}
-    (tmp_path / "data" / "words_5L.json").write_text(json.dumps(splits), encoding="utf-8")
-    return tmp_path
+    return init_workspace(tmp_path, data="words_5L.json", models=("1B",))
 
 
 def init_plan(folder: str = "experiments/cap-sweep") -> int:

@@ -6,12 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import LLAMA_1B_SHAPE, init_workspace, planlint_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import planlint.cli
-from planlint.cli import main
 from planlint.commands.init.discover import find_models, number_text, size_from_config
 from planlint.commands.init.parse import parse_variables
 from planlint.commands.init.values import yaml_str
@@ -20,51 +18,19 @@ from planlint.doc.render import render_lines
 from planlint.engine import check_plan, run
 from planlint.plan.load import load_plan
 
-#: config.json of Llama-3.2-1B-Instruct, the fields that give its size.
-LLAMA_1B_SHAPE = {
-    "hidden_size": 2048,
-    "intermediate_size": 8192,
-    "num_attention_heads": 32,
-    "num_hidden_layers": 16,
-    "num_key_value_heads": 8,
-    "tie_word_embeddings": True,
-    "torch_dtype": "bfloat16",
-    "vocab_size": 128256,
-}
 FLAGS = ["--question", "Does LoRA rank change capitalization accuracy?", "--dataset", "data/words.json"]
 
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder with models/ (two Llama folders) and data/words.json (800/100/100), as the cwd."""
+    """The init workspace (conftest.init_workspace) with data/words.json, as the cwd."""
     monkeypatch.chdir(tmp_path)
-    one = tmp_path / "models" / "Llama-3.2-1B-Instruct"
-    three = tmp_path / "models" / "Llama-3.2-3B-Instruct"
-    for folder in (one, three):
-        folder.mkdir(parents=True)
-    (one / "config.json").write_text(json.dumps(LLAMA_1B_SHAPE), encoding="utf-8")
-    (three / "config.json").write_text("{}", encoding="utf-8")
-    (three / "model.safetensors").write_bytes(b"\0" * 3_000_000)
-    (tmp_path / "models" / "notes").mkdir()  # no config.json: not a model
-    (tmp_path / "data").mkdir()
-    record = {"input": "hello", "output": "HELLO"}
-    splits = {"train": [record] * 800, "validation": [record] * 100, "test": [record] * 100}
-    (tmp_path / "data" / "words.json").write_text(json.dumps(splits), encoding="utf-8")
-    (tmp_path / ".planlint.toml").write_text('models-dir = "models"\n', encoding="utf-8")
-    return tmp_path
-
-
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pretend stdin is a terminal, so init interviews (CliRunner's stdin is not one)."""
-    monkeypatch.setattr(planlint.cli, "_stdin_is_terminal", lambda: True)
+    return init_workspace(tmp_path)
 
 
 def init(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    """Run `planlint init` in-process through main(); returns exit code, stdout, stderr."""
-    with CliRunner().isolation(input=input) as (out, err, _):
-        code = main(["init", *args])
-    return code, out.getvalue().decode(), err.getvalue().decode()
+    """Run `planlint init` in-process; returns exit code, stdout, stderr."""
+    return planlint_main("init", *args, input=input)
 
 
 def answers(*lines: str) -> str:

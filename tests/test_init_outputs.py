@@ -12,11 +12,10 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
-from conftest import edit
+from conftest import edit, init_workspace, planlint_main
 
 import planlint.cli
-from planlint.cli import init_command, main
+from planlint.cli import init_command
 from planlint.commands.init import answer_flags
 from planlint.commands.init.answers import NOT_ANSWERS
 from planlint.commands.init.yamltext import MAX_LINE
@@ -26,47 +25,15 @@ from planlint.plan.load import load_plan
 
 #: cruijff_kit's training log: Llama-3.2-1B (lora_llama3_2_1b), batch 32, 2 epochs.
 PRIOR = Path(__file__).parent / "logs" / "cruijff_kit" / "slurm_training_output.txt"
-#: config.json of Llama-3.2-1B-Instruct, the fields that give its size.
-LLAMA_1B = {
-    "hidden_size": 2048,
-    "intermediate_size": 8192,
-    "num_attention_heads": 32,
-    "num_hidden_layers": 16,
-    "num_key_value_heads": 8,
-    "tie_word_embeddings": True,
-    "torch_dtype": "bfloat16",
-    "vocab_size": 128256,
-}
 QUESTION = ["--question", "Does LoRA rank change capitalization accuracy?"]
 SWEEP = ["--model", "Llama-3.2-1B-Instruct", "--dataset", "data/words_5L.json", *QUESTION]
 
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """models/ with two Llama folders, data/words_5L.json (800/100/100), the cwd."""
+    """The init workspace (conftest.init_workspace) with data/words_5L.json, as the cwd."""
     monkeypatch.chdir(tmp_path)
-    for name in ("Llama-3.2-1B-Instruct", "Llama-3.2-3B-Instruct"):
-        (tmp_path / "models" / name).mkdir(parents=True)
-        (tmp_path / "models" / name / "config.json").write_text(json.dumps(LLAMA_1B), encoding="utf-8")
-    (tmp_path / "data").mkdir()
-    record = {"input": "hello", "output": "HELLO"}
-    splits = {"train": [record] * 800, "validation": [record] * 100, "test": [record] * 100}
-    (tmp_path / "data" / "words_5L.json").write_text(json.dumps(splits), encoding="utf-8")
-    (tmp_path / ".planlint.toml").write_text('models-dir = "models"\n', encoding="utf-8")
-    return tmp_path
-
-
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pretend stdin is a terminal, so init interviews."""
-    monkeypatch.setattr(planlint.cli, "_stdin_is_terminal", lambda: True)
-
-
-def planlint_cli(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    """Run planlint in-process through main(); exit code, stdout, stderr."""
-    with CliRunner().isolation(input=input) as (out, err, _):
-        code = main(list(args))
-    return code, out.getvalue().decode(), err.getvalue().decode()
+    return init_workspace(tmp_path, data="words_5L.json")
 
 
 def findings(folder: Path) -> list[str]:
@@ -94,7 +61,7 @@ def yamllint(path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_generated_facts_live_in_the_summary_region_and_fix_keeps_them_current(workspace: Path) -> None:
-    code, _, err = planlint_cli(
+    code, _, err = planlint_main(
         "init", "exp", *SWEEP, "--model", "Llama-3.2-3B-Instruct", "--vary", "lora_rank=4,8",
         "--vary", "lr=1e-5,5e-5", "--epochs", "2", "--no-packing",
     )  # fmt: skip
@@ -129,7 +96,7 @@ def test_generated_facts_live_in_the_summary_region_and_fix_keeps_them_current(w
         "PL501 summary differs from plan.yaml: Variables differs (the plan says: LoRA Rank (`lora_rank`): "
         "4, 8; Learning Rate (`lr`): 1e-5, 5e-5, 1e-4)"
     ]
-    assert planlint_cli("fix", "--runs", "exp")[0] == 0
+    assert planlint_main("fix", "--runs", "exp")[0] == 0
     assert findings(exp) == []
     summary = summary_of(exp)
     assert "  - Learning Rate (`lr`): 1e-5, 5e-5, 1e-4\n" in summary
@@ -142,14 +109,14 @@ def test_generated_facts_live_in_the_summary_region_and_fix_keeps_them_current(w
         "GPU on 2 GPUs, packing off, validation during training on); Compute differs (the plan says: "
         "12 fine-tuned runs and 2 controls (evaluation only), 2 GPUs per job; no compute.time estimates yet)"
     ]
-    code, _, _ = planlint_cli("fix", "exp/PLAN.md")
+    code, _, _ = planlint_main("fix", "exp/PLAN.md")
     assert code == 0
     assert "2 GPUs per job" in summary_of(exp)
     assert [f for f in findings(exp) if f.startswith("PL501")] == []
 
 
 def test_the_researchers_notes_around_the_summary_are_kept_by_fix(workspace: Path) -> None:
-    assert planlint_cli("init", "exp", *SWEEP, "--vary", "lora_rank=4,8")[0] == 0
+    assert planlint_main("init", "exp", *SWEEP, "--vary", "lora_rank=4,8")[0] == 0
     doc_path = workspace / "exp" / "PLAN.md"
     doc = doc_path.read_text(encoding="utf-8")
     doc = edit(
@@ -168,7 +135,7 @@ def test_the_researchers_notes_around_the_summary_are_kept_by_fix(workspace: Pat
         edit(plan.read_text(encoding="utf-8"), ("  lora_rank: [4, 8]\n", "  lora_rank: [4, 8, 16]\n")),
         encoding="utf-8",
     )
-    assert planlint_cli("fix", "--runs", "exp")[0] == 0
+    assert planlint_main("fix", "--runs", "exp")[0] == 0
     fixed = doc_path.read_text(encoding="utf-8")
     assert "Rank 4 is the cheap one.\n\n<!-- planlint:begin summary -->\n" in fixed
     assert "<!-- planlint:end summary -->\n\nAsk Ana about rank 16.\n" in fixed
@@ -192,7 +159,7 @@ def test_the_plan_init_writes_passes_yamllints_default_config(workspace: Path) -
     system = (
         'You are a careful assistant. Answer with the capitalized word only: no "quotes", no\\tpunctuation.'
     )
-    code, out, err = planlint_cli(
+    code, out, err = planlint_main(
         "init", "exp", "--model", str(model.absolute()), "--model", "Llama-3.2-3B-Instruct",
         "--dataset", "data/words_5L.json", "--question", question, "--hypothesis", "Rank 8 is enough",
         "--vary", "lora_rank=4,8", "--vary", "lr=1e-5,5e-5", "--system-prompt", system,
@@ -216,14 +183,14 @@ def test_the_plan_init_writes_passes_yamllints_default_config(workspace: Path) -
 
 
 def test_plans_init_writes_from_the_interview_pass_yamllint(workspace: Path, terminal: None) -> None:
-    code, out, _ = planlint_cli(
+    code, out, _ = planlint_main(
         "init", "sweep", *SWEEP, "--vary", "lora_rank=4,8", "--eval-task", "capitalization",
         input="\n" * 20,
     )  # fmt: skip
     assert code == 0, out
     linted = yamllint(workspace / "sweep" / "plan.yaml")
     assert (linted.returncode, linted.stdout) == (0, "")
-    code, out, _ = planlint_cli("init", "controls", *SWEEP, input="\n" * 20)  # nothing trained
+    code, out, _ = planlint_main("init", "controls", *SWEEP, input="\n" * 20)  # nothing trained
     assert code == 0, out
     linted = yamllint(workspace / "controls" / "plan.yaml")
     assert (linted.returncode, linted.stdout) == (0, "")
@@ -278,7 +245,7 @@ def test_every_option_is_an_answers_file_key(workspace: Path) -> None:
             answers = workspace / "answers.yaml"
             answers.write_text(json.dumps({**required, spelling: SAMPLE_ANSWERS[key]}), encoding="utf-8")
             folder = f"out_{spelling}"
-            code, out, err = planlint_cli("init", folder, "--from-answers", str(answers))
+            code, out, err = planlint_main("init", folder, "--from-answers", str(answers))
             assert (code, err) == (0, ""), (spelling, out)
             assert findings(workspace / folder) == []
     # the answer reached the plan
@@ -292,7 +259,7 @@ def test_every_option_is_an_answers_file_key(workspace: Path) -> None:
 def test_an_unknown_answer_is_refused_with_a_did_you_mean(workspace: Path) -> None:
     answers = workspace / "answers.yaml"
     answers.write_text("question: Q?\nmodel: Llama-3.2-1B-Instruct\nmodel-dir: models\n", encoding="utf-8")
-    code, _, err = planlint_cli("init", "exp", "--from-answers", str(answers))
+    code, _, err = planlint_main("init", "exp", "--from-answers", str(answers))
     assert code == 2
     assert err == f"planlint: error: {answers}: unknown answer 'model-dir' (did you mean 'models_dir'?)\n"
 
@@ -303,7 +270,7 @@ def test_an_unknown_answer_is_refused_with_a_did_you_mean(workspace: Path) -> No
 def test_a_dataset_that_is_not_here_is_named_before_splits_are_needed(
     workspace: Path, terminal: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, out, _ = planlint_cli(
+    code, out, _ = planlint_main(
         "init", "exp", *QUESTION, "--model", "1", "--dataset", "/cluster/data/words_5L.json",
         "--no-packing", input="\n\n800,100,100\n" + "\n" * 20,
     )  # fmt: skip
@@ -314,7 +281,7 @@ def test_a_dataset_that_is_not_here_is_named_before_splits_are_needed(
     assert note < out.index("Samples per split")
     # without a terminal: one line that says why --splits is needed
     monkeypatch.setattr(planlint.cli, "_stdin_is_terminal", lambda: False)
-    code, _, err = planlint_cli(
+    code, _, err = planlint_main(
         "init", "exp2", *QUESTION, "--model", "1", "--dataset", "/cluster/data/words_5L.json"
     )
     assert (code, err) == (
@@ -324,13 +291,13 @@ def test_a_dataset_that_is_not_here_is_named_before_splits_are_needed(
     )
     flat = workspace / "data" / "flat.json"
     flat.write_text(json.dumps([{"input": "a", "output": "A"}] * 50), encoding="utf-8")
-    code, _, err = planlint_cli("init", "exp3", *QUESTION, "--model", "1", "--dataset", "data/flat.json")
+    code, _, err = planlint_main("init", "exp3", *QUESTION, "--model", "1", "--dataset", "data/flat.json")
     assert code == 2
     assert "--dataset data/flat.json holds one list of 50 records, not train/validation/test splits" in err
 
 
 def test_two_gpus_turning_validation_off_is_said(workspace: Path) -> None:
-    code, out, err = planlint_cli("init", "exp", *SWEEP, "--vary", "lr=1e-5,5e-5", "--gpus", "2")
+    code, out, err = planlint_main("init", "exp", *SWEEP, "--vary", "lr=1e-5,5e-5", "--gpus", "2")
     assert (code, err) == (0, "")
     assert "  validation during training: off (the multi-GPU recipe has no validation loop)\n" in out
     assert "  validation_during_training: false\n" in (workspace / "exp" / "plan.yaml").read_text(
@@ -361,7 +328,7 @@ def compute_of(folder: Path) -> dict[str, object]:
 
 def test_init_estimates_each_run_from_prior_logs_as_estimate_write_does(scratch: Path) -> None:
     args = [*SWEEP, "--vary", "lora_rank=4,8", "--epochs", "2", "--no-packing"]
-    code, out, err = planlint_cli("init", "exp", *args)
+    code, out, err = planlint_main("init", "exp", *args)
     assert (code, err) == (0, "")
     assert "  compute.time of 2 of 2 fine-tuned runs estimated from 1 prior training log\n" in out
     estimated = compute_of(scratch / "exp")
@@ -370,9 +337,9 @@ def test_init_estimates_each_run_from_prior_logs_as_estimate_write_does(scratch:
         for c in estimated.values()
     )
     # the same values `estimate --write` stores into a plan written without them
-    assert planlint_cli("init", "later", *args, "--no-estimate")[0] == 0
+    assert planlint_main("init", "later", *args, "--no-estimate")[0] == 0
     assert list(compute_of(scratch / "later").values()) == [None, None]
-    code, _, _ = planlint_cli("estimate", "later/plan.yaml", "--logs", "scratch/*/slurm-*.out", "--write")
+    code, _, _ = planlint_main("estimate", "later/plan.yaml", "--logs", "scratch/*/slurm-*.out", "--write")
     assert code == 0
     assert compute_of(scratch / "later") == estimated
     # the plan with its estimates is still yamllint-clean, and the doc shows them
@@ -386,21 +353,21 @@ def test_init_estimates_each_run_from_prior_logs_as_estimate_write_does(scratch:
 
 def test_the_interview_offers_the_estimate_when_logs_are_found(scratch: Path, terminal: None) -> None:
     flags = [*SWEEP, "--vary", "lora_rank=4,8", "--no-packing", "--batch-size", "4"]
-    code, out, _ = planlint_cli("init", "asked", *flags, input="\n" * 20)
+    code, out, _ = planlint_main("init", "asked", *flags, input="\n" * 20)
     assert code == 0, out
     assert "  Found 1 prior training log in scratch/*/slurm-*.out" in out
     assert "Estimate each run's time (and suggest a batch size) from them? [Y/n]" in out
     assert None not in compute_of(scratch / "asked").values()
-    code, out, _ = planlint_cli("init", "declined", *flags, input="\n" * 10 + "n\n" + "\n" * 20)
+    code, out, _ = planlint_main("init", "declined", *flags, input="\n" * 10 + "n\n" + "\n" * 20)
     assert code == 0, out
     assert list(compute_of(scratch / "declined").values()) == [None, None]
 
 
 def test_estimate_without_logs_says_where_it_looked(workspace: Path) -> None:
-    code, _, err = planlint_cli("init", "exp", *SWEEP, "--vary", "lora_rank=4,8", "--estimate")
+    code, _, err = planlint_main("init", "exp", *SWEEP, "--vary", "lora_rank=4,8", "--estimate")
     assert code == 2
     assert "--estimate: no logs to look in: give --logs GLOB, or set log-globs or scratch" in err
-    code, _, err = planlint_cli(
+    code, _, err = planlint_main(
         "init", "exp", *SWEEP, "--vary", "lora_rank=4,8", "--estimate", "--logs", "nowhere/*/slurm-*.out"
     )
     assert (code, err) == (

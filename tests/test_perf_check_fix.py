@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, edit
+from conftest import edit, example_repo
 
 from planlint.cli import main
 
 
 @pytest.fixture
 def experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()
-    shutil.copytree(EXAMPLES / "seed-sweep", tmp_path / "exp")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "exp"
+    return example_repo(tmp_path, monkeypatch)
 
 
 def _stale(experiment: Path) -> tuple[Path, str]:

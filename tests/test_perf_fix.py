@@ -3,12 +3,11 @@ as adding runs and matrix entries one edit at a time."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, edit
+from conftest import edit, example_repo
 
 from planlint.commands.fix import fix
 from planlint.config import Config
@@ -22,10 +21,7 @@ from planlint.plan.naming import runs_to_add
 
 @pytest.fixture
 def experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()
-    shutil.copytree(EXAMPLES / "two-model-sweep", tmp_path / "exp")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "exp"
+    return example_repo(tmp_path, monkeypatch, "two-model-sweep")
 
 
 @pytest.fixture

@@ -108,13 +108,14 @@ def test_every_schema_finding_has_a_hint(case: str) -> None:
 
 
 def test_a_missing_training_control_names_what_to_write() -> None:
-    data = _plain(TWO_MODEL)
-    del data["controls"]["epochs"]
-    (hit,) = [h for h in _hits(data) if h.rule == "PL107"]
+    text = edit(TWO_MODEL, ("  epochs: 2\n", ""))
+    loaded = load_plan(Path("plan.yaml"), text=text)
+    assert loaded.data is not None
+    (hit,) = [h for h in validate(loaded.data) if h.rule == "PL107"]
     assert hit.message == "required key 'epochs' is missing in controls"
     assert hit.hint == "epochs: 1  (Number of training epochs.)"
-    line = TWO_MODEL.splitlines().index("controls:") + 1
-    assert hit.line > 0 and line > 0
+    # at the `controls:` key the researcher adds it under
+    assert (hit.line, hit.column) == (text.splitlines().index("controls:") + 1, 1)
 
 
 def test_a_fine_tuned_run_without_parameters_is_told_its_variables() -> None:

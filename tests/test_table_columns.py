@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, edit, rules_of
+from conftest import EXAMPLES, edit, example_repo, rules_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,10 +30,7 @@ MODEL = "Llama-3.2-1B-Instruct"
 @pytest.fixture
 def exp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The seed example (plan + PLAN.md) in a temp repository."""
-    (tmp_path / ".git").mkdir()
-    shutil.copytree(EXAMPLES / "seed-sweep", tmp_path / "exp")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "exp"
+    return example_repo(tmp_path, monkeypatch)
 
 
 def region(text: str) -> str:

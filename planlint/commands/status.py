@@ -43,12 +43,21 @@ STATUS_VERSION = 1
 def read_plan(path: Path, config: Config) -> Loaded:
     """Load the plan `status` or `estimate` was given, refusing what `check` refuses (PL015).
 
-    Raises UsageError for a symlink that leads out of the repository and for a plan that does
-    not load.
+    Raises UsageError for a path that is no regular file (missing, a symlink loop, a folder, a
+    FIFO), a symlink that leads out of the repository and a plan that does not load.
     """
+    import stat
+
     from planlint.errors import UsageError
     from planlint.paths import symlink_outside_repo
+    from planlint.readfile import kind_of
 
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the plan: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{path}: not a plan file but {kind_of(mode)}")
     outside = symlink_outside_repo(path)
     if outside is not None:
         raise UsageError(f"{path}: a symlink to {outside}, outside the repository: not read (PL015)")

@@ -24,7 +24,8 @@ from planlint.plan.editsafety import (
     verify_edit,
 )
 from planlint.plan.load import YMap, YSeq, load_plan
-from planlint.plan.naming import ImpliedRun, quote, value_text
+from planlint.plan.naming import ImpliedRun, value_text
+from planlint.plan.values import quote
 
 
 class EditError(Exception):
@@ -103,7 +104,8 @@ def _opens_flow_mapping(line: str, col: int) -> bool:
     """Does the node starting at 1-based `col` of `line` open a flow mapping, after any anchor
     (`&p`) or tag (`!!map`) in front of it?"""
     rest = line[col - 1 :]
-    return rest[_NODE_PROPERTIES.match(rest).end() :].startswith("{")  # type: ignore[union-attr]
+    found = _NODE_PROPERTIES.match(rest)  # matches at least the empty string
+    return rest[found.end() if found else 0 :].startswith("{")
 
 
 def run_lines(run: ImpliedRun, style: RunStyle) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
-from planlint.plan.values import norm
+from planlint.plan.values import norm, quote
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
@@ -339,15 +339,6 @@ def value_text(value: Any, written: str) -> str:
             return json.dumps(value, ensure_ascii=False)
         return quote(value)
     return written
-
-
-def quote(value: str) -> str:
-    """A string as a YAML scalar: plain when safe, else double-quoted."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9._/-]*", value) and value.lower() not in {
-        "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~",
-    }:  # fmt: skip
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def runs_to_add(plan: Plan) -> tuple[list[tuple[ImpliedRun, int | None]], list[str]]:

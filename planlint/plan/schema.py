@@ -679,40 +679,25 @@ def _first_text(values: Any) -> str:
 
 
 def _example(node: dict[str, Any], placeholder: bool = True) -> str | None:
-    """A value of schema `node` written as YAML: its example, default, first choice or a placeholder."""
-    for value in node.get("examples", ()):
+    """A value of schema `node` written as YAML: its example, default, first choice or (with
+    `placeholder`) a stand-in of its type."""
+    from planlint.plan.values import quote
+
+    for value in (*node.get("examples", ()), node.get("default"), *node.get("enum", ())):
         if isinstance(value, (dict, list)):
             return json.dumps(value)  # JSON is YAML flow style
-    for value in (*node.get("examples", ()), node.get("default"), *node.get("enum", ())):
-        if value is not None and not isinstance(value, (dict, list)):
-            text = (
-                json.dumps(value)
-                if isinstance(value, str)
-                else str(value).lower()
-                if isinstance(value, bool)
-                else str(value)
-            )
-            return text if not isinstance(value, str) or _needs_quotes(value) else value
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, str):
+            return quote(value)
+        if value is not None:
+            return str(value)
     if not placeholder:
         return None
     placeholders = {
         "integer": "1", "number": "1.0", "boolean": "true", "array": "[]", "object": "{}", "string": '"..."'
     }  # fmt: skip
-    types = _as_list(node.get("type"))
-    return next((placeholders[t] for t in types if t in placeholders), None)
-
-
-def _needs_quotes(text: str) -> bool:
-    """Would this string be read as something else, or break, written plain?"""
-    return not re.fullmatch(r"[A-Za-z_][\w./-]*", text) or text.lower() in {
-        "true",
-        "false",
-        "yes",
-        "no",
-        "on",
-        "off",
-        "null",
-    }
+    return next((placeholders[t] for t in _as_list(node.get("type")) if t in placeholders), None)
 
 
 def _value_hint(schema: Any, validator: str = "") -> str | None:

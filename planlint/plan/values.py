@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 
@@ -45,3 +46,12 @@ def norm(value: Any) -> tuple[str, Any]:
     if isinstance(value, list):
         return ("l", tuple(norm(v) for v in value))
     return ("o", repr(value))
+
+
+def quote(value: str) -> str:
+    """A string as a YAML scalar: plain when safe, else double-quoted."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9._/-]*", value) and value.lower() not in {
+        "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~",
+    }:  # fmt: skip
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

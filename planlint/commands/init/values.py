@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from planlint.plan.naming import quote
+from planlint.plan.values import quote
 
 _PLAIN_PATH = re.compile(r"^(?:/|\./|\.\./|~/)[A-Za-z0-9._/+-]*$")
 
