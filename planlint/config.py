@@ -102,17 +102,26 @@ def _matches(rule_id: str, selectors: list[str]) -> bool:
 _FIELDS = {f.name for f in fields(Config)} - {"source", "root"}
 
 
-def _toml_load(path: Path) -> dict[str, Any]:
+def _toml_load(path: Path, needle: bytes = b"") -> dict[str, Any]:
+    """The TOML table in `path`; {} without parsing when the file does not contain `needle`."""
+    from planlint.readfile import read_bounded
+
+    try:
+        raw = read_bounded(path, CONFIG_MAX_BYTES)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    if needle not in raw:
+        # A project's pyproject.toml without a planlint table is none of our business:
+        # not parsed (tomllib's import and parse are a tenth of a cold check), not judged.
+        return {}
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
-    from planlint.readfile import read_bounded
-
     try:
-        data: dict[str, Any] = tomllib.loads(read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8"))
+        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
         return data
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
 
 
@@ -125,7 +134,7 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             return dot, _toml_load(dot)
         py = folder / "pyproject.toml"
         if py.is_file():
-            table = _toml_load(py).get("tool", {}).get("planlint")
+            table = _toml_load(py, b"planlint").get("tool", {}).get("planlint")
             if isinstance(table, dict):
                 return py, table
         if (folder / ".git").exists():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +57,8 @@ class Result:
 
 def git_files(cwd: Path) -> list[Path] | None:
     """Tracked and untracked-but-not-ignored files of the repository around `cwd`, or None."""
+    import subprocess  # only when a folder is walked: a hook's cold check of named files skips it
+
     try:
         out = subprocess.run(
             ["git", "ls-files", "-co", "--exclude-standard", "-z"],

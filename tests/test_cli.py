@@ -77,6 +77,19 @@ def test_unknown_setting_is_a_usage_error(bad_plan: Path, capsys) -> None:  # ty
     assert "unknown setting 'ignroe'" in err and "did you mean 'ignore'" in err
 
 
+def test_a_projects_own_pyproject_is_not_planlints_business(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # A research repo's pyproject.toml that TOML rejects (a half-merged conflict) but holds no
+    # planlint table must not stop the hook; a broken [tool.planlint] table still does.
+    pyproject = bad_plan.parent / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "sweeps"\n<<<<<<< HEAD\n', encoding="utf-8")
+    (bad_plan.parent / ".git").mkdir()
+    assert main(["check", "plan.yaml"]) == 1
+    assert "PL211" in capsys.readouterr().out
+    pyproject.write_text('[tool.planlint]\nignore = ["PL211"\n', encoding="utf-8")
+    assert main(["check", "plan.yaml"]) == 2
+    assert "pyproject.toml: cannot read configuration" in capsys.readouterr().err
+
+
 def test_missing_path_and_bad_option_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     assert main(["check", "nowhere/plan.yaml"]) == 2

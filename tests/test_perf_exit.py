@@ -66,3 +66,35 @@ def test_console_script_output_to_a_closed_pipe_is_one_exit_code(tmp_path: Path)
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) in (0, 1)
     assert "Traceback" not in err
+
+
+def test_a_hooks_cold_check_of_a_correct_plan_imports_only_what_it_uses(tmp_path: Path) -> None:
+    # What a pre-commit hook does on every commit: check a named plan and its doc in a
+    # repository whose pyproject.toml has nothing for planlint. Did-you-mean (difflib), git
+    # listing (subprocess) and TOML (tomllib) are each a few ms of a cold start nobody uses here.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "sweeps"\n', encoding="utf-8")
+    exp = tmp_path / "exp"
+    exp.mkdir()
+    (exp / "plan.yaml").write_text(SEED, encoding="utf-8")
+    seed_doc = Path(__file__).resolve().parent.parent / "examples" / "seed-sweep" / "PLAN.md"
+    (exp / "PLAN.md").write_text(seed_doc.read_text(encoding="utf-8"), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", _SCRIPT, "check", "exp/plan.yaml", "exp/PLAN.md"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "0 errors" in proc.stdout, proc.stdout
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "planlint.plan.schema" in imported  # the import trace is real
+    assert imported.isdisjoint({"difflib", "subprocess", "tomllib"}), imported & {
+        "difflib",
+        "subprocess",
+        "tomllib",
+    }
+    # and a misspelt key still gets its suggestion (the lazy import works)
+    (exp / "plan.yaml").write_text(edit(SEED, ("  batch_size: 4\n", "  batch_sise: 4\n")), encoding="utf-8")
+    proc = _run(["check", "exp/plan.yaml"], tmp_path)
+    assert "did you mean 'batch_size'?" in proc.stdout, proc.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
@@ -23,6 +22,7 @@ from planlint.doc.tabletext import (
     table_from_tokens,
 )
 from planlint.paths import real_path
+from planlint.suggest import closest
 
 __all__ = [
     "KNOWN_REGIONS",
@@ -480,8 +480,8 @@ class _Scanner:
         for region in regions:
             begin_column = _column(self.lines[region.begin_line - 1])
             if region.name not in self.known:
-                close = difflib.get_close_matches(region.name.lower(), list(self.known), n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                close = closest(region.name.lower(), self.known)
+                hint = f"did you mean {close!r}? " if close else ""
                 self.problem(
                     region.begin_line,
                     begin_column,
@@ -695,6 +695,8 @@ def region_diff(path: str, text: str, region: Region, new_lines: list[str], cont
     new = [old[0], *_clean_new_lines(new_lines), old[-1]]
     if old == new:
         return ""
+    import difflib  # only when a diff is asked for
+
     out: list[str] = []
     for line in difflib.unified_diff(
         old, new, fromfile=f"a/{path}", tofile=f"b/{path}", n=context, lineterm=""

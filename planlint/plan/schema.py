@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import json
 import re
 from collections.abc import Collection, Iterator
@@ -14,6 +13,7 @@ from typing import Any
 from planlint.finding import Hit
 from planlint.plan.load import YMap, YSeq, position
 from planlint.schemafile import load_schema
+from planlint.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -451,8 +451,8 @@ def _to_hits(
             if retired_at(path, key) is not None:
                 continue  # reported by _retired, wherever it sits
             line, col = position(root, (*path, key), key=True)
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+            close = closest(key, known)
+            hint = f"did you mean '{close}'?" if close else f"known keys: {', '.join(known)}"
             yield Hit("PL102", line, col, f"unknown key '{key}' in {where}", hint)
         return
     if kind == "required":
@@ -810,9 +810,7 @@ def _semantic_schema_checks(data: YMap) -> Iterator[Hit]:
         for key in controls:
             if key in known:
                 continue
-            target = CONTROL_ALIASES.get(key) or next(
-                iter(difflib.get_close_matches(key, known, n=1, cutoff=0.8)), None
-            )
+            target = CONTROL_ALIASES.get(key) or closest(key, known, 0.8)
             if target:
                 line, col = controls.kpos[key]
                 msg = f"controls.{key} is not a hyper-parameter torchtune knows"

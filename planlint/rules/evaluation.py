@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Generator, Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from planlint.plan.model import Plan, text_of
 from planlint.plan.run import run_at
 from planlint.plan.values import as_int
 from planlint.rules.base import Context, E, I, Rule, W
+from planlint.suggest import did_you_mean
 
 #: Unknown names get a did-you-mean for the first few only (difflib over 10,000 run names is slow).
 MAX_SUGGESTIONS = 20
@@ -154,11 +154,7 @@ def _suggest(word: str, options: list[str], budget: list[int]) -> str | None:
     if budget[0] <= 0:
         return None
     budget[0] -= 1
-    lowered = {o.lower(): o for o in options}
-    if word.lower() in lowered:
-        return f"did you mean '{lowered[word.lower()]}'? (names are case-sensitive)"
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return did_you_mean(word, options)
 
 
 def _check_matrix(plan: Plan, tasks: dict[str, int]) -> Iterator[Hit]:

@@ -8,7 +8,6 @@ family says so in ONE info finding, never an error. `check --no-layout` turns th
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from planlint.plan.run import run_at, runs_by_name
 from planlint.plan.values import as_int
 from planlint.readfile import Refused, read_bounded
 from planlint.rules.base import Context, E, I, Rule, W
+from planlint.suggest import closest
 
 #: A data file larger than this is not parsed (its record count is not checked).
 MAX_DATA_BYTES = 200 * 1024 * 1024
@@ -159,7 +159,7 @@ def _check_experiment(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) ->
         for n, (name, i) in enumerate(missing):
             close = by_lower.get(name.lower())
             if close is None and n < MAX_LISTED:
-                close = next(iter(difflib.get_close_matches(name, pool, n=1, cutoff=0.8)), None)
+                close = closest(name, pool, 0.8)
             hint = (
                 f"is folder '{close}/' this run? rename it to '{name}/'"
                 if close
@@ -206,7 +206,7 @@ def _check_orphans(plan: Plan, exp: ExperimentDir, orphans: list[Any], missing: 
                 "move the artifacts to the run's folder, or add the run to the plan; set my_wandb_run_name to the run name in setup_finetune.yaml",
             )
         else:
-            close = next(iter(difflib.get_close_matches(f.name, missing, n=1, cutoff=0.8)), None)
+            close = closest(f.name, missing, 0.8)
             hint = (
                 f"rename it to '{close}/' if it is that run"
                 if close
@@ -294,7 +294,7 @@ def _check_models(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Ite
             continue
         if not exists:
             siblings = _siblings(p)
-            close = next(iter(difflib.get_close_matches(p.name, siblings, n=1, cutoff=0.6)), None)
+            close = closest(p.name, siblings, 0.6)
             hint = (
                 f"did you mean '{p.parent / close}'?"
                 if close
@@ -351,7 +351,7 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
                     "scaffold-experiment runs prepare_data before the runs are set up; run `planlint check` again after scaffolding to count its records",
                 )
                 return
-            close = next(iter(difflib.get_close_matches(p.name, _siblings(p), n=1, cutoff=0.6)), None)
+            close = closest(p.name, _siblings(p), 0.6)
             yield plan.hit(
                 "PL609",
                 where,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -25,6 +24,7 @@ from planlint.plan.run import CONDITION_KEYS, Run, runs_of
 from planlint.plan.schema import CONTROL_ALIASES, control_default
 from planlint.plan.values import norm
 from planlint.rules.base import Context, E, I, Rule, W
+from planlint.suggest import did_you_mean
 
 #: How many missing combinations a finding spells out before summarising.
 MAX_LISTED = 8
@@ -264,11 +264,7 @@ def _did_you_mean(word: str, options: list[str]) -> str | None:
     alias = CONTROL_ALIASES.get(word)
     if alias in options:
         return f"did you mean '{alias}'?"
-    lowered = {o.lower(): o for o in options}
-    if word.lower() in lowered:
-        return f"did you mean '{lowered[word.lower()]}'? (names are case-sensitive)"
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return did_you_mean(word, options)
 
 
 def _check_axis(plan: Plan) -> Iterator[Hit]:
