@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -104,8 +105,7 @@ class Region:
         return (self.name, self.plan)
 
 
-@dataclass(frozen=True)
-class MarkerProblem:
+class MarkerProblem(NamedTuple):
     """Something wrong with (or ignored about) the markers of a doc; 1-based ``line``/``column``.
 
     ``kind`` is one of: ``missing-end``, ``missing-begin``, ``nested``, ``duplicate``,
