@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
+import math
+import os
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -58,12 +61,25 @@ class Config:
         return default_enabled or _matches(rule_id, self.extend_select)
 
     def severity_of(self, rule_id: str, default: Severity) -> Severity:
+        """The configured severity: of the rule's id, else of its longest configured prefix."""
         value = self.severity.get(rule_id)
+        if value is None and self.severity:
+            prefixes = [p for p in self.severity if rule_id.startswith(p)]
+            value = self.severity[max(prefixes, key=len)] if prefixes else None
         return Severity(value) if value else default
 
-    def ignored_for(self, rule_id: str, relpath: str) -> bool:
+    def ignored_for(self, rule_id: str, path: str | Path) -> bool:
+        """Does a `per-file-ignores` pattern silence `rule_id` in `path`? A pattern with a `/`
+        matches the path relative to the configuration's folder (wherever planlint runs from,
+        as `exclude` does); one without matches that path or the file's name."""
+        if not self.per_file_ignores:
+            return False
+        rel = _relative(str(path), str(self.root))
+        name = rel.rsplit("/", 1)[-1]
         for pattern, ids in self.per_file_ignores.items():
-            if fnmatch.fnmatch(relpath, pattern) and _matches(rule_id, ids):
+            pat = pattern.removeprefix("./")
+            hit = fnmatch.fnmatch(rel, pat) or ("/" not in pat and fnmatch.fnmatch(name, pat))
+            if hit and _matches(rule_id, ids):
                 return True
         return False
 
@@ -73,9 +89,7 @@ class Config:
         patterns = [*self.exclude, *self.extend_exclude]
         if not patterns:
             return False
-        import os
-
-        rel = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))).as_posix()
+        rel = _relative(str(path), str(self.root))
         parts = rel.split("/")
         prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
         for pattern in patterns:
@@ -93,6 +107,16 @@ class Config:
 
     def is_plan_name(self, name: str) -> bool:
         return name in self.plan_files
+
+
+def _relative(path: str, root: str) -> str:
+    """`path` (absolute, or relative to the working folder) relative to `root`, with `/`."""
+    return _relative_from(path, root, os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _relative_from(path: str, root: str, cwd: str) -> str:
+    return Path(os.path.relpath(os.path.join(cwd, path), os.path.join(cwd, root))).as_posix()
 
 
 def _matches(rule_id: str, selectors: list[str]) -> bool:
@@ -236,10 +260,10 @@ def from_mapping(table: dict[str, Any], source: Path | None = None) -> Config:
     for raw_key, value in table.items():
         key = str(raw_key).replace("-", "_")
         if key not in _FIELDS:
-            import difflib
+            from planlint.suggest import closest
 
-            close = difflib.get_close_matches(key, sorted(_FIELDS), n=1)
-            extra = f" (did you mean '{close[0].replace('_', '-')}'?)" if close else ""
+            close = closest(key, sorted(_FIELDS))
+            extra = f" (did you mean '{close.replace('_', '-')}'?)" if close else ""
             raise ConfigError(f"{where}: unknown setting '{raw_key}'{extra}")
         default = getattr(cfg, key)
         if isinstance(default, list) and isinstance(value, str):
@@ -260,15 +284,28 @@ def from_mapping(table: dict[str, Any], source: Path | None = None) -> Config:
             value = {k.upper(): v for k, v in value.items()}
         if key in ("select", "extend_select", "ignore"):
             value = [str(v).upper() for v in value]
+        if key == "plan_files":
+            if not value:
+                raise ConfigError(
+                    f"{where}: setting 'plan-files' must name at least one file (e.g. [\"plan.yaml\"])"
+                )
+            for name in value:
+                if not name or "/" in name or "\\" in name:
+                    raise ConfigError(
+                        f"{where}: setting 'plan-files' holds file names, not paths (got {name!r})"
+                    )
         if key == "table_style" and value not in ("seed", "aligned"):
             raise ConfigError(f"{where}: table-style must be 'seed' or 'aligned'")
         if key == "max_time":
-            from planlint.slurmtime import parse_time
+            from planlint.slurmtime import parse_limit
 
-            if parse_time(value) is None:
+            limit = parse_limit(value)
+            if limit is None:
                 raise ConfigError(
                     f"{where}: setting 'max-time' is not a SLURM time like \"2-00:00:00\" (got {value!r})"
                 )
+            if math.isinf(limit):
+                value = None  # 0, infinite, UNLIMITED: the partition has no limit to check against
         if key == "naming":
             _check_naming(where, value)
         setattr(cfg, key, value)

@@ -189,6 +189,9 @@ def sarif(findings: Sequence[Finding], *, root: Path | None = None, **_: object)
                     }
                 },
                 "originalUriBaseIds": {"SRCROOT": {"uri": srcroot.as_uri() + "/"}},
+                # Columns count characters, as in every other format; without this a SARIF
+                # reader counts UTF-16 units and marks the wrong place after an emoji.
+                "columnKind": "unicodeCodePoints",
                 "results": results,
             }
         ],

@@ -49,6 +49,20 @@ def parse_time(text: str | int) -> int | None:
     return (int(first) * 60 + int(second)) * 60 + int(third)
 
 
+def parse_limit(text: str | int) -> float | None:
+    """Seconds in a partition's time limit; ``math.inf`` for no limit; None when it is neither.
+
+    SLURM spells no limit three ways: ``0`` (sbatch: a limit of zero imposes none), and
+    ``infinite`` / ``UNLIMITED`` (how sinfo and scontrol show such a partition).
+    """
+    if isinstance(text, str) and text.strip().lower() in ("infinite", "unlimited"):
+        return math.inf
+    seconds = parse_time(text)
+    if seconds == 0:
+        return math.inf
+    return None if seconds is None else float(seconds)
+
+
 def value_seconds(value: object) -> int | None:
     """Seconds in a plan's compute.time value as loaded (a string, or an integer of minutes);
     None for null, booleans and anything that is not a SLURM time."""

@@ -77,6 +77,66 @@ def test_unknown_setting_is_a_usage_error(bad_plan: Path, capsys) -> None:  # ty
     assert "unknown setting 'ignroe'" in err and "did you mean 'ignore'" in err
 
 
+def test_per_file_ignores_are_relative_to_the_configuration_wherever_planlint_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same repository gives the same verdict from its root, from the experiment's folder
+    # (a terminal there, an editor, a CI step after `cd`) and from outside it.
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(EXAMPLES / "two-model-sweep", tmp_path / "exp")
+    (tmp_path / "exp" / "PLAN.md").unlink()  # PL504: no doc renders this plan
+    (tmp_path / ".planlint.toml").write_text('per-file-ignores = {"exp/*" = ["PL504"]}\n', encoding="utf-8")
+    for cwd, target in (
+        (tmp_path, "exp"),
+        (tmp_path / "exp", "."),
+        (tmp_path.parent, f"{tmp_path.name}/exp"),
+    ):
+        monkeypatch.chdir(cwd)
+        main(["check", "--select", "PL504", target, "--config", str(tmp_path / ".planlint.toml")])
+        assert "PL504" not in capsys.readouterr().out, cwd
+    # a pattern without a slash names a file wherever it is
+    (tmp_path / ".planlint.toml").write_text(
+        'per-file-ignores = {"plan.yaml" = ["PL504"]}\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--select", "PL504", "exp"])
+    assert "PL504" not in capsys.readouterr().out
+    (tmp_path / ".planlint.toml").write_text('per-file-ignores = {"other/*" = ["PL504"]}\n', encoding="utf-8")
+    main(["check", "--select", "PL504", "exp"])
+    assert "exp/plan.yaml:1:1: PL504 info" in capsys.readouterr().out
+
+
+def test_severity_takes_rule_ids_and_prefixes_and_refuses_what_names_no_rule(
+    bad_plan: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = bad_plan.parent / ".planlint.toml"
+    config.write_text('severity = { PL1 = "error" }\n', encoding="utf-8")
+    main(["check", "plan.yaml"])
+    assert "PL105 error" in capsys.readouterr().out  # PL105 is a warning by default
+    config.write_text('severity = { PL1 = "error", PL105 = "info" }\n', encoding="utf-8")
+    main(["check", "plan.yaml"])
+    assert "PL105 info" in capsys.readouterr().out  # the exact id wins over its family
+    config.write_text('severity = { PL01 = "error" }\n', encoding="utf-8")  # the YAML 1.1 traps
+    main(["check", "--select", "PL014", "plan.yaml"])
+    assert "PL014 error: 1e-5 is a number here" in capsys.readouterr().out  # a warning by default
+    for bad in ("PL999", "PL9"):
+        config.write_text(f'severity = {{ {bad} = "error" }}\n', encoding="utf-8")
+        assert main(["check", "plan.yaml"]) == 2
+        assert f"'{bad}' selects no rule" in capsys.readouterr().err
+
+
+def test_plan_files_must_name_files(bad_plan: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = bad_plan.parent / ".planlint.toml"
+    for value, said in (
+        ("[]", "must name at least one file"),
+        ('["exp/plan.yaml"]', "file names, not paths"),
+    ):
+        config.write_text(f"plan-files = {value}\n", encoding="utf-8")
+        assert main(["check", "."]) == 2
+        err = capsys.readouterr().err
+        assert said in err and err.count("\n") == 1
+
+
 def test_a_projects_own_pyproject_is_not_planlints_business(bad_plan: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     # A research repo's pyproject.toml that TOML rejects (a half-merged conflict) but holds no
     # planlint table must not stop the hook; a broken [tool.planlint] table still does.

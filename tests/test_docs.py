@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, SEED, TWO_MODEL, edit, example_repo, rules_of
+from conftest import EXAMPLES, SEED, TWO_MODEL, edit, example_repo, only, rules_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -462,3 +462,20 @@ def test_fix_migrate_renames_a_key_written_with_a_space_before_the_colon(tmp_pat
     assert (tmp_path / "plan.yaml").read_text(encoding="utf-8") == TWO_MODEL.replace(
         "    dataset_label: words", "    dataset_label : words"
     )
+
+
+def test_a_marker_naming_a_folder_or_fifo_says_what_it_is(experiment: Path) -> None:
+    # plan= naming something that exists but is no plan file: say what it is, not "does not exist"
+    (experiment / "runs").mkdir()
+    os.mkfifo(experiment / "plan.fifo.yaml")
+    said = {}
+    for named in ("runs", "plan.fifo.yaml", "gone.yaml"):
+        (experiment / "NOTES.md").write_text(
+            f"# Plan\n<!-- planlint:begin all-runs plan={named} -->\n<!-- planlint:end all-runs -->\n",
+            encoding="utf-8",
+        )
+        (found,) = only(doc_findings(["exp/NOTES.md"]), "PL506")
+        said[named] = (found.message, found.hint)
+    assert said["runs"] == ("plan=runs is a folder", "name the plan file in it: plan=runs/plan.yaml")
+    assert said["plan.fifo.yaml"][0] == "plan=plan.fifo.yaml is a FIFO (named pipe), not a plan file"
+    assert said["gone.yaml"][0] == "plan=gone.yaml does not exist"

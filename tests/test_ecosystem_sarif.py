@@ -60,3 +60,29 @@ def test_pl501_differences_are_in_the_message_and_the_hint_is_the_fix(
     finding = next(f for f in json.loads(capsys.readouterr().out) if f["rule"] == "PL501")
     assert finding["hint"] == "run `planlint fix exp/PLAN.md` to regenerate it"
     assert finding["message"].count("Est. Time is ~20min in the doc") >= 2
+
+
+def test_sarif_columns_are_declared_code_points_and_match_the_text_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A researcher's prompt note with emoji before a wrong value: SARIF's default column unit is
+    # the UTF-16 code unit, so a log that counts characters must say so, or viewers mark the
+    # wrong place (two units per emoji).
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(EXAMPLES / "seed-sweep", tmp_path / "exp")
+    plan = tmp_path / "exp" / "plan.yaml"
+    text = plan.read_text(encoding="utf-8")
+    old = "parameters: {lora_rank: 8, lr: 5e-5}"
+    assert text.count(old) == 1
+    plan.write_text(
+        text.replace(old, 'parameters: {note: "😀😀 é", lora_rank: 99, lr: 5e-5}'), encoding="utf-8"
+    )
+    assert main(["check", "exp/plan.yaml", "--select", "PL211", "--format", "sarif"]) == 1
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints"
+    region = run["results"][0]["locations"][0]["physicalLocation"]["region"]
+    main(["check", "exp/plan.yaml", "--select", "PL211"])
+    head = capsys.readouterr().out.splitlines()[0]
+    line, column = (int(x) for x in head.split(":")[1:3])
+    assert (region["startLine"], region["startColumn"]) == (line, column)
+    assert plan.read_text(encoding="utf-8").splitlines()[line - 1][column - 1 :].startswith("99")

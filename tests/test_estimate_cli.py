@@ -12,7 +12,7 @@ from conftest import SEED, edit, only, rules_of
 
 from planlint.cli import main
 from planlint.commands.estimate import estimate_edits
-from planlint.config import Config
+from planlint.config import Config, ConfigError, from_mapping
 from planlint.engine import run
 from planlint.estimate.model import Estimate
 
@@ -161,6 +161,16 @@ def test_pl701_and_pl702_from_the_plan_alone(lint) -> None:  # type: ignore[no-u
     assert len(found) == 1 and "Llama-3.2-1B_rank8_lr1e-5" in found[0].message
     over = only(lint(SEED, Config(max_time="0:05:00")), "PL702")
     assert len(over) == 2 and "0:05:00" in over[0].message
+
+
+@pytest.mark.parametrize("limit", ["0", "infinite", "UNLIMITED", "0:00:00"])
+def test_a_partition_without_a_time_limit_flags_no_run(lint, limit: str) -> None:  # type: ignore[no-untyped-def]
+    # SLURM: a limit of 0 imposes none; sinfo shows such partitions as "infinite"
+    config = from_mapping({"max-time": limit})
+    assert config.max_time is None
+    assert only(lint(SEED, config), "PL702") == []
+    with pytest.raises(ConfigError, match="not a SLURM time"):
+        from_mapping({"max-time": "forever"})
 
 
 def test_pl703_only_when_logs_are_asked_for(project: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from planlint.config import DOC_SUFFIXES
 from planlint.finding import Hit
 from planlint.paths import real_path, repo_root, symlink_outside_repo
 from planlint.plan.load import decode
+from planlint.readfile import kind_of
 
 if TYPE_CHECKING:
     from planlint.config import Config
@@ -137,14 +139,19 @@ def _region_plan(doc: Doc, region: Region, config: Config) -> Path | Hit:
                 f"plan={named} lies outside the repository",
                 f"name a plan inside {root}",
             )
-        if not target.is_file():
-            return Hit(
-                "PL506",
-                region.begin_line,
-                1,
-                f"plan={named} does not exist",
-                "give the plan's path relative to this doc",
-            )
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            mode = None
+        if mode is None or not stat.S_ISREG(mode):
+            if mode is None:
+                what, hint = "does not exist", "give the plan's path relative to this doc"
+            elif stat.S_ISDIR(mode):
+                what = "is a folder"
+                hint = f"name the plan file in it: plan={named.rstrip('/')}/{config.plan_files[0]}"
+            else:
+                what, hint = f"is {kind_of(mode)}, not a plan file", "point plan= at the plan's YAML file"
+            return Hit("PL506", region.begin_line, 1, f"plan={named} {what}", hint)
         return target
     candidates = sorted(p for p in folder.iterdir() if p.is_file() and config.is_plan_name(p.name))
     if len(candidates) == 1:

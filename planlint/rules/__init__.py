@@ -78,7 +78,13 @@ def check_selectors(selectors: Iterable[str], where: str) -> None:
 def check_config_selectors(config: Config) -> None:
     """Every selector the configuration holds names a rule."""
     where = str(config.source) if config.source else "configuration"
-    for selectors in (config.select, config.extend_select, config.ignore, *config.per_file_ignores.values()):
+    for selectors in (
+        config.select,
+        config.extend_select,
+        config.ignore,
+        *config.per_file_ignores.values(),
+        list(config.severity),
+    ):
         check_selectors([str(s).upper() for s in selectors], where)
 
 
