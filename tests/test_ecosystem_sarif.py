@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, example_repo
 from jsonschema import Draft4Validator
 
 from planlint.cli import main
@@ -68,9 +68,7 @@ def test_sarif_columns_are_declared_code_points_and_match_the_text_output(
     # A researcher's prompt note with emoji before a wrong value: SARIF's default column unit is
     # the UTF-16 code unit, so a log that counts characters must say so, or viewers mark the
     # wrong place (two units per emoji).
-    monkeypatch.chdir(tmp_path)
-    shutil.copytree(EXAMPLES / "seed-sweep", tmp_path / "exp")
-    plan = tmp_path / "exp" / "plan.yaml"
+    plan = example_repo(tmp_path, monkeypatch) / "plan.yaml"
     text = plan.read_text(encoding="utf-8")
     old = "parameters: {lora_rank: 8, lr: 5e-5}"
     assert text.count(old) == 1
