@@ -268,6 +268,10 @@ def check_plan(
     from planlint.plan.schema import validate
 
     bools = [(h.line, h.column) for h in loaded.hits if h.rule == "PL010"]
+    if any(h.rule.startswith("PL01") for h in hits):
+        from planlint.plan.yaml11 import with_advice
+
+        hits = with_advice(loaded.data, hits)  # a trap's hint depends on its field's type
     schema_hits = validate(loaded.data, yaml11_bools=bools)
     hits.extend(schema_hits)
     plan.schema_ok = not any(h.rule in ("PL101", "PL102", "PL103", "PL106", "PL107") for h in schema_hits)

@@ -23,3 +23,10 @@ def did_you_mean(word: str, options: Collection[str]) -> str | None:
         return f"did you mean '{lowered[word.lower()]}'? (names are case-sensitive)"
     close = closest(word, options)
     return f"did you mean '{close}'?" if close else None
+
+
+def choices(options: Collection[str], limit: int = 5) -> str:
+    """The options to choose from, quoted, the first `limit` of them: `'a', 'b' (and 3 more)`."""
+    shown = [f"'{o}'" for o in list(options)[:limit]]
+    more = len(options) - len(shown)
+    return ", ".join(shown) + (f" (and {more} more)" if more > 0 else "")

@@ -269,7 +269,7 @@ def test_flags_alone_write_the_plan_without_a_prompt(workspace: Path) -> None:
         "experiments/cap", "--model", "Llama-3.2-1B-Instruct", "--model", "Llama-3.2-3B-Instruct",
         "--vary", "lora_rank=4,8", "--vary", "lr=1e-5,5e-5", "--epochs", "2", "--batch-size", "8",
         "--no-packing", "--system-prompt", "You capitalize words.", "--prompt", "Capitalize: {input}",
-        "--dataset-type", "chat_completion", "--lr", "3e-4", "--hypothesis", "rank matters", *FLAGS,
+        "--dataset-type", "chat_completion", "--hypothesis", "rank matters", *FLAGS,
     )  # fmt: skip
     assert (code, err) == (0, "")
     assert "?" not in out and "[" not in out  # nothing was asked
@@ -277,7 +277,6 @@ def test_flags_alone_write_the_plan_without_a_prompt(workspace: Path) -> None:
     plan = (folder / "plan.yaml").read_text(encoding="utf-8")
     assert "  name: cap\n" in plan and "    path: ../../data/words.json\n" in plan
     assert '  system_prompt: "You capitalize words."\n' in plan and "  batch_size: 8\n" in plan
-    assert "  lr: 3e-4\n" not in plan  # lr is a variable: the constant is not written
     assert len(runs_of(folder)) == 10
     assert_clean(folder)
 

@@ -176,7 +176,7 @@ def test_the_plan_init_writes_passes_yamllints_default_config(workspace: Path) -
     # the broken lines read back as the strings typed
     data = load_plan(plan).data
     assert data["experiment"]["question"] == question
-    assert data["controls"]["system_prompt"] == system.replace("\\t", "\t")
+    assert data["controls"]["system_prompt"] == system  # a typed backslash stays one (only \\n is a newline)
     assert data["controls"]["prompt"] == "Capitalize the given word: {input}\n"
     assert data["models"]["base"][0]["path"] == str(model.absolute())
     assert findings(workspace / "exp") == []

@@ -26,7 +26,7 @@ def test_seed_example_loads_with_positions_and_source_text() -> None:
 @pytest.mark.parametrize(
     ("text", "rule", "line", "col"),
     [
-        ("experiment:\n  name: [unclosed\n", "PL001", 3, 1),
+        ("experiment:\n  name: [unclosed\n", "PL001", 2, 9),  # where the [ the file ends inside opened
         ("experiment:\n\tname: x\n", "PL001", 2, 1),
         ("experiment: {name: a}\n---\nruns: []\n", "PL001", 2, 1),
         ("controls:\n  lr: 1e-5\n  lr: 5e-5\n", "PL002", 3, 3),

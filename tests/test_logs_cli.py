@@ -76,6 +76,8 @@ def test_json_of_a_real_finished_0_6_1_run_every_field(capsys: pytest.CaptureFix
         "oom": False,
         "oom_message": None,
         "time_limit": False,
+        "cancelled": False,
+        "killed": False,
         "traceback": False,
         "error": None,
         "checkpoint_seconds": [0.16],

@@ -127,7 +127,10 @@ class TrainingRecord:
     traceback: bool = False
     error: str | None = None
     timed_out: bool = False
+    #: the job was killed: a signal, a segfault, or SLURM's cancel (then `cancelled` too)
     killed: bool = False
+    #: SLURM cancelled the job (`*** JOB N ON host CANCELLED AT ... ***`, scancel)
+    cancelled: bool = False
     # wall clock
     first_timestamp: float | None = None
     last_timestamp: float | None = None

@@ -51,6 +51,10 @@ class LogSummary:
     oom: bool = False
     oom_message: str | None = None
     time_limit: bool = False
+    #: SLURM cancelled the job (scancel, or a seff state CANCELLED)
+    cancelled: bool = False
+    #: the job was killed (a signal or a segfault), other than by SLURM's cancel or time limit
+    killed: bool = False
     traceback: bool = False
     error: str | None = None
     checkpoint_seconds: list[float] | None = None
@@ -112,6 +116,7 @@ def _training(rec: TrainingRecord) -> LogSummary:
         s.gpu_memory_source = rec.gpu_total_source
     s.oom, s.oom_message = rec.oom, rec.oom_message
     s.time_limit, s.traceback, s.error = rec.timed_out, rec.traceback, rec.error
+    s.cancelled, s.killed = rec.cancelled, rec.killed and not rec.cancelled
     s.checkpoint_seconds = list(rec.checkpoint_seconds) or None
     s.wall_seconds, s.wall_source = rec.total_seconds, rec.total_source
     cut = rec.cut_off
@@ -149,6 +154,7 @@ def _other_kind(rec: LogRecord) -> LogSummary:
         s.wall_source = "seff Job Wall-clock time" if rec.wall_seconds is not None else None
         s.time_limit = (rec.state or "").upper() == "TIMEOUT"
         s.oom = (rec.state or "").upper() == "OUT_OF_MEMORY"
+        s.cancelled = (rec.state or "").upper().startswith("CANCELLED")
         s.details = {
             "state": rec.state,
             "exit_code": rec.exit_code,
@@ -282,7 +288,16 @@ def format_text(rows: Sequence[LogSummary], files: int, duplicates: dict[str, st
             facts.append(f"wall {s.wall_seconds:.0f} s ({s.wall_source})")
         if s.checkpoint_seconds:
             facts.append("checkpoint " + ", ".join(f"{c:g}" for c in s.checkpoint_seconds) + " s")
-        failed = [w for w, on in (("out of memory", s.oom), ("time limit", s.time_limit)) if on]
+        failed = [
+            w
+            for w, on in (
+                ("out of memory", s.oom),
+                ("time limit", s.time_limit),
+                ("cancelled", s.cancelled),
+                ("killed", s.killed),
+            )
+            if on
+        ]
         if s.traceback and not s.oom:
             failed.append("traceback")
         if failed:

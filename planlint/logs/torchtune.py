@@ -499,7 +499,7 @@ class TorchtuneParser:
             if b"TIME LIMIT" in line:
                 r.timed_out = True
             elif b"CANCELLED" in line:
-                r.killed = True
+                r.killed = r.cancelled = True
             stamps = find_timestamps(line)
             if stamps:
                 r.last_timestamp = max(r.last_timestamp or 0.0, stamps[-1])

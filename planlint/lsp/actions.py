@@ -19,11 +19,10 @@ from planlint.config import Config
 from planlint.finding import Finding
 from planlint.lsp.convert import Lines
 from planlint.paths import real_path
+from planlint.plan.yaml11 import TRAP_RULES
 
 #: Rules whose finding the "add the missing runs" fix answers.
 RUN_RULES = ("PL204", "PL205", "PL213")
-#: YAML 1.1 traps a surgical edit answers.
-TRAP_RULES = ("PL010", "PL011", "PL012", "PL013", "PL014")
 _BREAK = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -99,24 +98,13 @@ def migrate_fix(text: str, finding: Finding) -> Fix | None:
     return Fix("Migrate legacy keys (planlint fix --migrate)", finding, bom + new, preferred=True)
 
 
-def _trap_replacement(rule: str, token: str) -> str | None:
-    if rule in ("PL010", "PL011", "PL012"):
-        return f'"{token}"'
-    if rule == "PL013":
-        sign = token[0] if token[0] in "+-" else ""
-        digits = token[len(sign) :].lstrip("0") or "0"
-        return sign + digits
-    if rule == "PL014":
-        mant, sep, exp = token.partition("e") if "e" in token else token.partition("E")
-        return f"{mant}.0{sep}{exp}" if sep else None
-    return None  # pragma: no cover - TRAP_RULES lists the rules above
-
-
 def trap_fix(text: str, finding: Finding) -> Fix | None:
-    """Rewrite a YAML 1.1 trap value so both YAML versions read what the plan means today: quote
-    a string (yes, 1:15:00, a date), drop an octal-looking zero, give an exponent its dot."""
+    """Rewrite a YAML 1.1 trap value as its field's type wants (planlint.plan.yaml11): `true`
+    for `yes` in a boolean field, a quoted string where the schema wants text, a number without
+    its octal-looking zero or with its exponent's dot; verified at the data level."""
     from planlint.plan.editsafety import DataChanged, verify_edit
     from planlint.plan.load import load_plan
+    from planlint.plan.yaml11 import advice, path_at, wanted_types
 
     lines = Lines(text)
     line, char = finding.line - 1, finding.column - 1
@@ -125,19 +113,26 @@ def trap_fix(text: str, finding: Finding) -> Fix | None:
     token = body[char:end]
     if not token or token[0] in "\"'":
         return None
-    new_token = _trap_replacement(finding.rule, token)
-    if new_token is None:
+    before = load_plan(Path("plan.yaml"), text=_without_bom(text)[1])
+    path = path_at(before.data, finding.line, finding.column)
+    got = advice(finding.rule, token, wanted_types(path) if path else None)
+    if got is None or got.replacement is None or got.title is None:
         return None
     start = lines.starts[line] + char
-    new = text[:start] + new_token + text[start + len(token) :]
-    old_body = _without_bom(text)[1]
-    before = load_plan(Path("plan.yaml"), text=old_body)
+    new = text[:start] + got.replacement + text[start + len(token) :]
+
+    def intended(data: Any) -> None:
+        if got.changes_data and path:
+            node = data
+            for step in path[:-1]:
+                node = node[step]
+            node[path[-1]] = got.new_value
+
     try:
-        verify_edit(before.data, _without_bom(new)[1], lambda data: None)
+        verify_edit(before.data, _without_bom(new)[1], intended)
     except DataChanged:
         return None
-    verb = "Quote" if new_token.startswith('"') else "Rewrite"
-    return Fix(f"{verb} {token} as {new_token} (same value for YAML 1.1 readers)", finding, new, True)
+    return Fix(got.title, finding, new, got.certain)
 
 
 #: PL217's hint names the name the run's parameters render: "rename it to NAME (template ...)"

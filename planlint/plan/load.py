@@ -175,7 +175,7 @@ def read_text(path: Path, hits: list[Hit], max_bytes: int = DEFAULT_MAX_BYTES) -
             )
         return None, False
     except OSError as exc:
-        hits.append(Hit("PL003", 1, 1, f"cannot read file: {exc.strerror or exc}"))
+        hits.append(Hit("PL003", 1, 1, f"cannot read file: {exc.strerror or exc}", _unreadable_hint(exc)))
         return None, False
     return decode(path, raw, hits)
 
@@ -316,7 +316,9 @@ def load_plan(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None =
     if not isinstance(data, YMap):
         kind = "a list" if isinstance(data, list) else "a single value"
         msg = f"plan must be a mapping of sections (experiment, runs, ...), not {kind}"
-        out.hits.append(Hit("PL101", line, col, msg))
+        out.hits.append(
+            Hit("PL101", line, col, msg, "start the file with `experiment:` and the other sections as keys")
+        )
         return out
     out.data = data
     out.suppressions = scan_suppressions(text)
@@ -432,6 +434,42 @@ _FLOW_KINDS = {"flow sequence": "]", "flow mapping": "}"}
 _QUOTED = "while scanning a quoted scalar"
 
 
+def _unclosed_flow(text: str) -> tuple[str, Pos] | None:
+    """The innermost flow list or mapping still open where the text ends, and where it opened
+    (the parser's error for `a: [` at the end of a file does not say)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.tokens import (
+        FlowMappingEndToken,
+        FlowMappingStartToken,
+        FlowSequenceEndToken,
+        FlowSequenceStartToken,
+    )
+
+    stack: list[tuple[str, Pos]] = []
+    try:
+        for token in YAML(typ="rt", pure=True).scan(text):
+            if isinstance(token, (FlowSequenceStartToken, FlowMappingStartToken)):
+                kind = "flow sequence" if isinstance(token, FlowSequenceStartToken) else "flow mapping"
+                stack.append((kind, (token.start_mark.line + 1, token.start_mark.column + 1)))
+            elif isinstance(token, (FlowSequenceEndToken, FlowMappingEndToken)) and stack:
+                stack.pop()
+    except (YAMLError, ValueError, RecursionError):
+        pass  # the tokens before the error are the ones that count
+    return stack[-1] if stack else None
+
+
+def _unreadable_hint(exc: OSError) -> str:
+    """How to make a file planlint could not open readable."""
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "the path is a loop of symbolic links: point the link at the plan file itself"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "give yourself read permission on the file (chmod u+r)"
+    return "check that the path names a readable plan file"
+
+
 def syntax_hit(exc: Any, text: str) -> Hit:
     """PL001 for a parser error, keeping what the parser knew: where an unclosed flow list,
     flow mapping or quoted string started (as a related place), and that a bad character is a
@@ -448,6 +486,16 @@ def syntax_hit(exc: Any, text: str) -> Hit:
     end: Pos | None = None
     hint: str | None = None
     kind = next((k for k in _FLOW_KINDS if context == f"while parsing a {k}"), None)
+    ends = not "".join(lines[line - 1 :]).strip() if line <= len(lines) else True
+    if kind is None and context == "while parsing a flow node" and ends:
+        kind, started = _unclosed_flow(text) or (None, started)
+    if kind is not None and started is not None and ends:  # the file ends inside it: fix it there
+        close, at = _FLOW_KINDS[kind], f"{started[0]}:{started[1]}"
+        opened = lines[started[0] - 1].strip() if started[0] <= len(lines) else ""
+        message = f"YAML syntax error: the {kind} started at {at} is not closed (the file ends inside it)"
+        hint = f"add the missing '{close}' to line {started[0]}: {opened}"
+        related = ((started[0], started[1], f"the {kind} starts here"),)
+        return Hit("PL001", started[0], started[1], message, hint, related=related)
     if body[col - 1 : col] == "\t":
         tabs = len(body[col - 1 :]) - len(body[col - 1 :].lstrip("\t"))
         where = "indents this line" if not body[: col - 1].strip(" -") else "where YAML allows no tab"
@@ -490,14 +538,38 @@ def syntax_hit(exc: Any, text: str) -> Hit:
     return Hit("PL001", line, col, message, hint, end_line=end_line, end_column=end_col, related=related)
 
 
-def _syntax_hint(problem: str) -> str | None:
+def _syntax_hint(problem: str) -> str:
     if "'\\t'" in problem or "\\t" in problem or "tab character" in problem:
         return "tabs are not allowed for indentation; use spaces"
     if "mapping values are not allowed" in problem:
         return "quote values that contain ': ' (e.g. prompts)"
     if "found character '%'" in problem or "found character '@'" in problem:
         return "quote the value"
-    return None
+    for phrase, hint in _SYNTAX_HINTS:
+        if phrase in problem:
+            return hint
+    return "compare the line with the lines around it: indentation, a missing ':' or quote"
+
+
+#: What to do about the parser's other complaints (phrase of its message -> hint).
+_SYNTAX_HINTS = (
+    ("more than one YAML document", "keep one plan per file: remove the second `---` and what follows"),
+    ("document start", "keep one plan per file: remove the second `---` and what follows"),
+    ("directive", "remove the `%` directive line (a plan needs none)"),
+    ("incompatible YAML document", "remove the `%YAML` line (a plan needs none)"),
+    (
+        "could not find expected ':'",
+        "a key needs ': ' after it on its own line; quote a value that spans lines",
+    ),
+    ("expected key", "indent this line like the other keys of its mapping"),
+    ("expected '-' indicator", "indent this line like the other `- ` items of its list"),
+    ("sequence entries are not allowed", "put the `- ` list under a key of its own line, indented"),
+    ("expected node content", "write a value after the key, or close the [ ] or { } it is in"),
+    ("unknown escape character", "in \"...\", write a backslash as \\\\ (or use '...' quotes)"),
+    ("block scalar", "write | or > alone after the key (optionally |- or |2), the text on the next lines"),
+    ("scanning a tag", "quote a value that starts with '!'"),
+    ("alias", "quote a value that starts with '*' or '&'"),
+)
 
 
 class _Abort(Exception):
@@ -639,7 +711,13 @@ class _Builder:
         mark = event.start_mark
         line, col = mark.line + 1, mark.column + 1
         if depth > MAX_DEPTH:
-            self.hit("PL006", line, col, f"nesting is deeper than {MAX_DEPTH} levels")
+            self.hit(
+                "PL006",
+                line,
+                col,
+                f"nesting is deeper than {MAX_DEPTH} levels",
+                "a plan needs only a few levels",
+            )
             raise _Abort
         anchor: _Anchor | None = None
         if event.anchor is not None:
@@ -670,7 +748,7 @@ class _Builder:
             return anchor
         if anchor.building:
             msg = "an alias refers to a node that contains it (a cycle)"
-            self.hit("PL005", anchor.line, anchor.col, msg)
+            self.hit("PL005", anchor.line, anchor.col, msg, "replace the alias by the value it stands for")
             raise _Abort
         self.total += anchor.size
         if self.counting and self.total - self.distinct > ALIAS_EXPANSION_BUDGET:
@@ -810,7 +888,13 @@ class _Builder:
             self.node(event, depth)  # a key that is a mapping or list: read it, then drop it
             self.node(self.next(), depth)
             del self.hits[kept:]
-            self.hit("PL001", kline, kcol, "a key must be a plain value, not a mapping or list")
+            self.hit(
+                "PL001",
+                kline,
+                kcol,
+                "a key must be a plain value, not a mapping or list",
+                "write the key as a plain name",
+            )
             return None
         return k, kp, k == "<<" and ktag == _MERGE
 

@@ -11,7 +11,7 @@ from planlint.plan.model import Plan, text_of
 from planlint.plan.run import run_at
 from planlint.plan.values import as_int
 from planlint.rules.base import Context, E, I, Rule, W
-from planlint.suggest import did_you_mean
+from planlint.suggest import choices, did_you_mean
 
 #: Unknown names get a did-you-mean for the first few only (difflib over 10,000 run names is slow).
 MAX_SUGGESTIONS = 20
@@ -150,11 +150,16 @@ def _check_tasks(plan: Plan) -> Generator[Hit, None, dict[str, int]]:
     return names
 
 
-def _suggest(word: str, options: list[str], budget: list[int]) -> str | None:
-    if budget[0] <= 0:
-        return None
-    budget[0] -= 1
-    return did_you_mean(word, options)
+def _suggest(word: str, options: list[str], budget: list[int], what: str = "runs") -> str:
+    """Did you mean (while the budget lasts), else the names to choose from."""
+    if budget[0] > 0:
+        budget[0] -= 1
+        near = did_you_mean(word, options)
+        if near:
+            return near
+    if not options:
+        return f"{what} is empty: define it there first, or remove this entry"
+    return f"name one of {what}: {choices(options)}"
 
 
 def _check_matrix(plan: Plan, tasks: dict[str, int]) -> Iterator[Hit]:
@@ -188,7 +193,11 @@ def _check_matrix(plan: Plan, tasks: dict[str, int]) -> Iterator[Hit]:
         if isinstance(entry_tasks, YSeq):
             for k, t in enumerate(entry_tasks):
                 if isinstance(t, str) and t not in tasks:
-                    hint = _suggest(t, list(tasks), budget) if tasks else "define it under evaluation.tasks"
+                    hint = (
+                        _suggest(t, list(tasks), budget, "evaluation.tasks")
+                        if tasks
+                        else "define it under evaluation.tasks"
+                    )
                     yield plan.hit(
                         "PL404",
                         ("evaluation", "matrix", j, "tasks", k),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from planlint.finding import Hit
@@ -23,7 +23,7 @@ from planlint.plan.run import CONDITION_KEYS, Run, runs_of
 from planlint.plan.schema import CONTROL_ALIASES, control_default
 from planlint.plan.values import norm
 from planlint.rules.base import Context, E, I, Rule, W
-from planlint.suggest import did_you_mean
+from planlint.suggest import choices, did_you_mean
 
 #: How many missing combinations a finding spells out before summarising.
 MAX_LISTED = 8
@@ -156,7 +156,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                     "PL203",
                     ("runs", i, "model"),
                     f"model '{model}' is not in models.base",
-                    _did_you_mean(model, list(models)),
+                    _did_you_mean(model, list(models)) or _model_choices(models),
                 )
         rtype = run.get("type")
         params = run.get("parameters")
@@ -201,6 +201,9 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                     f"run '{name}' restates controls.{key} ({shown}, the same value)"
                     if same
                     else f"run '{name}' overrides controls.{key} with {shown}",
+                    f"remove parameters.{key}: the run gets it from controls"
+                    if same
+                    else f"nothing to do if intended (info); sweep {key} under variables to compare its values",
                     key=True,
                 )
             elif key not in RUN_PARAMETER_KEYS and not control_default(key)[0]:
@@ -264,6 +267,13 @@ def _did_you_mean(word: str, options: list[str]) -> str | None:
     if alias in options:
         return f"did you mean '{alias}'?"
     return did_you_mean(word, options)
+
+
+def _model_choices(models: Collection[str]) -> str:
+    """The hint for a model name that is not declared and is like none that is."""
+    if not models:
+        return "declare the model under models.base (name and path)"
+    return f"use one of models.base: {choices(models)}; or declare it there"
 
 
 def _check_axis(plan: Plan) -> Iterator[Hit]:
@@ -622,7 +632,7 @@ def _check_excludes(plan: Plan) -> Iterator[Hit]:
                 "PL216",
                 ("sweep", "exclude", i, "model"),
                 f"sweep.exclude entry names model '{model}', which is not in models.base",
-                _did_you_mean(str(model), list(models)),
+                _did_you_mean(str(model), list(models)) or _model_choices(models),
             )
         if bad:
             continue

@@ -31,6 +31,10 @@ from planlint.rules.training import DEFAULT_WARMUP
 __all__ = ["Flags", "InitError", "Result", "answer_flags", "existing_parent", "given_answers", "init"]
 
 
+#: Said when the plan trains nothing although it has a training dataset.
+NO_FINE_TUNED = "no fine-tuned run: pass --vary or --lora-rank to train one"
+
+
 def existing_parent(folder: Path) -> Path:
     """The folder, or its nearest ancestor that exists (where configuration is looked up)."""
     p = folder.absolute()
@@ -115,6 +119,8 @@ def init(
     written, _ = check_plan(plan_path, config)
     doc_path.write_text(doc_text(answers, written, fine_tuned), encoding="utf-8")
     notes = (list(answers.notes) if ask is None else []) + estimated
+    if not fine_tuned:
+        notes.append(NO_FINE_TUNED)
     if warmup is not None:
         notes.append(
             f"controls.num_warmup_steps is {warmup}: the shortest run trains fewer steps than torchtune's default warmup of {DEFAULT_WARMUP}"

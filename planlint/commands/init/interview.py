@@ -196,10 +196,16 @@ def interview(
     q.say(
         "Every model gets the whole sweep. Enter for none: the base models are evaluated, nothing is trained."
     )
-    a.variables = q.get("vary", "Variables (e.g. lora_rank=4,8 lr=1e-5,5e-5)", parse_variables, "")
+    a.variables = q.get(
+        "vary",
+        "Variables (e.g. lora_rank=4,8 lr=1e-5,5e-5)",
+        lambda raw: no_conflict(q, parse_variables(raw)),
+        "",
+    )
+    single = not a.variables and any(k in given for k in SINGLE_RUN_KEYS)
 
     def something_to_run(controls: bool) -> None:
-        if not controls and not a.variables:
+        if not controls and not a.variables and not single:
             raise Invalid(
                 "with no variables the base-model controls are the only runs: answer yes, or give variables"
             )
@@ -212,7 +218,7 @@ def interview(
             something_to_run,
         )
 
-    trains = bool(a.variables)
+    trains = bool(a.variables) or single
     if trains:
         q.section("Training configuration")
     else:
@@ -256,6 +262,39 @@ def interview(
         a.eval_script = q.get("eval_script", "Path to the task's script (Enter to add later)", str.strip, "")
     a.date = q.get("date", "Date", parse_date) if "date" in given else _dt.date.today().isoformat()
     return a
+
+
+#: A variable's key -> the answer that sets the same setting for every run (`--lr`).
+OWN_ANSWER = {
+    "epochs": "epochs",
+    "gpus": "gpus",
+    "batch_size": "batch_size",
+    "lr": "lr",
+    "lora_rank": "lora_rank",
+    "packed": "packing",
+    "validation_during_training": "validation",
+}
+
+#: Answers that, without variables, fine-tune one run per model with them (cruijff's "one base
+#: model evaluation, one fine-tuned with LoRA rank 8").
+SINGLE_RUN_KEYS = ("lora_rank", "lr")
+
+
+def no_conflict(q: Interview, variables: list[tuple[str, list[Value]]]) -> list[tuple[str, list[Value]]]:
+    """The variables, unless one of them is also given by its own option: a swept key cannot be
+    an invariant of every run too (one of the two answers would be dropped or contradicted)."""
+    for key, values in variables:
+        answer = OWN_ANSWER.get(key)
+        if answer is None or answer not in q.given:
+            continue
+        value = q.given[answer]
+        option = flag_of(q.flags, answer, value)
+        shown = option if isinstance(value, bool) else f"{option} {str(value).strip()}"
+        raise Invalid(
+            f"{key} is a variable ({key}={','.join(v.text for v in values)}) and {shown} sets it "
+            f"for every run: give one of the two"
+        )
+    return variables
 
 
 def advanced_settings(q: Interview, a: Answers, priors: Callable[[], Priors | None]) -> None:

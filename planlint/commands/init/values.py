@@ -27,8 +27,9 @@ def yaml_str(value: str) -> str:
 
 
 def unescape(text: str) -> str:
-    """`\\n` typed at a prompt means a newline, as it does in the examples' double-quoted prompts."""
-    return text.replace("\\n", "\n").replace("\\t", "\t")
+    """`\\n` typed at a prompt means a newline, as it does in the examples' double-quoted prompts;
+    every other backslash is the character itself (`C:\\temp` keeps its `\\t`)."""
+    return text.replace("\\n", "\n")
 
 
 @dataclass(frozen=True)

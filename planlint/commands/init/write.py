@@ -149,11 +149,29 @@ def plan_text(
     path = Path(PLAN_FILE)
     plan = Plan(path=path, display=PLAN_FILE, loaded=load_plan(path, text=head + "runs: []\n"), config=config)
     runs = list(implied_runs(plan, with_controls=a.controls))
+    if not a.variables and (a.lora_rank is not None or a.lr is not None):
+        runs = single_runs(plan, a, runs)
     text = head + "\nruns:\n" + "".join(run_yaml(r) + "\n" + compute_yaml(estimates, r.name) for r in runs)
     if a.eval_task:
         text += "\n" + evaluation_yaml(a, runs)
     fine_tuned = sum(r.type == "fine-tuned" for r in runs)
     return text, fine_tuned, len(runs) - fine_tuned
+
+
+def single_runs(plan: Plan, a: Answers, controls: list[Any]) -> list[Any]:
+    """Without variables but with a LoRA rank or a learning rate: one fine-tuned run per model
+    on the controls (named by model and those settings), each before its model's control."""
+    from planlint.plan.naming import ImpliedRun
+
+    shorts = short_names(a.models)
+    settings = [(k, v) for k, v in (("lora_rank", a.lora_rank), ("lr", a.lr)) if v is not None]
+    tag = "_".join(f"{plan.abbrev(k)}{v.text}" for k, v in settings)
+    out = []
+    for index, m in enumerate(a.models):
+        name = f"{shorts.get(m.name, m.name)}_{tag}"
+        out.append(ImpliedRun(name, "fine-tuned", m.name, index, ()))
+        out += [r for r in controls if r.model_index == index]
+    return out
 
 
 def compute_yaml(estimates: Mapping[str, Estimate] | None, run: str) -> str:
