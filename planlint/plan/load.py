@@ -755,7 +755,7 @@ class _Builder:
         return None
 
     def _mapping(self, line: int, col: int, depth: int, flow: bool) -> YMap:
-        scalar, map_end = _EV["scalar"], _EV["map_end"]
+        scalar, map_end, mapping, sequence = _EV["scalar"], _EV["map_end"], _EV["map"], _EV["seq"]
         nxt, strings = self.next, self.strings
         m = YMap(line, col, 0)
         merges: list[tuple[Any, int, int]] = []
@@ -797,6 +797,30 @@ class _Builder:
                         kpos[k] = kp
                         vpos[k] = (vline, mark.column + 1)
                         raw[k] = text
+                        continue
+                    vkind = type(vev)
+                    if (
+                        (vkind is mapping or vkind is sequence)
+                        and vev.anchor is None
+                        and vev.ctag is None
+                        and depth <= MAX_DEPTH
+                        and k not in m
+                    ):  # a plain mapping or list under a plain key, as `node` reads it
+                        mark = vev.start_mark
+                        vline, vcol = mark.line + 1, mark.column + 1
+                        if vline == kline:
+                            vline = kline
+                        self.total += 1
+                        self.distinct += 1
+                        self.last = mark  # an empty collection ends where it starts
+                        flow_value = bool(vev.flow_style)
+                        m[k] = (
+                            self._mapping(vline, vcol, depth, flow_value)
+                            if vkind is mapping
+                            else self._sequence(vline, vcol, depth, flow_value)
+                        )
+                        kpos[k] = kp
+                        vpos[k] = (vline, vcol)
                         continue
                     self._value(m, k, kp, vev, depth)
                     continue
