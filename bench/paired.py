@@ -6,7 +6,7 @@ time (user + system of the child, the steadier figure on a busy machine), the me
 and the peak RSS; and the median of the per-round ratios (CPU). Asserts nothing.
 
     python bench/paired.py [--rounds 7] [--sizes 10000,100000] [--baseline PATH/TO/planlint]
-                           [--only 'fix --runs,check --fix']
+                           [--only 'fix --runs,check --fix'] [--big-rounds 3]
 
 Baselines: the import floor (`python -c 'import ruamel.yaml, jsonschema, click, markdown_it'`)
 and check-jsonschema for a cold check; `check` of the same plan for every other command on a
@@ -143,6 +143,9 @@ def main() -> int:
     )
     parser.add_argument("--baseline", help="another planlint executable: each figure before/after")
     parser.add_argument("--only", default="", help="comma list: only the commands whose name holds one")
+    parser.add_argument(
+        "--big-rounds", type=int, default=0, help="rounds for the larger sizes (default: rounds // 4)"
+    )
     args = parser.parse_args()
     planlint = tool("planlint")
     if planlint is None:
@@ -182,6 +185,7 @@ def main() -> int:
             )
         )
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    big_rounds = args.big_rounds or max(1, rounds // 4)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         n = sizes[0]
@@ -258,11 +262,13 @@ def main() -> int:
             print("| command | CPU (median) | wall (median) | peak RSS | CPU ratio |")
             print("|---|---:|---:|---:|---:|")
             if args.baseline:
-                result = paired(cmd, [args.baseline, *cmd[1:]], big.parent, max(1, rounds // 4))
+                result = paired(cmd, [args.baseline, *cmd[1:]], big.parent, big_rounds)
                 print("\n".join(pair_rows(f"`check` {size:,} runs (this)", "(baseline)", result)))
+                for label, side in (("this", result[0]), ("baseline", result[1])):
+                    print(f"| {label}: {side.rss_kb / size:.1f} KiB per run | | | | |")
             else:
                 runs = Runs()
-                for _ in range(max(1, rounds // 4)):
+                for _ in range(big_rounds):
                     cpu, wall, rss = once(cmd, big.parent)
                     runs.cpu.append(cpu)
                     runs.wall.append(wall)

@@ -83,7 +83,6 @@ class YMap(dict):  # type: ignore[type-arg]
     __slots__ = ("col", "content_end", "end_col", "end_line", "kpos", "line", "raw", "vpos")
 
     def __init__(self, line: int, col: int, end_line: int, end_col: int = 0) -> None:
-        super().__init__()
         self.line, self.col, self.end_line = line, col, end_line
         #: 1-based column just after the node on its last line (after the `}` of a flow mapping)
         self.end_col = end_col
@@ -100,7 +99,6 @@ class YSeq(list):  # type: ignore[type-arg]
     __slots__ = ("col", "content_end", "end_line", "ipos", "line", "raw")
 
     def __init__(self, line: int, col: int, end_line: int) -> None:
-        super().__init__()
         self.line, self.col, self.end_line = line, col, end_line
         #: The parser's mark (0-based) just after the node's last content, as the loader saw it:
         #: after the closing bracket of a flow collection, after the last scalar or alias of a
@@ -603,6 +601,8 @@ def _event_tag(event: Any, kind: str) -> str:
 #: Plain scalars that are not simply strings (or are strings YAML 1.1 reads otherwise).
 _SPECIAL_PLAIN = frozenset(_BOOLS | _NULLS | _YAML11_BOOL | {"<<"})
 _NUMERIC_START = frozenset("-+0123456789.")
+#: Scalar texts up to this length are shared between their repeats (model names, run types, ...).
+_SHARED_TEXT = 64
 
 
 class _Builder:
@@ -623,6 +623,10 @@ class _Builder:
         self._starts: list[int] | None = None
         #: the end mark of the last scalar, alias or collection read (a collection's content end)
         self.last: Any = None
+        #: one string object per distinct short text (keys and values repeat in every run)
+        self.strings: dict[str, str] = {}
+        #: plain scalar text -> its value and the YAML 1.1 hit it gives (rule, message, hint)
+        self.plains: dict[str, tuple[Any, tuple[str, str, str | None] | None]] = {}
 
     def run(self, nxt: Callable[[], Any], hits: list[Hit]) -> tuple[Any, Pos] | None:
         """Build the single document `nxt` yields event by event; its hits go to `hits` only when
@@ -679,7 +683,24 @@ class _Builder:
         """The value of an untagged plain scalar."""
         if text and text[0] not in _NUMERIC_START and text not in _SPECIAL_PLAIN:
             return text
-        return self._scalar(text, style, line, col, resolve_plain(text))
+        return self._resolved(text, style, line, col)
+
+    def _resolved(self, text: str, style: Any, line: int, col: int) -> Any:
+        """The value of a plain scalar that may be a number, boolean, null or date: resolved once
+        per distinct text (a sweep repeats its values in every run), its hit given at each place."""
+        got = self.plains.get(text)
+        if got is not None:
+            value, said = got
+            if said is not None:
+                self.hits.append(Hit(said[0], line, col, said[1], said[2]))
+            return value
+        kept = len(self.hits)
+        value = self._scalar(text, style, line, col, resolve_plain(text))
+        new = self.hits[kept:]
+        if not style and len(new) <= 1:
+            said = (new[0].rule, new[0].message, new[0].hint) if new else None
+            self.plains[text] = (value, said)
+        return value
 
     def node(self, event: Any, depth: int) -> Any:
         """The value of the node that starts with `event` (its other events are read here)."""
@@ -812,25 +833,77 @@ class _Builder:
         return None
 
     def _mapping(self, line: int, col: int, depth: int, flow: bool) -> YMap:
-        scalar, map_end = _EV["scalar"], _EV["map_end"]
-        nxt, item = self.next, self.item
+        scalar, map_end, mapping, sequence = _EV["scalar"], _EV["map_end"], _EV["map"], _EV["seq"]
+        nxt, strings = self.next, self.strings
         m = YMap(line, col, 0)
         merges: list[tuple[Any, int, int]] = []
         kpos, vpos, raw = m.kpos, m.vpos, m.raw
         depth += 1
-        while True:
-            kev = nxt()
-            kind = type(kev)
-            if kind is scalar and kev.ctag is None and kev.anchor is None:
-                k = kev.value
-                mark = kev.start_mark
-                kp = (mark.line + 1, mark.column + 1)
-                if k == "<<" and kev.implicit[0]:
-                    merges.extend(self._merge_sources(nxt(), depth))
+        plain_scalars = 0  # counted once at the end (no anchor can start in between)
+        try:
+            while True:
+                kev = nxt()
+                kind = type(kev)
+                if kind is scalar and kev.ctag is None and kev.anchor is None:
+                    k = kev.value
+                    k = strings.setdefault(k, k)
+                    mark = kev.start_mark
+                    kline = mark.line + 1
+                    kp = (kline, mark.column + 1)
+                    if k == "<<" and kev.implicit[0]:
+                        merges.extend(self._merge_sources(nxt(), depth))
+                        continue
+                    vev = nxt()
+                    if type(vev) is scalar and vev.ctag is None and vev.anchor is None and k not in m:
+                        # the short path: an untagged, unanchored scalar under a plain key
+                        plain_scalars += 1
+                        self.last = vev.end_mark
+                        text = vev.value
+                        mark = vev.start_mark
+                        vline = mark.line + 1
+                        if vline == kline:
+                            vline = kline  # one int object for the line the key and value share
+                        if len(text) <= _SHARED_TEXT:
+                            text = strings.setdefault(text, text)
+                        if not vev.implicit[0]:
+                            value = text
+                        elif text and text[0] not in _NUMERIC_START and text not in _SPECIAL_PLAIN:
+                            value = text
+                        else:
+                            value = self._resolved(text, vev.style, vline, mark.column + 1)
+                        m[k] = value
+                        kpos[k] = kp
+                        vpos[k] = (vline, mark.column + 1)
+                        raw[k] = text
+                        continue
+                    vkind = type(vev)
+                    if (
+                        (vkind is mapping or vkind is sequence)
+                        and vev.anchor is None
+                        and vev.ctag is None
+                        and depth <= MAX_DEPTH
+                        and k not in m
+                    ):  # a plain mapping or list under a plain key, as `node` reads it
+                        mark = vev.start_mark
+                        vline, vcol = mark.line + 1, mark.column + 1
+                        if vline == kline:
+                            vline = kline
+                        self.total += 1
+                        self.distinct += 1
+                        self.last = mark  # an empty collection ends where it starts
+                        flow_value = bool(vev.flow_style)
+                        m[k] = (
+                            self._mapping(vline, vcol, depth, flow_value)
+                            if vkind is mapping
+                            else self._sequence(vline, vcol, depth, flow_value)
+                        )
+                        kpos[k] = kp
+                        vpos[k] = (vline, vcol)
+                        continue
+                    self._value(m, k, kp, vev, depth)
                     continue
-            elif kind is map_end:
-                break
-            else:
+                if kind is map_end:
+                    break
                 key = self._key(kev, depth)
                 if key is None:
                     continue
@@ -838,20 +911,10 @@ class _Builder:
                 if merge:
                     merges.extend(self._merge_sources(nxt(), depth))
                     continue
-            vev = nxt()
-            if k in m:
-                self._duplicate(vev, depth)
-                msg = f"duplicate key '{k}' (first at line {kpos[k][0]})"
-                self.hits.append(
-                    Hit("PL002", *kp, msg, "keep one of them: YAML readers disagree on which wins")
-                )
-                continue
-            value, vline, vcol, text = item(vev, depth)
-            m[k] = value
-            kpos[k] = kp
-            vpos[k] = (vline, vcol)
-            if text is not None:
-                raw[k] = text
+                self._value(m, k, kp, nxt(), depth)
+        finally:
+            self.total += plain_scalars
+            self.distinct += plain_scalars
         m.end_line, m.end_col = self._end_mark(kev.end_mark)
         last = self.last = kev.end_mark if flow else self.last
         m.content_end = (last.line, last.column)
@@ -867,6 +930,20 @@ class _Builder:
                     if k in merged.raw:
                         raw[k] = merged.raw[k]
         return m
+
+    def _value(self, m: YMap, k: str, kp: Pos, vev: Any, depth: int) -> None:
+        """Read the value of key `k` (at `kp`) into `m`, or drop it with PL002 when `k` is there."""
+        if k in m:
+            self._duplicate(vev, depth)
+            msg = f"duplicate key '{k}' (first at line {m.kpos[k][0]})"
+            self.hits.append(Hit("PL002", *kp, msg, "keep one of them: YAML readers disagree on which wins"))
+            return
+        value, vline, vcol, text = self.item(vev, depth)
+        m[k] = value
+        m.kpos[k] = kp
+        m.vpos[k] = (vline, vcol)
+        if text is not None:
+            m.raw[k] = text
 
     def _key(self, event: Any, depth: int) -> tuple[str, Pos, bool] | None:
         """A key that is tagged, anchored or an alias: its text, position and whether it is a
@@ -928,22 +1005,56 @@ class _Builder:
         return [(value, line, col)]
 
     def _sequence(self, line: int, col: int, depth: int, flow: bool) -> YSeq:
-        seq_end = _EV["seq_end"]
-        nxt, item = self.next, self.item
+        scalar, seq_end, mapping, alias = _EV["scalar"], _EV["seq_end"], _EV["map"], _EV["alias"]
+        nxt, item, strings = self.next, self.item, self.strings
         s = YSeq(line, col, 0)
-        ipos, raw = s.ipos, s.raw
+        append, ipos, raw = s.append, s.ipos, s.raw
+        add_pos = ipos.append
         depth += 1
         i = 0
-        while True:
-            ev = nxt()
-            if type(ev) is seq_end:
-                break
-            value, vline, vcol, text = item(ev, depth)
-            s.append(value)
-            ipos.append((vline, vcol))
-            if text is not None:
-                raw[i] = text
-            i += 1
+        plain_scalars = 0  # counted once at the end, as in _mapping
+        try:
+            while True:
+                ev = nxt()
+                kind = type(ev)
+                if kind is seq_end:
+                    break
+                if ev.anchor is None and kind is not alias and ev.ctag is None:
+                    mark = ev.start_mark
+                    vline, vcol = mark.line + 1, mark.column + 1
+                    if kind is scalar:  # the short path, as in _mapping
+                        plain_scalars += 1
+                        self.last = ev.end_mark
+                        text = ev.value
+                        if len(text) <= _SHARED_TEXT:
+                            text = strings.setdefault(text, text)
+                        if not ev.implicit[0]:
+                            value = text
+                        elif text and text[0] not in _NUMERIC_START and text not in _SPECIAL_PLAIN:
+                            value = text
+                        else:
+                            value = self._resolved(text, ev.style, vline, vcol)
+                        raw[i] = text
+                    elif kind is mapping and depth <= MAX_DEPTH:  # a plain mapping item (a run)
+                        self.total += 1
+                        self.distinct += 1
+                        self.last = mark  # an empty collection ends where it starts
+                        value = self._mapping(vline, vcol, depth, bool(ev.flow_style))
+                    else:
+                        value = self.node(ev, depth)
+                    append(value)
+                    add_pos((vline, vcol))
+                    i += 1
+                    continue
+                value, vline, vcol, text = item(ev, depth)
+                append(value)
+                add_pos((vline, vcol))
+                if text is not None:
+                    raw[i] = text
+                i += 1
+        finally:
+            self.total += plain_scalars
+            self.distinct += plain_scalars
         s.end_line = self._end_mark(ev.end_mark)[0]
         last = self.last = ev.end_mark if flow else self.last
         s.content_end = (last.line, last.column)

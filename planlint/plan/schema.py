@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -242,22 +242,87 @@ def signature(value: Any, schema: Any) -> Any:
     Scalars under no value constraint reduce to their type; anything the schema inspects in
     ways this function does not model keeps its whole value.
     """
+    return _signer(schema)(value)
+
+
+Signer = Callable[[Any], Any]
+#: id(schema node) -> (the node, the function computing `signature` under it)
+_SIGNERS: dict[int, tuple[Any, Signer]] = {}
+
+
+def _signer(schema: Any) -> Signer:
+    """`signature` under one schema node, as a function made once per node (a 100,000-run
+    sweep signs every run: deciding how to read each node again for each run would dominate)."""
+    got = _SIGNERS.get(id(schema))
+    if got is not None and got[0] is schema:
+        return got[1]
     how, a, b = _how(schema)
-    if how == "opaque":
-        return ("v", json.dumps(value, sort_keys=True, default=str))
-    if isinstance(value, dict):
-        if how != "node":
-            return ("v", json.dumps(value, sort_keys=True, default=str))
-        return tuple(sorted((k, signature(v, a.get(k, b))) for k, v in value.items()))
-    if isinstance(value, list):
-        if how != "node":
-            return ("v", json.dumps(value, sort_keys=True, default=str))
-        return ("list", tuple(signature(v, b) for v in value))
-    if how == "len" and isinstance(value, str):
-        return ("len", min(len(value), a))
-    if how in ("value", "len"):
-        return ("v", _kind(value), value)
+    made = _make_signer(how, a, b)
+    _SIGNERS[id(schema)] = (schema, made)
+    return made
+
+
+def _whole(value: Any) -> Any:
+    return ("v", json.dumps(value, sort_keys=True, default=str))
+
+
+#: `signature` of a scalar under no value constraint, by its exact type (floats differ).
+_TYPE_SIGS: dict[type, tuple[str, str]] = {t: ("t", t.__name__) for t in (str, int, bool, type(None))}
+_FLOAT_SIGS = (("t", "float"), ("t", "int-float"))
+_KINDS = {t: t.__name__ for t in (str, int, bool, type(None))}
+
+
+def _type_sig(value: Any) -> Any:
+    got = _TYPE_SIGS.get(type(value))
+    if got is not None:
+        return got
+    if type(value) is float:
+        return _FLOAT_SIGS[value.is_integer()]
     return ("t", _kind(value))
+
+
+def _make_signer(how: str, a: Any, b: Any) -> Signer:
+    if how == "opaque":
+        return _whole
+    if how == "node":
+        # filled on first use (schemas may refer to themselves): the key's signer, and whether a
+        # scalar there reduces to its type
+        children: dict[str, tuple[Signer, bool]] = {}
+        items_signer: list[Signer] = []
+        type_sigs = _TYPE_SIGS
+
+        def node(value: Any) -> Any:
+            if isinstance(value, dict):
+                out = []
+                for k, v in value.items():
+                    got = children.get(k)
+                    if got is None:
+                        child = a.get(k, b)
+                        got = children[k] = (_signer(child), _how(child)[0] in ("any", "node"))
+                    typed = type_sigs.get(type(v)) if got[1] else None
+                    out.append((k, typed if typed is not None else got[0](v)))
+                out.sort()
+                return tuple(out)
+            if isinstance(value, list):
+                if not items_signer:
+                    items_signer.append(_signer(b))
+                sign_item = items_signer[0]
+                return ("list", tuple([sign_item(v) for v in value]))
+            return _type_sig(value)
+
+        return node
+    if how == "any":
+        return lambda value: _whole(value) if isinstance(value, (dict, list)) else _type_sig(value)
+    limit = a
+
+    def constrained(value: Any) -> Any:
+        if isinstance(value, (dict, list)):
+            return _whole(value)
+        if how == "len" and isinstance(value, str):
+            return ("len", min(len(value), limit))
+        return ("v", _KINDS.get(type(value)) or _kind(value), value)
+
+    return constrained
 
 
 _HOW: dict[int, tuple[str, Any, Any]] = {}
@@ -370,10 +435,16 @@ def _iter_errors(data: YMap) -> Iterator[Any]:
         array: Any = data
         for step in path:
             array = array[step]
-        groups: dict[Any, list[int]] = {}
+        groups: dict[Any, tuple[Any, list[int]]] = {}
         for i, item in enumerate(array):
-            groups.setdefault(_signature_of(item, items, signatures), []).append(i)
-        members = list(groups.values())
+            sig = _signature_of(item, items)
+            alike = groups.get(sig)
+            if alike is None:
+                alike = groups[sig] = (sig, [])
+            alike[1].append(i)
+            # items alike share one signature object: a big sweep keeps a handful, not one a run
+            signatures[id(item)] = (item, items, alike[0])
+        members = [idx for _, idx in groups.values()]
         minimum = _resolve(_schema_at(path)).get("minItems", 0)
         if len(members) < minimum:
             continue  # too few shapes to stand for the array's length: validated as it is
@@ -404,15 +475,12 @@ def _iter_errors(data: YMap) -> Iterator[Any]:
 _SIGNATURES: dict[int, tuple[Any, Any, Any]] = {}
 
 
-def _signature_of(item: Any, schema: Any, seen: dict[int, tuple[Any, Any, Any]]) -> Any:
+def _signature_of(item: Any, schema: Any) -> Any:
     """`signature(item, schema)`, from the last validation when `item` was in it."""
     got = _SIGNATURES.get(id(item))
     if got is not None and got[0] is item and got[1] is schema:
-        sig = got[2]
-    else:
-        sig = signature(item, schema)
-    seen[id(item)] = (item, schema, sig)
-    return sig
+        return got[2]
+    return signature(item, schema)
 
 
 def _schema_at(path: tuple[Any, ...]) -> Any:
@@ -735,23 +803,27 @@ def _times(data: YMap) -> Iterator[Hit]:
     """PL106: compute.time must parse the way the All Runs table parses it."""
     from planlint.slurmtime import parse_time
 
-    computes: list[tuple[str, Any]] = []
+    computes: list[tuple[Any, Any]] = []
     runs = data.get("runs")
     if isinstance(runs, list):
-        computes += [
-            (f"runs[{i}].compute", r.get("compute")) for i, r in enumerate(runs) if isinstance(r, dict)
-        ]
+        computes += [(i, r.get("compute")) for i, r in enumerate(runs) if isinstance(r, dict)]
     evaluation = data.get("evaluation")
     if isinstance(evaluation, dict):
-        computes.append(("evaluation.compute", evaluation.get("compute")))
-    for where, compute in computes:
+        computes.append((None, evaluation.get("compute")))
+    parsed: dict[Any, int | None] = {}  # a sweep repeats one time in every run: parsed once
+    for i, compute in computes:
         if not isinstance(compute, YMap) or "time" not in compute:
             continue
         value = compute["time"]
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             continue
-        seconds = parse_time(value if isinstance(value, int) else str(value))
+        key = (type(value), value)
+        if key in parsed:
+            seconds = parsed[key]
+        else:
+            seconds = parsed[key] = parse_time(value if isinstance(value, int) else str(value))
         if seconds is None or seconds > MAX_TIME_SECONDS:
+            where = "evaluation.compute" if i is None else f"runs[{i}].compute"
             line, col = compute.vpos["time"]
             why = "is not a SLURM time" if seconds is None else "is longer than a year"
             shown = compute.raw.get("time", str(value))
