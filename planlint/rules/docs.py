@@ -52,7 +52,7 @@ RULES = (
         "PL509",
         "wide-row",
         E,
-        "a row of a generated region's table has more cells than its header (an unescaped `|`)",
+        "a row of a generated region's table has more cells than its header (an unescaped pipe)",
     ),
 )
 
