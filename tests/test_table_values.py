@@ -209,3 +209,22 @@ def test_compact_separators_with_alignments_are_kept(exp: Path) -> None:
     fix(["exp"], Config())
     assert region(doc.read_text(encoding="utf-8"))[1] == "|:--|---|--:|--:|--:|:-:|---|"
     assert pl5(["exp"]) == []
+
+
+def test_the_summary_compares_numbers_by_value_and_fix_keeps_their_spelling(exp: Path) -> None:
+    doc = exp / "PLAN.md"
+    with doc.open("a", encoding="utf-8") as out:
+        out.write("\n## Summary\n\n<!-- planlint:begin summary -->\n<!-- planlint:end summary -->\n")
+    fix(["exp"], Config())
+    edit_file(doc, ("(`lr`): 1e-5, 5e-5", "(`lr`): 0.00001, 5.0e-5"))
+    assert pl5(["exp"]) == []
+    edit_file(exp / "plan.yaml", ("  epochs: 1\n", "  epochs: 2\n"))
+    [found] = pl5(["exp"])
+    assert found.message.endswith(
+        "Training differs (the plan says: 2 epochs, batch size 4 per GPU on 1 GPU, packing off, validation during training on)"
+    )
+    fix(["exp"], Config())
+    text = doc.read_text(encoding="utf-8")
+    assert "  - Learning Rate (`lr`): 0.00001, 5.0e-5\n" in text
+    assert "- **Training**: 2 epochs, batch size 4 per GPU" in text
+    assert pl5(["exp"]) == []

@@ -236,6 +236,7 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
         LINE_RENDERERS,
         Column,
         choose,
+        keep_doc_lines,
         keep_doc_spelling,
         run_rows,
         same_summary,
@@ -256,6 +257,7 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
         lines = LINE_RENDERERS[region.name](plan)
         if same_summary(content, lines):
             return RegionTable([], [], lines, None, True)
+        lines = keep_doc_lines(content, lines)
         return RegionTable([], [], lines, None, False, summary_differences(content, lines))
     first = region.content_start + 1
     parsed: ParsedTable | None

@@ -15,7 +15,7 @@ from planlint.doc.tabletext import ParsedTable, format_table, normalize_cell
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, gpu_hours, render_value, text_of
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
-from planlint.plan.values import is_number, same_number
+from planlint.plan.values import as_number, is_number, same_number
 from planlint.slurmtime import format_est_time, parse_time, same_est_time
 
 #: Column labels of well-known keys; any other key is title-cased; `naming.labels` overrides.
@@ -651,9 +651,40 @@ def _normal(lines: Sequence[str]) -> list[str]:
     return [line.rstrip() for line in lines if line.strip()]
 
 
+#: A code span (compared as text) or a number outside one (compared by value).
+_SPAN_OR_NUMBER = re.compile(
+    r"(?P<code>(?P<fence>`+).*?(?P=fence))|(?P<number>(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.]))"
+)
+
+
+def _says(line: str) -> tuple[object, ...]:
+    """What a summary line says: its text, with every number outside code spans as its value
+    (`1e-5` and `0.00001` say the same), code spans as written."""
+    parts: list[object] = []
+    at = 0
+    for match in _SPAN_OR_NUMBER.finditer(line):
+        if match["number"] is None:
+            continue
+        parts += [line[at : match.start()], as_number(match["number"])]
+        at = match.end()
+    parts.append(line[at:])
+    return tuple(parts)
+
+
 def same_summary(doc_lines: Sequence[str], rendered: Sequence[str]) -> bool:
-    """The doc's region says what the plan renders (trailing spaces and blank lines aside)."""
-    return _normal(doc_lines) == _normal(rendered)
+    """The doc's region says what the plan renders (trailing spaces and blank lines aside, and
+    numbers by value: the doc may spell `1e-5` as `0.00001`)."""
+    have, want = _normal(doc_lines), _normal(rendered)
+    return have == want or [_says(line) for line in have] == [_says(line) for line in want]
+
+
+def keep_doc_lines(doc_lines: Sequence[str], rendered: Sequence[str]) -> list[str]:
+    """`rendered` with every line the doc says the same way in other words taken from the doc
+    (`fix` never rewrites a researcher's spelling of a number)."""
+    said: dict[tuple[object, ...], str] = {}
+    for line in _normal(doc_lines):
+        said.setdefault(_says(line), line)
+    return [said.get(_says(line), line) for line in rendered]
 
 
 def summary_differences(doc_lines: Sequence[str], rendered: Sequence[str]) -> list[str]:
@@ -664,7 +695,7 @@ def summary_differences(doc_lines: Sequence[str], rendered: Sequence[str]) -> li
     for topic, lines in want.items():
         if topic not in have:
             reasons.append(f"no {topic} line" if topic else "the region's text differs")
-        elif have[topic] != lines:
+        elif not same_summary(have[topic], lines):
             said = "; ".join(line.strip().removeprefix("- ") for line in lines[1:])
             reasons.append(f"{topic} differs (the plan says: {said or lines[0].split(':', 1)[-1].strip()})")
     reasons += [f"{topic} is not a topic of the plan's summary" for topic in have if topic not in want]
