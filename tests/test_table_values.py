@@ -228,3 +228,12 @@ def test_the_summary_compares_numbers_by_value_and_fix_keeps_their_spelling(exp:
     assert "  - Learning Rate (`lr`): 0.00001, 5.0e-5\n" in text
     assert "- **Training**: 2 epochs, batch size 4 per GPU" in text
     assert pl5(["exp"]) == []
+
+
+def test_an_empty_cell_beyond_the_header_loses_no_text_and_is_not_reported(exp: Path) -> None:
+    """A stray `||` at a row's end: markdown drops an empty cell, nothing is lost."""
+    doc = exp / "PLAN.md"
+    edit_file(doc, (ROW2, ROW2 + "|"), (ROW1, ROW1.replace("| 1e-5 |", "| 2e-5 |")))
+    assert rules_of(pl5(["exp"])) == ["PL501"]
+    assert fix(["exp"], Config()).errors == []
+    assert region(doc.read_text(encoding="utf-8"))[2:4] == [ROW1, ROW2]

@@ -228,6 +228,11 @@ def table_from_tokens(tokens: Sequence[Token], start: int = 0, first_line: int =
     )
 
 
+def _surplus(cells: Sequence[str], ncols: int) -> bool:
+    """A row has text beyond its header's cells (empty ones, a stray `||` at its end, lose none)."""
+    return len(cells) > ncols and any(cells[ncols:])
+
+
 def with_wide_rows(table: ParsedTable, lines: Sequence[str], first_line: int = 1) -> ParsedTable:
     """``table`` with its ``wide`` rows found in the source ``lines`` it was parsed from (no line
     endings; ``first_line`` is the 1-based line of ``lines[0]``): the markdown parse drops a
@@ -237,9 +242,9 @@ def with_wide_rows(table: ParsedTable, lines: Sequence[str], first_line: int = 1
     for index, line in enumerate(table.row_lines):
         at = line - first_line
         if 0 <= at < len(lines) and lines[at].count("|") >= ncols:
-            count = len(split_row(lines[at]))
-            if count > ncols:
-                wide[index] = count
+            cells = split_row(lines[at])
+            if _surplus(cells, ncols):
+                wide[index] = len(cells)
     if not wide:
         return table
     from dataclasses import replace
@@ -341,7 +346,7 @@ def read_simple_table(lines: Sequence[str], first_line: int = 1) -> ParsedTable 
     wide = {}
     for index, line in enumerate(lines[2:]):
         cells = split_row(line)
-        if len(cells) > ncols:
+        if _surplus(cells, ncols):
             wide[index] = len(cells)
         rows.append(cells[:ncols] + [""] * (ncols - len(cells)))
     return ParsedTable(
