@@ -207,7 +207,6 @@ def _cells(n: int) -> str:
     return "cell" if n == 1 else f"{n} cells"
 
 
-#: How a message names a region's table.
 def region_what(name: str) -> str:
     """`All Runs table`, `summary`, `eval-matrix table`."""
     return {"all-runs": "All Runs table", "summary": "summary"}.get(name, f"{name} table")
@@ -234,11 +233,9 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
     from planlint.doc.markers import region_lines
     from planlint.doc.render import (
         LINE_RENDERERS,
-        Column,
         choose,
         keep_doc_lines,
         keep_doc_spelling,
-        run_rows,
         same_summary,
         summary_differences,
         table,
@@ -250,6 +247,7 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
         read_simple_table,
         table_style_of,
     )
+    from planlint.plan.run import runs_of
 
     region = doc.regions[index]
     content = region_lines(doc.text, region)
@@ -279,7 +277,7 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
     if parsed is None and head is not None:
         parsed = read_simple_table(content, first)
     if parsed is not None and parsed.wide:  # rewriting it would lose the researcher's text
-        names = {normalize_cell(row[0]) for row in run_rows(plan, region.name, [Column("Run Name", "name")])}
+        names = {run.name for run in runs_of(plan) if run.name}
         return RegionTable(header, rows, lines, parsed, False, layout.reasons, wide_rows(parsed, names))
     if parsed is not None:  # a value the doc spells its own way is the doc's
         rows = keep_doc_spelling(plan, region.name, layout.columns, parsed, rows)
