@@ -87,6 +87,40 @@ def format_est_time(seconds: int) -> str:
     return f"~{hours}h" if rest == 0 else f"~{hours}h{rest}min"
 
 
+_EST_RE = re.compile(
+    r"""\A~?\s*
+    (?:(?P<h>\d+(?:\.\d+)?)\s*(?:hours?|hrs?|h)(?![a-z]))?\s*
+    (?:(?P<m>\d+(?:\.\d+)?)\s*(?:minutes?|mins?|m)(?![a-z]))?\s*
+    (?:(?P<s>\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)(?![a-z]))?\s*\Z""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def parse_est_time(text: str) -> int | None:
+    """Seconds in an Est. Time cell, or None when it is not a duration.
+
+    Reads what `format_est_time` writes (`~40s`, `~10min`, `~2h`, `~1h50min`) and the spellings
+    people write by hand (`~10 min`, `~1h 15m`, `10 mins`, `~1.5h`), and a SLURM time with a
+    colon (`0:10:00`). A bare number is not read (minutes or hours?).
+    """
+    match = _EST_RE.match(text)
+    if match is not None and any(match.group(unit) for unit in "hms"):
+        total = sum(
+            float(match.group(unit) or 0) * scale for unit, scale in (("h", 3600), ("m", 60), ("s", 1))
+        )
+        return math.ceil(total)
+    if ":" in text:
+        return parse_time(text.strip().removeprefix("~").strip())
+    return None
+
+
+def same_est_time(text: str, rendered: str) -> bool:
+    """The Est. Time cell `text` is the duration of the cell planlint renders (`rendered`): both
+    read as durations that `format_est_time` writes alike (`~10 min` = `~10min`)."""
+    got, want = parse_est_time(text), parse_est_time(rendered)
+    return got is not None and want is not None and format_est_time(got) == format_est_time(want)
+
+
 def format_time(seconds: float) -> str:
     """Seconds as SLURM ``H:MM:SS`` (hours may exceed 24)."""
     s = math.ceil(seconds)

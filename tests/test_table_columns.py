@@ -264,7 +264,7 @@ def test_system_prompt_column_by_label(exp: Path) -> None:
     fix(["exp"], Config())
     got = region(doc.read_text(encoding="utf-8")).splitlines()
     assert got[0] == "| Run Name | Model | LoRA Rank | Learning Rate | System Prompt | Type |"
-    assert got[1] == "|----------|-------|-----------|---------------|---------------|------|"
+    assert got[1] == "|---|---|---|---|---|---|"  # the doc's compact separator row is kept
     assert f"| Llama-3.2-1B_base_terse | {MODEL} | - | - | Answer with the word only. | Control |" in got
     assert (
         f"| Llama-3.2-1B_base_polite | {MODEL} | - | - | You are a helpful assistant \\| be brief. | Control |"

@@ -102,7 +102,7 @@ def test_escape_cell(cell: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("header", "rows", "style", "error"),
     [
-        (HEADER, ROWS, "compact", "unknown table style"),
+        (HEADER, ROWS, "grid", "unknown table style"),
         ([], [], "seed", "at least one column"),
         (["a", "b"], [["1"]], "seed", "row 1 has 1 cells"),
     ],

@@ -188,14 +188,16 @@ def _fix(
             source = loaded.get(target)
             if source is not None and source.loaded.fatal:
                 report.errors.append(f"{doc.display}: region not rendered: {source.display} does not load")
+        refused: list[str] = []
         try:
-            fixed = fix_doc(doc, loaded)
+            fixed = fix_doc(doc, loaded, refused)
         except RuntimeError:  # fix_doc re-scans the result and refuses one whose markers broke
             report.errors.append(
                 f"{doc.display}: not fixed: a value rendered into its table holds planlint marker"
                 " text (<!-- planlint:...); change that value in the plan"
             )
             continue
+        report.errors.extend(refused)
         if fixed is None:
             continue
         if not check_only:

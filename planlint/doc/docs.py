@@ -7,7 +7,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from planlint.config import DOC_SUFFIXES
 from planlint.finding import Hit
@@ -188,6 +188,49 @@ class RegionTable:
     same: bool
     #: column differences in plan terms (a missing variable column, a removed task's column)
     reasons: list[str] = field(default_factory=list)
+    #: rows of the doc with more cells than its header: `fix` leaves such a region alone
+    wide: list[WideRow] = field(default_factory=list)
+
+
+class WideRow(NamedTuple):
+    """A row of a region's table with more cells than the header (an unescaped `|`)."""
+
+    line: int
+    #: the row as a message names it: `row NAME`, or `the row` when its name cell is not a run's
+    row: str
+    cells: int
+    columns: int
+
+    def message(self, what: str) -> str:
+        """One line: what is wrong with the row."""
+        return (
+            f"{what} {self.row} has {self.cells} cells under a header of {self.columns}: an "
+            "unescaped `|` splits a cell, so its text lands in the wrong columns and the last "
+            f"{_cells(self.cells - self.columns)} would be dropped"
+        )
+
+
+def _cells(n: int) -> str:
+    return "cell" if n == 1 else f"{n} cells"
+
+
+def region_what(name: str) -> str:
+    """`All Runs table`, `summary`, `eval-matrix table`."""
+    return {"all-runs": "All Runs table", "summary": "summary"}.get(name, f"{name} table")
+
+
+def wide_rows(parsed: ParsedTable, names: set[str]) -> list[WideRow]:
+    """The rows of `parsed` with more cells than its header; `names`: the plan's run names."""
+    from planlint.doc.tabletext import normalize_cell
+
+    key = next((i for i, h in enumerate(parsed.header) if normalize_cell(h) == "Run Name"), None)
+    out = []
+    for index, count in sorted(parsed.wide.items()):
+        row = parsed.rows[index]
+        name = normalize_cell(row[key]) if key is not None and key < len(row) else ""
+        label = f"row {name}" if name in names else "the row"
+        out.append(WideRow(parsed.row_lines[index], label, count, len(parsed.header)))
+    return out
 
 
 def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
@@ -195,7 +238,15 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
     alignment, its table style) and compare: first the lines verbatim (identical: no drift,
     nothing parsed), then cell by cell, so layout alone is never drift."""
     from planlint.doc.markers import region_lines
-    from planlint.doc.render import LINE_RENDERERS, choose, same_summary, summary_differences, table
+    from planlint.doc.render import (
+        LINE_RENDERERS,
+        choose,
+        keep_doc_lines,
+        keep_doc_spelling,
+        same_summary,
+        summary_differences,
+        table,
+    )
     from planlint.doc.tabletext import (
         cells_equal,
         format_table,
@@ -203,6 +254,7 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
         read_simple_table,
         table_style_of,
     )
+    from planlint.plan.run import runs_of
 
     region = doc.regions[index]
     content = region_lines(doc.text, region)
@@ -210,6 +262,7 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
         lines = LINE_RENDERERS[region.name](plan)
         if same_summary(content, lines):
             return RegionTable([], [], lines, None, True)
+        lines = keep_doc_lines(content, lines)
         return RegionTable([], [], lines, None, False, summary_differences(content, lines))
     first = region.content_start + 1
     parsed: ParsedTable | None
@@ -230,6 +283,14 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
         return RegionTable(header, rows, lines, parsed, True)
     if parsed is None and head is not None:
         parsed = read_simple_table(content, first)
+    if parsed is not None and parsed.wide:  # rewriting it would lose the researcher's text
+        names = {run.name for run in runs_of(plan) if run.name}
+        return RegionTable(header, rows, lines, parsed, False, layout.reasons, wide_rows(parsed, names))
+    if parsed is not None:  # a value the doc spells its own way is the doc's
+        rows = keep_doc_spelling(plan, region.name, layout.columns, parsed, rows)
+        lines = format_table(header, rows, style, layout.aligns or None)
+        if lines == content:
+            return RegionTable(header, rows, lines, parsed, True)
     same = (
         parsed is not None
         and [normalize_cell(c) for c in parsed.header] == [normalize_cell(c) for c in header]
@@ -247,8 +308,11 @@ class Fixed:
     diff: str
 
 
-def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
+def fix_doc(doc: Doc, plans: dict[Path, Plan], refused: list[str] | None = None) -> Fixed | None:
     """The doc with every drifted region rewritten, or None when nothing needs to change.
+
+    A region whose table has a row with more cells than its header is left as it is (its
+    surplus cells are the researcher's text): one line per such row goes to `refused`.
 
     Raises RuntimeError when a rewritten region would not keep its markers (a rendered cell that
     holds marker text): the result is verified by its marker lines, not by parsing it again.
@@ -260,18 +324,32 @@ def fix_doc(doc: Doc, plans: dict[Path, Plan]) -> Fixed | None:
     text = doc.text
     diffs = []
     changed: list[tuple[int, list[str]]] = []
+    notes: list[tuple[int, str]] = []
     # Rewrite from the last region up, so earlier line numbers stay valid.
     for index in sorted(doc.plans, key=lambda i: doc.regions[i].begin_line, reverse=True):
         plan = plans.get(doc.plans[index])
         if plan is None or plan.loaded.fatal:
             continue
         rendered = compare_region(doc, index, plan)
+        region = doc.regions[index]
+        if rendered.wide:
+            what = region_what(region.name)
+            notes += [
+                (
+                    row.line,
+                    f"{doc.display}:{row.line}: {region.name} region not rewritten: "
+                    f"{row.message(what)}; escape the `|` as `\\|`",
+                )
+                for row in rendered.wide
+            ]
+            continue
         if rendered.same:
             continue
-        region = doc.regions[index]
         diffs.append(region_diff(doc.display, text, region, rendered.lines))
         text = replace_region(text, region, rendered.lines)
         changed.append((index, rendered.lines))
+    if refused is not None:
+        refused.extend(note for _, note in sorted(notes))
     if text == doc.text:
         return None
     _verify_markers(doc, text, dict(changed))

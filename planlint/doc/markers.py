@@ -21,6 +21,7 @@ from planlint.doc.tabletext import (
     read_simple_table,
     simple_shape,
     table_from_tokens,
+    with_wide_rows,
 )
 from planlint.paths import real_path
 from planlint.suggest import closest
@@ -590,19 +591,23 @@ def scan_tables(
     problems = sorted(scanner.problems, key=lambda p: (p.line, p.column, p.kind))
     starts = {start for start, _ in simple}
     tables = {
-        i: _table_in(tokens, region) for i, region in enumerate(regions) if region.content_start not in starts
+        i: _table_in(tokens, region, lines)
+        for i, region in enumerate(regions)
+        if region.content_start not in starts
     }
     return regions, problems, tables
 
 
-def _table_in(tokens: list[Token], region: Region) -> ParsedTable | None:
+def _table_in(tokens: list[Token], region: Region, lines: list[str]) -> ParsedTable | None:
+    """The region's first top-level table; `lines` are the parsed text's lines without endings."""
     for index, token in enumerate(tokens):
         if token.type != "table_open" or token.level != 0 or not token.map:
             continue
         if token.map[0] >= region.content_end:
             break
         if token.map[0] >= region.content_start:
-            return table_from_tokens(tokens, index)
+            found = table_from_tokens(tokens, index)
+            return None if found is None else with_wide_rows(found, lines)
     return None
 
 
@@ -641,7 +646,7 @@ def read_table(text: str, region: Region) -> ParsedTable | None:
     simple = read_simple_table(content, region.content_start + 1)
     if simple is not None:
         return simple
-    return _table_in(block_tokens(text), region)
+    return _table_in(block_tokens(text), region, [_strip_eol(line) for line in lines])
 
 
 # --------------------------------------------------------------------------- writing

@@ -15,7 +15,8 @@ from planlint.doc.tabletext import ParsedTable, format_table, normalize_cell
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, gpu_hours, render_value, text_of
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
-from planlint.slurmtime import format_est_time, parse_time
+from planlint.plan.values import as_number, is_number, same_number
+from planlint.slurmtime import format_est_time, parse_time, same_est_time
 
 #: Column labels of well-known keys; any other key is title-cased; `naming.labels` overrides.
 LABELS = {
@@ -131,24 +132,34 @@ def _tasks(plan: Plan) -> list[str]:
     ]
 
 
-def _setting_cell(plan: Plan, run: Run, key: str, controls: str | None) -> str:
+def _setting_cell(plan: Plan, run: Run, key: str, controls: tuple[str | None, Any]) -> tuple[str, Any]:
+    """A setting column's cell: its text, and the plan value it shows (None for `-`)."""
     own = run.condition_items.get(key)
     if own is not None:
-        text = None if isinstance(own.value, (dict, list)) else own.text
+        text, value = (None, None) if isinstance(own.value, (dict, list)) else (own.text, own.value)
     elif key in CONDITION_KEYS or not (run.fine_tuned or key in EVAL_SETTINGS):
-        text = None
+        text, value = None, None
     else:
-        text = controls
-    return "-" if text is None or text == "" else text
+        text, value = controls
+    return ("-", None) if text is None or text == "" else (text, value)
 
 
-def _training_cell(run: Run, key: str, controls: str | None) -> str:
+def _training_cell(run: Run, key: str, controls: tuple[str | None, Any]) -> tuple[str, Any]:
+    """A variable's (or Batch Size) cell: its text, and the plan value it shows (None for `-`)."""
     if not run.fine_tuned:
-        return "-"
-    cell = _cell(run.parameters, key)
-    if cell is None:
-        cell = controls
-    return "-" if cell is None or cell == "" else cell
+        return "-", None
+    params = run.parameters
+    text = _cell(params, key)
+    if text is None:
+        text, value = controls
+    else:
+        value = params[key] if params is not None else None
+    return ("-", None) if text is None or text == "" else (text, value)
+
+
+def _controls_cell(plan: Plan, key: str) -> tuple[str | None, Any]:
+    text = _cell(plan.controls, key)
+    return text, plan.controls.get(key) if text is not None else None
 
 
 def _type_cell(run: Run) -> str:
@@ -156,19 +167,29 @@ def _type_cell(run: Run) -> str:
     return TYPE_LABELS.get(str(rtype), str(rtype) if rtype is not None else "-")
 
 
+def _source_function(plan: Plan, col: Column) -> Callable[[Run], tuple[str, Any]]:
+    """What fills `col` for one run: the cell's text and the plan value it shows (None when the
+    cell is not a value of the plan: a name, a type, `-`). A control is read once, not per run."""
+    key = str(col.key)
+    if col.kind in ("variable", "batch"):
+        controls = _controls_cell(plan, key)
+        return lambda run: _training_cell(run, key, controls)
+    if col.kind == "setting":
+        controls = _controls_cell(plan, key)
+        return lambda run: _setting_cell(plan, run, key, controls)
+    text = _cell_function(plan, col)
+    return lambda run: (text(run), None)
+
+
 def _cell_function(plan: Plan, col: Column) -> Callable[[Run], str]:
     """What fills `col` for one run (a control's value is read once, not once per run)."""
-    key = str(col.key)
     if col.kind == "name":
         return lambda run: _scalar(run.node, "name")
     if col.kind == "model":
         return lambda run: _scalar(run.node, "model")
-    if col.kind in ("variable", "batch"):
-        controls = _cell(plan.controls, key)
-        return lambda run: _training_cell(run, key, controls)
-    if col.kind == "setting":
-        controls = _cell(plan.controls, key)
-        return lambda run: _setting_cell(plan, run, key, controls)
+    if col.kind in ("variable", "batch", "setting"):
+        source = _source_function(plan, col)
+        return lambda run: source(run)[0]
     if col.kind == "type":
         return _type_cell
     if col.kind == "est":
@@ -339,6 +360,54 @@ def table(
             for at, source in own:
                 row[at] = found[source] if found is not None and source < len(found) else ""
     return [c.label for c in cols], rows
+
+
+def says_the_same(col: Column, rendered: str, value: Any, doc_cell: str) -> bool:
+    """The doc's cell says what the plan's rendered cell says, maybe in other words: numbers
+    (a plan value that is a YAML number) by value, `0.00001` = `1e-5`; an Est. Time by its
+    duration, `~10 min` = `~10min`; anything else as text (`normalize_cell`)."""
+    doc = normalize_cell(doc_cell)
+    if doc == normalize_cell(rendered):
+        return True
+    if col.kind == "est":
+        return same_est_time(doc, rendered)
+    return is_number(value) and same_number(doc, value)
+
+
+def keep_doc_spelling(
+    plan: Plan, region: str, cols: Sequence[Column], doc: ParsedTable, rows: list[list[str]]
+) -> list[list[str]]:
+    """`rows` where every cell the doc's matching row (by Run Name) says the same way in other
+    words (`says_the_same`) is the doc's: `fix` never rewrites a researcher's spelling of a value."""
+    doc_index: dict[str, int] = {}
+    for i, text in enumerate(doc.header):
+        doc_index.setdefault(normalize_cell(text), i)
+    pairs = [
+        (i, col, doc_index[normalize_cell(col.label)])
+        for i, col in enumerate(cols)
+        if col.kind != "own" and normalize_cell(col.label) in doc_index
+    ]
+    if not pairs:
+        return rows
+    runs = runs_of(plan)
+    if region == "eval-matrix":
+        runs = [run for run in runs if run.name is not None]
+    sources = {i: _source_function(plan, col) for i, col, _ in pairs if region == "all-runs"}
+    doc_rows = dict(zip(_keyed(doc.rows, _key_index(doc.header)), doc.rows, strict=True))
+    out = []
+    for key, row, run in zip(_keyed(rows, _key_index(cols)), rows, runs, strict=True):
+        found = doc_rows.get(key)
+        if found is None:
+            out.append(row)
+            continue
+        kept = list(row)
+        for i, col, at in pairs:
+            if at < len(found) and found[at] != row[i]:
+                value = sources[i](run)[1] if i in sources else None
+                if says_the_same(col, row[i], value, found[at]):
+                    kept[i] = found[at]
+        out.append(kept)
+    return out
 
 
 RENDERERS = {"all-runs": all_runs, "eval-matrix": eval_matrix}
@@ -582,9 +651,40 @@ def _normal(lines: Sequence[str]) -> list[str]:
     return [line.rstrip() for line in lines if line.strip()]
 
 
+#: A code span (compared as text) or a number outside one (compared by value).
+_SPAN_OR_NUMBER = re.compile(
+    r"(?P<code>(?P<fence>`+).*?(?P=fence))|(?P<number>(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.]))"
+)
+
+
+def _says(line: str) -> tuple[object, ...]:
+    """What a summary line says: its text, with every number outside code spans as its value
+    (`1e-5` and `0.00001` say the same), code spans as written."""
+    parts: list[object] = []
+    at = 0
+    for match in _SPAN_OR_NUMBER.finditer(line):
+        if match["number"] is None:
+            continue
+        parts += [line[at : match.start()], as_number(match["number"])]
+        at = match.end()
+    parts.append(line[at:])
+    return tuple(parts)
+
+
 def same_summary(doc_lines: Sequence[str], rendered: Sequence[str]) -> bool:
-    """The doc's region says what the plan renders (trailing spaces and blank lines aside)."""
-    return _normal(doc_lines) == _normal(rendered)
+    """The doc's region says what the plan renders (trailing spaces and blank lines aside, and
+    numbers by value: the doc may spell `1e-5` as `0.00001`)."""
+    have, want = _normal(doc_lines), _normal(rendered)
+    return have == want or [_says(line) for line in have] == [_says(line) for line in want]
+
+
+def keep_doc_lines(doc_lines: Sequence[str], rendered: Sequence[str]) -> list[str]:
+    """`rendered` with every line the doc says the same way in other words taken from the doc
+    (`fix` never rewrites a researcher's spelling of a number)."""
+    said: dict[tuple[object, ...], str] = {}
+    for line in _normal(doc_lines):
+        said.setdefault(_says(line), line)
+    return [said.get(_says(line), line) for line in rendered]
 
 
 def summary_differences(doc_lines: Sequence[str], rendered: Sequence[str]) -> list[str]:
@@ -595,7 +695,7 @@ def summary_differences(doc_lines: Sequence[str], rendered: Sequence[str]) -> li
     for topic, lines in want.items():
         if topic not in have:
             reasons.append(f"no {topic} line" if topic else "the region's text differs")
-        elif have[topic] != lines:
+        elif not same_summary(have[topic], lines):
             said = "; ".join(line.strip().removeprefix("- ") for line in lines[1:])
             reasons.append(f"{topic} differs (the plan says: {said or lines[0].split(':', 1)[-1].strip()})")
     reasons += [f"{topic} is not a topic of the plan's summary" for topic in have if topic not in want]

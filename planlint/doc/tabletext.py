@@ -30,10 +30,12 @@ __all__ = [
     "split_row",
     "table_from_tokens",
     "table_style_of",
+    "with_wide_rows",
 ]
 
-#: Table styles ``format_table`` knows; ``seed`` is the default.
-STYLES: tuple[str, ...] = ("seed", "aligned")
+#: Table styles ``format_table`` knows; ``seed`` is the default. ``compact`` is ``seed`` with
+#: three-character delimiter cells (``|---|:-:|``): a doc written that way keeps it.
+STYLES: tuple[str, ...] = ("seed", "aligned", "compact")
 
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _WS_RE = re.compile(r"\s+")
@@ -92,7 +94,7 @@ def format_table(
 
     ``seed``: one space each side of every cell, columns not aligned, the separator cell has as
     many dashes as its header cell is wide including the two spaces (``| Run Name |`` ->
-    ``|----------|``). ``aligned``: every column padded to max(3, widest cell) display columns and
+    ``|----------|``); ``compact``: the same with three-character separator cells (``|---|``). ``aligned``: every column padded to max(3, widest cell) display columns and
     left-aligned, delimiter cells ``---`` padded with dashes, as mdformat-tables writes them.
     ``aligns`` gives a column alignment (``left``, ``right``, ``center`` or ``""``) per column,
     written as colons in the delimiter row; cells stay as they are.
@@ -112,10 +114,15 @@ def format_table(
     body = [[escape_cell(cell) for cell in row] for row in rows]
     align = [(aligns[c] if aligns is not None and c < len(aligns) else "") for c in range(ncols)]
 
-    if style == "seed":
+    if style in ("seed", "compact"):
         lines = ["| " + " | ".join(head) + " |"]
         lines.append(
-            "|" + "|".join(_delimiter(display_width(cell) + 2, align[c]) for c, cell in enumerate(head)) + "|"
+            "|"
+            + "|".join(
+                _delimiter(3 if style == "compact" else display_width(cell) + 2, align[c])
+                for c, cell in enumerate(head)
+            )
+            + "|"
         )
         lines.extend("| " + " | ".join(row) + " |" for row in body)
         return lines
@@ -149,6 +156,9 @@ class ParsedTable:
     row_lines: list[int] = field(default_factory=list)
     end_line: int = 0  # last line of the table (1-based, inclusive)
     aligns: list[str] = field(default_factory=list)  # "", "left", "right" or "center" per column
+    #: rows (by index) with more cells than the header -> their cell count: markdown drops the
+    #: surplus cells (an unescaped `|`, in a code span too, splits a cell), so they are lost text
+    wide: dict[int, int] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -218,6 +228,30 @@ def table_from_tokens(tokens: Sequence[Token], start: int = 0, first_line: int =
     )
 
 
+def _surplus(cells: Sequence[str], ncols: int) -> bool:
+    """A row has text beyond its header's cells (empty ones, a stray `||` at its end, lose none)."""
+    return len(cells) > ncols and any(cells[ncols:])
+
+
+def with_wide_rows(table: ParsedTable, lines: Sequence[str], first_line: int = 1) -> ParsedTable:
+    """``table`` with its ``wide`` rows found in the source ``lines`` it was parsed from (no line
+    endings; ``first_line`` is the 1-based line of ``lines[0]``): the markdown parse drops a
+    row's surplus cells without a trace, the table splitter still sees them."""
+    ncols = len(table.header)
+    wide = {}
+    for index, line in enumerate(table.row_lines):
+        at = line - first_line
+        if 0 <= at < len(lines) and lines[at].count("|") >= ncols:
+            cells = split_row(lines[at])
+            if _surplus(cells, ncols):
+                wide[index] = len(cells)
+    if not wide:
+        return table
+    from dataclasses import replace
+
+    return replace(table, wide=wide)
+
+
 def parse_table(text: str, first_line: int = 1) -> ParsedTable | None:
     """Read the first pipe table in markdown ``text`` with markdown-it-py, or None if there is none.
 
@@ -226,7 +260,11 @@ def parse_table(text: str, first_line: int = 1) -> ParsedTable | None:
     """
     if "|" not in text:
         return None
-    return table_from_tokens(block_tokens(text.removeprefix("\ufeff")), 0, first_line)
+    text = text.removeprefix("\ufeff")
+    table = table_from_tokens(block_tokens(text), 0, first_line)
+    if table is None:
+        return None
+    return with_wide_rows(table, _NEWLINE_RE.split(text), first_line)
 
 
 # A delimiter row as markdown-it-py's table rule accepts it (checked further per cell).
@@ -305,8 +343,11 @@ def read_simple_table(lines: Sequence[str], first_line: int = 1) -> ParsedTable 
     aligns = _aligns(lines[1].strip()) or []
     ncols = len(header)
     rows = []
-    for line in lines[2:]:
+    wide = {}
+    for index, line in enumerate(lines[2:]):
         cells = split_row(line)
+        if _surplus(cells, ncols):
+            wide[index] = len(cells)
         rows.append(cells[:ncols] + [""] * (ncols - len(cells)))
     return ParsedTable(
         header=header,
@@ -315,6 +356,7 @@ def read_simple_table(lines: Sequence[str], first_line: int = 1) -> ParsedTable 
         row_lines=list(range(first_line + 2, first_line + len(lines))),
         end_line=first_line + len(lines) - 1,
         aligns=aligns,
+        wide=wide,
     )
 
 
@@ -324,7 +366,11 @@ def table_style_of(lines: Sequence[str]) -> str | None:
         if line.startswith("|"):
             delimiter = lines[index + 1]
             if delimiter.startswith(("|-", "|:")):
-                return "seed"
+                cells = delimiter.strip().strip("|").split("|")
+                compact = all(len(cell) == 3 for cell in cells) and any(
+                    display_width(head.strip()) + 2 != 3 for head in split_row(line)
+                )
+                return "compact" if compact else "seed"
             if delimiter.startswith(("| -", "| :")):
                 return "aligned"
             return None

@@ -33,6 +33,20 @@ def as_number(value: Any) -> float | None:
     return None
 
 
+def is_number(value: Any) -> bool:
+    """A YAML number (an int or a float), not a boolean and not a string that looks like one."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def same_number(text: str, value: Any) -> bool:
+    """`text` (as a doc writes it: `0.00001`, `1.0e-5`, `1E-5`, `8.0`) is the number `value`.
+
+    Compared as the sweep compares numbers (`norm`): by value, an integer equal to its float.
+    """
+    got = as_number(text)
+    return got is not None and is_number(value) and got == as_number(value)
+
+
 def norm(value: Any) -> tuple[str, Any]:
     """A value as the sweep compares it: numbers by value (1e-5 == 0.00001), the rest exactly."""
     if isinstance(value, bool):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planlint.doc.docs import Doc, compare_region
+from planlint.doc.docs import Doc, compare_region, region_what
 from planlint.finding import Hit
 from planlint.rules.base import Context, E, I, Rule, W
 
@@ -48,20 +48,40 @@ RULES = (
         W,
         "the schema copy a plan's yaml-language-server modeline names is missing or outdated",
     ),
+    Rule(
+        "PL509",
+        "wide-row",
+        E,
+        "a row of a generated region's table has more cells than its header (an unescaped pipe)",
+    ),
 )
 
 
-def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
+def region_drift(doc: Doc, index: int, plan: Plan) -> list[Hit]:
     """PL501 when the region's cells differ from the rendered ones (layout alone is not drift,
     nor are the optional columns a doc leaves out, nor the cells of columns planlint does not
-    render)."""
+    render, nor a value spelled another way). PL509 instead for each row with more cells than
+    the header: the doc's cells cannot be read reliably, and `fix` leaves the region alone."""
     from planlint.doc.markers import region_diff
     from planlint.doc.tabletext import explain_drift
 
     rendered = compare_region(doc, index, plan)
-    if rendered.same:
-        return None
     region = doc.regions[index]
+    if rendered.wide:
+        what = region_what(region.name)
+        return [
+            Hit(
+                "PL509",
+                row.line,
+                1,
+                row.message(what),
+                "escape the `|` inside the cell as `\\|` (a `|` splits a row inside backticks "
+                "too); until then `fix` leaves this region alone",
+            )
+            for row in rendered.wide
+        ]
+    if rendered.same:
+        return []
     parsed = rendered.parsed
     if parsed is not None:
         reasons = [
@@ -72,14 +92,14 @@ def region_drift(doc: Doc, index: int, plan: Plan) -> Hit | None:
         ] or ["the table's layout differs"]
     else:
         reasons = rendered.reasons or ["the region holds no table"]
-    what = {"all-runs": "All Runs table", "summary": "summary"}.get(region.name, f"{region.name} table")
+    what = region_what(region.name)
     shown = reasons[:6] + (
         [f"and {len(reasons) - 6} more differences (see the diff)"] if len(reasons) > 6 else []
     )
     message = f"{what} differs from {plan.path.name}: {'; '.join(shown)}"
     hint = f"run `planlint fix {doc.display}` to regenerate it"
     diff = region_diff(doc.display, doc.text, region, rendered.lines)
-    return Hit("PL501", region.begin_line, 1, message, hint, diff or None)
+    return [Hit("PL501", region.begin_line, 1, message, hint, diff or None)]
 
 
 def check(plan: Plan, context: Context) -> Iterator[Hit]:
@@ -111,7 +131,5 @@ def check_docs(docs: Iterable[Doc], plans: dict[Path, Plan]) -> Iterator[tuple[D
                 plan = plans.get(plan_path)
                 if plan is None or plan.loaded.fatal:
                     continue
-                drift = region_drift(doc, index, plan)
-                if drift is not None:
-                    hits.append(drift)
+                hits += region_drift(doc, index, plan)
         yield doc, hits
