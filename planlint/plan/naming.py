@@ -162,21 +162,35 @@ def rendered_name(
 ) -> str | None:
     """`render(name_slots(...))` without making the slots (None where `name_slots` gives None):
     the name a run is compared with first, for every run of a plan."""
-    variables = _variable_names(plan)
     parts: list[str] = []
     for kind, piece in _pieces(plan, control):
-        if kind == _MODEL:
+        if kind == _LITERAL:
+            parts.append(piece)
+        elif kind == _MODEL:
             parts.append(plan.model_label(model))
         elif kind == _VARS:
             if control:
                 continue
-            for i, var in enumerate(variables):
+            texts = _value_texts(plan)
+            first = True
+            for var in _variable_names(plan):
                 got = params.get(var)
                 if got is None:
                     return None
-                if i:
+                if first:
+                    first = False
+                else:
                     parts.append("_")
-                parts.append(_slots_of(plan, var, got[0], got[1])[1])
+                value, written = got
+                try:
+                    text = texts[(var, value.__class__, value, written)]
+                except KeyError:
+                    text = texts[(var, value.__class__, value, written)] = _slots_of(
+                        plan, var, value, written
+                    )[1]
+                except TypeError:  # an unhashable value
+                    text = _slots_of(plan, var, value, written)[1]
+                parts.append(text)
         elif kind == _VAR:
             if control:
                 continue
@@ -184,14 +198,20 @@ def rendered_name(
             if got is None:
                 return None
             parts.extend(s.text for s in _value_slots("", got[0], got[1]))
-        elif kind == _COND:
+        else:  # _COND
             if condition is None or piece not in condition:
                 return None
             value, written = condition[piece]
             parts.append(_CONDITION_DROP.sub("", value) if isinstance(value, str) else written)
-        else:
-            parts.append(piece)
     return "".join(parts).strip("_").replace("__", "_") or None
+
+
+def _value_texts(plan: Plan) -> dict[Any, str]:
+    """(variable, type, value, text as written) -> what the value spells under `{vars}`."""
+    got: dict[Any, str] | None = plan.cache.get("value_texts")
+    if got is None:
+        got = plan.cache["value_texts"] = {}
+    return got
 
 
 def render(slots: list[Slot]) -> str:

@@ -125,10 +125,23 @@ class Run:
     def variables(self) -> dict[str, Value]:
         """The run's values of the declared variables (scalars only), in declared order."""
         out: dict[str, Value] = {}
+        params = self.parameters
+        if params is None:
+            return out
+        if not _str_keys(params):  # `params` keys are str(key): look them up there
+            for var in self.plan.variables:
+                got = self.params.get(var)
+                if got is not None and not isinstance(got.value, (dict, list)):
+                    out[var] = got
+            return out
+        base = None
         for var in self.plan.variables:
-            got = self.params.get(var)
-            if got is not None and not isinstance(got.value, (dict, list)):
-                out[var] = got
+            if var in params:  # only a str is a key of params
+                value = params[var]
+                if not isinstance(value, (dict, list)):
+                    if base is None:
+                        base = (*self.path, "parameters")
+                    out[var] = Value(value, text_of(params, var), (*base, var))
         return out
 
     @_once
@@ -139,16 +152,17 @@ class Run:
     @_once
     def condition_items(self) -> dict[str, Value]:
         """What distinguishes the run besides the variables: other parameters and condition keys."""
-        params = self.params
+        params = self.parameters
         out: dict[str, Value] = {}
         if params:
             kinds = _condition_keys(self.plan)
-            for k, v in params.items():
+            for key in params:
+                k = key if isinstance(key, str) else str(key)
                 is_condition = kinds.get(k)
                 if is_condition is None:
                     is_condition = _is_condition_key(self.plan, k, kinds)
                 if is_condition:
-                    out[k] = v
+                    out[k] = self.params[k]
         node = self.node
         for key in CONDITION_KEYS:
             if key in node and node[key] is not None:
@@ -233,6 +247,11 @@ class Run:
 
     def __repr__(self) -> str:
         return f"Run({self.index}, {self.name!r}, {self.type!r}, {self.model!r})"
+
+
+def _str_keys(mapping: YMap) -> bool:
+    """Are all the mapping's keys strings (as YAML keys nearly always are)?"""
+    return all(type(k) is str for k in mapping)
 
 
 def _condition_keys(plan: Plan) -> dict[str, bool]:
