@@ -119,19 +119,23 @@ def _paired(label: str, folder: Path, text: str, toggle: tuple[str, str], args: 
     """This server and the baseline's in alternate rounds (the order flips every round)."""
     sides = {"after": server_command(None), "before": server_command(args.baseline)}
     cpus: dict[str, list[float]] = {"after": [], "before": []}
+    walls: dict[str, list[float]] = {"after": [], "before": []}
     ratios = []
     for r in range(args.rounds):
         order = ["after", "before"] if r % 2 == 0 else ["before", "after"]
         got = {}
         for side in order:
-            _, cpu = _measured(folder, text, toggle, args.repeat, sides[side])
+            wall, cpu = _measured(folder, text, toggle, args.repeat, sides[side])
             cpus[side] += cpu
+            walls[side] += wall
             got[side] = statistics.median(cpu)
         ratios.append(got["after"] / got["before"])
     print(
         f"  {label:<24} server CPU median before {statistics.median(cpus['before']) * 1000:6.0f} ms,"
         f" after {statistics.median(cpus['after']) * 1000:6.0f} ms;"
-        f" median per-round ratio {statistics.median(ratios):.2f} ({args.rounds} rounds x {args.repeat} changes)"
+        f" wall median before {statistics.median(walls['before']) * 1000:6.0f} ms,"
+        f" after {statistics.median(walls['after']) * 1000:6.0f} ms;"
+        f" median per-round CPU ratio {statistics.median(ratios):.2f} ({args.rounds} rounds x {args.repeat} changes)"
     )
 
 

@@ -8,6 +8,7 @@ another). `Lines` does both conversions for one text.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -40,7 +41,11 @@ class Lines:
     def __init__(self, text: str, encoding: str = types.PositionEncodingKind.Utf16) -> None:
         self.text = text
         self.encoding = encoding
-        self.starts = [0] + [m.end() for m in _BREAK.finditer(text)]
+        if "\r" in text:
+            self.starts = [0] + [m.end() for m in _BREAK.finditer(text)]
+        else:  # the usual text: the line starts from the line lengths (10,000 runs: 60,000 lines)
+            ends = list(itertools.accumulate(len(line) + 1 for line in text.split("\n")))
+            self.starts = [0, *ends[:-1]]
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -41,6 +41,68 @@ def _value_slots(abbrev: str, value: Any, written: str) -> list[Slot]:
     return [Slot(abbrev + _STRING_KEEP.sub("", str(value)))]
 
 
+#: Kinds of a template piece (`_pieces`): literal text, `{model}`, `{vars}`, one variable, a
+#: condition key.
+_LITERAL, _MODEL, _VARS, _VAR, _COND = range(5)
+
+
+def _pieces(plan: Plan, control: bool) -> list[tuple[int, str]]:
+    """The template split into (kind, text) pieces, classified once per plan: for `_VAR` and
+    `_COND` the text is the key the placeholder names, else the piece itself."""
+    key = "control_pieces" if control else "template_pieces"
+    got: list[tuple[int, str]] | None = plan.cache.get(key)
+    if got is None:
+        template = plan.control_template() if control else plan.template()
+        variables = _variable_names(plan)
+        got = []
+        for piece in re.split(r"(\{[^{}]*\})", template):
+            if not piece:
+                continue
+            if piece == "{model}":
+                got.append((_MODEL, piece))
+            elif piece == "{vars}":
+                got.append((_VARS, piece))
+            elif piece.startswith("{") and piece[1:-1] in variables:
+                got.append((_VAR, piece[1:-1]))
+            elif piece.startswith("{") and piece.endswith("}") and len(piece) > 2:
+                got.append((_COND, piece[1:-1]))
+            else:
+                got.append((_LITERAL, piece))
+        plan.cache[key] = got
+    return got
+
+
+def _variable_names(plan: Plan) -> list[str]:
+    got: list[str] | None = plan.cache.get("variable_names")
+    if got is None:
+        got = plan.cache["variable_names"] = list(plan.variables)
+    return got
+
+
+def _abbrevs(plan: Plan) -> dict[str, str]:
+    got: dict[str, str] | None = plan.cache.get("abbrevs")
+    if got is None:
+        got = plan.cache["abbrevs"] = {var: plan.abbrev(var) for var in plan.variables}
+    return got
+
+
+def _slots_of(plan: Plan, var: str, value: Any, written: str) -> tuple[list[Slot], str]:
+    """The slots of one variable's value under `{vars}` and the text they spell, made once per
+    distinct value (a sweep repeats few values)."""
+    memo: dict[Any, tuple[list[Slot], str]] = plan.cache.setdefault("value_slots", {})
+    try:
+        memo_key: Any = (var, type(value), value, written)
+        got = memo.get(memo_key)
+    except TypeError:  # an unhashable value
+        got = memo_key = None
+    if got is None:
+        slots = _value_slots(_abbrevs(plan)[var], value, written)
+        got = (slots, "".join(s.text for s in slots))
+        if memo_key is not None:
+            memo[memo_key] = got
+    return got
+
+
 def name_slots(
     plan: Plan,
     model: str,
@@ -53,23 +115,12 @@ def name_slots(
     `params` maps a variable to (value, text as written in plan.yaml); `condition` maps the run's
     condition keys (`training_condition`, `prompt`, ...) to theirs, for templates that name them.
     """
-    key = "control_pieces" if control else "template_pieces"
-    if key not in plan.cache:
-        template = plan.control_template() if control else plan.template()
-        plan.cache[key] = [p for p in re.split(r"(\{[^{}]*\})", template) if p]
-        plan.cache["abbrevs"] = {var: plan.abbrev(var) for var in plan.variables}
-    abbrevs: dict[str, str] = plan.cache["abbrevs"]
-    variables: list[str] = plan.cache.get("variable_names") or plan.cache.setdefault(
-        "variable_names", list(plan.variables)
-    )
-    memo: dict[Any, list[Slot]] = plan.cache.setdefault("value_slots", {})
+    variables = _variable_names(plan)
     slots: list[Slot] = []
-    for piece in plan.cache[key]:
-        if not piece:
-            continue
-        if piece == "{model}":
+    for kind, piece in _pieces(plan, control):
+        if kind == _MODEL:
             slots.append(Slot(plan.model_label(model)))
-        elif piece == "{vars}":
+        elif kind == _VARS:
             if control:
                 continue
             for i, var in enumerate(variables):
@@ -78,29 +129,18 @@ def name_slots(
                 if i:
                     slots.append(Slot("_"))
                 value, written = params[var]
-                try:  # a sweep repeats few values: their slots are made once
-                    memo_key = (var, type(value), value, written)
-                    got = memo.get(memo_key)
-                except TypeError:
-                    got = memo_key = None
-                if got is None:
-                    got = _value_slots(abbrevs[var], value, written)
-                    if memo_key is not None:
-                        memo[memo_key] = got
-                slots.extend(got)
-        elif piece.startswith("{") and piece[1:-1] in variables:
-            var = piece[1:-1]
+                slots.extend(_slots_of(plan, var, value, written)[0])
+        elif kind == _VAR:
             if control:
                 continue
-            if var not in params:
+            if piece not in params:
                 return None
-            value, written = params[var]
+            value, written = params[piece]
             slots.extend(s for s in _value_slots("", value, written) if s.text)
-        elif piece.startswith("{") and piece.endswith("}") and len(piece) > 2:
-            key = piece[1:-1]
-            if condition is None or key not in condition:
+        elif kind == _COND:
+            if condition is None or piece not in condition:
                 return None
-            value, written = condition[key]
+            value, written = condition[piece]
             text = _CONDITION_DROP.sub("", value) if isinstance(value, str) else written
             if text:
                 slots.append(Slot(text))
@@ -111,6 +151,67 @@ def name_slots(
     if not text:
         return None
     return slots
+
+
+def rendered_name(
+    plan: Plan,
+    model: str,
+    params: dict[str, tuple[Any, str]],
+    control: bool,
+    condition: dict[str, tuple[Any, str]] | None = None,
+) -> str | None:
+    """`render(name_slots(...))` without making the slots (None where `name_slots` gives None):
+    the name a run is compared with first, for every run of a plan."""
+    parts: list[str] = []
+    for kind, piece in _pieces(plan, control):
+        if kind == _LITERAL:
+            parts.append(piece)
+        elif kind == _MODEL:
+            parts.append(plan.model_label(model))
+        elif kind == _VARS:
+            if control:
+                continue
+            texts = _value_texts(plan)
+            first = True
+            for var in _variable_names(plan):
+                got = params.get(var)
+                if got is None:
+                    return None
+                if first:
+                    first = False
+                else:
+                    parts.append("_")
+                value, written = got
+                try:
+                    text = texts[(var, value.__class__, value, written)]
+                except KeyError:
+                    text = texts[(var, value.__class__, value, written)] = _slots_of(
+                        plan, var, value, written
+                    )[1]
+                except TypeError:  # an unhashable value
+                    text = _slots_of(plan, var, value, written)[1]
+                parts.append(text)
+        elif kind == _VAR:
+            if control:
+                continue
+            got = params.get(piece)
+            if got is None:
+                return None
+            parts.extend(s.text for s in _value_slots("", got[0], got[1]))
+        else:  # _COND
+            if condition is None or piece not in condition:
+                return None
+            value, written = condition[piece]
+            parts.append(_CONDITION_DROP.sub("", value) if isinstance(value, str) else written)
+    return "".join(parts).strip("_").replace("__", "_") or None
+
+
+def _value_texts(plan: Plan) -> dict[Any, str]:
+    """(variable, type, value, text as written) -> what the value spells under `{vars}`."""
+    got: dict[Any, str] | None = plan.cache.get("value_texts")
+    if got is None:
+        got = plan.cache["value_texts"] = {}
+    return got
 
 
 def render(slots: list[Slot]) -> str:
@@ -283,6 +384,7 @@ def _group_name(plan: Plan, model: str, group: Group, params: dict[str, tuple[An
 def _implied(plan: Plan) -> Iterator[ImpliedRun]:
     variables: list[tuple[str, YSeq]] = list(plan.variables.items())
     with_controls = True
+    excludes = bool(plan.seq("sweep", "exclude"))
     for index, name in sweep_models(plan):
         if variables:
             axes = [[(var, seq[i], text_of(seq, i)) for i in range(len(seq))] for var, seq in variables]
@@ -298,21 +400,21 @@ def _implied(plan: Plan) -> Iterator[ImpliedRun]:
                         (k, v.value, v.text) for k, v in items.items() if v.path[-2] != "parameters"
                     )
                 for combo in itertools.product(*axes):
-                    values = {var: value for var, value, _ in combo}
-                    if excluded(plan, name, values) is not None:
-                        continue
+                    if excludes:
+                        values = {var: value for var, value, _ in combo}
+                        if excluded(plan, name, values) is not None:
+                            continue
                     params = {var: (value, text) for var, value, text in combo}
                     if group.example is None:
-                        slots = name_slots(plan, name, params, control=False)
-                        run_name = render(slots) if slots else name
+                        run_name = rendered_name(plan, name, params, control=False) or name
                     else:
                         run_name = _group_name(plan, name, group, params)
                     yield ImpliedRun(
                         run_name, "fine-tuned", name, index, tuple(combo), extra, run_keys, group.condition
                     )
         if with_controls:
-            slots = name_slots(plan, name, {}, control=True)
-            yield ImpliedRun(render(slots) if slots else f"{name}_base", "control", name, index, ())
+            control = rendered_name(plan, name, {}, control=True) or f"{name}_base"
+            yield ImpliedRun(control, "control", name, index, ())
 
 
 def run_yaml(run: ImpliedRun, indent: str = "  ") -> str:

@@ -93,38 +93,24 @@ class Run:
         self.plan = plan
         self.index = index
         self.node = node
-        #: setting(key, default) answers, computed once per run (plan data is never mutated)
-        self.settings: dict[tuple[str, type, Any], Setting] = {}
+        #: the run's own settings (`setting` of a key its parameters hold), made once per run
+        #: (plan data is never mutated)
+        self.settings: dict[str, Setting] = {}
+        # What the run says, read once: every rule reads these of every run, many times.
+        get = node.get
+        name, kind, model, params = get("name"), get("type"), get("model"), get("parameters")
+        self.name: str | None = name if isinstance(name, str) else None
+        self.type: str | None = kind if isinstance(kind, str) else None
+        self.model: str | None = model if isinstance(model, str) else None
+        self.fine_tuned: bool = kind == "fine-tuned"
+        self.parameters: YMap | None = params if isinstance(params, YMap) else None
+        #: `setting` answers that are not the run's own, shared by every run of the plan
+        self._shared: dict[Any, Setting] = plan.cache.setdefault("shared_settings", {})
 
     # -- what the run says ----------------------------------------------------------------------
     @property
     def path(self) -> tuple[Any, ...]:
         return ("runs", self.index)
-
-    def _text(self, key: str) -> str | None:
-        value = self.node.get(key)
-        return value if isinstance(value, str) else None
-
-    @property
-    def name(self) -> str | None:
-        return self._text("name")
-
-    @property
-    def type(self) -> str | None:
-        return self._text("type")
-
-    @property
-    def model(self) -> str | None:
-        return self._text("model")
-
-    @property
-    def fine_tuned(self) -> bool:
-        return self.type == "fine-tuned"
-
-    @property
-    def parameters(self) -> YMap | None:
-        params = self.node.get("parameters")
-        return params if isinstance(params, YMap) else None
 
     @_once
     def params(self) -> dict[str, Value]:
@@ -139,10 +125,23 @@ class Run:
     def variables(self) -> dict[str, Value]:
         """The run's values of the declared variables (scalars only), in declared order."""
         out: dict[str, Value] = {}
+        params = self.parameters
+        if params is None:
+            return out
+        if not _str_keys(params):  # `params` keys are str(key): look them up there
+            for var in self.plan.variables:
+                got = self.params.get(var)
+                if got is not None and not isinstance(got.value, (dict, list)):
+                    out[var] = got
+            return out
+        base = None
         for var in self.plan.variables:
-            got = self.params.get(var)
-            if got is not None and not isinstance(got.value, (dict, list)):
-                out[var] = got
+            if var in params:  # only a str is a key of params
+                value = params[var]
+                if not isinstance(value, (dict, list)):
+                    if base is None:
+                        base = (*self.path, "parameters")
+                    out[var] = Value(value, text_of(params, var), (*base, var))
         return out
 
     @_once
@@ -153,24 +152,30 @@ class Run:
     @_once
     def condition_items(self) -> dict[str, Value]:
         """What distinguishes the run besides the variables: other parameters and condition keys."""
-        from planlint.plan.schema import control_default
-
-        controls = self.plan.controls
-        out = {
-            k: v
-            for k, v in self.params.items()
-            if k not in self.plan.variables
-            and (k in controls or k in RUN_PARAMETER_KEYS or control_default(k)[0])
-        }  # an unknown key is PL209's, not a condition
+        params = self.parameters
+        out: dict[str, Value] = {}
+        if params:
+            kinds = _condition_keys(self.plan)
+            for key in params:
+                k = key if isinstance(key, str) else str(key)
+                is_condition = kinds.get(k)
+                if is_condition is None:
+                    is_condition = _is_condition_key(self.plan, k, kinds)
+                if is_condition:
+                    out[k] = self.params[k]
+        node = self.node
         for key in CONDITION_KEYS:
-            if key in self.node and self.node[key] is not None:
-                out[key] = Value(self.node[key], text_of(self.node, key), (*self.path, key))
+            if key in node and node[key] is not None:
+                out[key] = Value(node[key], text_of(node, key), (*self.path, key))
         return out
 
     @_once
     def condition(self) -> tuple[tuple[str, Norm], ...]:
         """The condition, hashable and order-free (empty for a plain sweep run)."""
-        return tuple(sorted((k, norm(v.value)) for k, v in self.condition_items.items()))
+        items = self.condition_items
+        if not items:
+            return ()
+        return tuple(sorted((k, norm(v.value)) for k, v in items.items()))
 
     @property
     def one_off(self) -> bool:
@@ -193,23 +198,16 @@ class Run:
         """The value the run uses for `key`: its parameters, else controls, else the value of the
         torchtune recipe named by `base_recipe` (for the keys cruijff_kit takes from it), else the
         schema's default for that control, else `default`."""
-        memo = (key, type(default), default)  # the type: 1 == True, but they are two defaults
-        try:
-            return self.settings[memo]
-        except KeyError:
-            got = self.settings[memo] = self._setting(key, default)
-            return got
-        except TypeError:  # an unhashable default
-            return self._setting(key, default)
-
-    def _setting(self, key: str, default: Any) -> Setting:
         params = self.parameters
-        if params is not None and key in params:
-            return Setting(params[key], "run", (*self.path, "parameters", key))
+        if params is not None and key in params:  # the run's own: `default` plays no part
+            got = self.settings.get(key)
+            if got is None:
+                got = self.settings[key] = Setting(params[key], "run", (*self.path, "parameters", key))
+            return got
         recipe = self._recipe if key != "base_recipe" else None
         # Not the run's own: the same for every run with this recipe, so made once per plan.
-        shared: dict[Any, Setting] = self.plan.cache.setdefault("shared_settings", {})
-        try:
+        shared = self._shared
+        try:  # the type of the default: 1 == True, but they are two defaults
             cache_key = (key, recipe, type(default), default)
             got = shared.get(cache_key)
         except TypeError:  # an unhashable recipe or default: nothing to share
@@ -217,6 +215,12 @@ class Run:
         if got is None:
             got = shared[cache_key] = self._shared_setting(key, recipe, default)
         return got
+
+    def own(self, keys: frozenset[str]) -> bool:
+        """Does the run's `parameters` hold any of `keys`? (If not, every `setting` of them is
+        the one all such runs share, so a rule may compute what follows from them once.)"""
+        params = self.parameters
+        return params is not None and not keys.isdisjoint(params)
 
     def _shared_setting(self, key: str, recipe: Any, default: Any) -> Setting:
         """`setting` for a key the run's parameters do not hold."""
@@ -243,6 +247,30 @@ class Run:
 
     def __repr__(self) -> str:
         return f"Run({self.index}, {self.name!r}, {self.type!r}, {self.model!r})"
+
+
+def _str_keys(mapping: YMap) -> bool:
+    """Are all the mapping's keys strings (as YAML keys nearly always are)?"""
+    return all(type(k) is str for k in mapping)
+
+
+def _condition_keys(plan: Plan) -> dict[str, bool]:
+    """Parameter key -> does it make a condition; filled as keys are met, once per plan."""
+    got: dict[str, bool] | None = plan.cache.get("condition_keys")
+    if got is None:
+        got = plan.cache["condition_keys"] = {}
+    return got
+
+
+def _is_condition_key(plan: Plan, key: str, kinds: dict[str, bool]) -> bool:
+    """A parameter that is no variable and is a controls key, a run key or a known control
+    (an unknown key is PL209's, not a condition)."""
+    from planlint.plan.schema import control_default
+
+    got = kinds[key] = key not in plan.variables and (
+        key in plan.controls or key in RUN_PARAMETER_KEYS or bool(control_default(key)[0])
+    )
+    return got
 
 
 def runs_of(plan: Plan) -> list[Run]:

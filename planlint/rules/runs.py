@@ -17,6 +17,7 @@ from planlint.plan.naming import (
     name_matches,
     name_slots,
     render,
+    rendered_name,
     run_yaml,
 )
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
@@ -323,6 +324,7 @@ def _check_names(plan: Plan) -> Iterator[Hit]:
     error only when the plan declares its naming; otherwise it is the researcher's form (cruijff
     derives no folder from a template), reported as PL226 info."""
     models = plan.model_names()
+    variables = plan.variables
     controls = _plain_controls(plan)
     declared: bool | None = None
     own_form: list[tuple[Run, str, str]] = []
@@ -331,13 +333,18 @@ def _check_names(plan: Plan) -> Iterator[Hit]:
         if name is None or model is None or model not in models:
             continue
         slots = None
-        if run.fine_tuned and plan.variables and (not run.condition or _template_covers(plan, run)):
+        if run.fine_tuned and variables and (not run.condition or _template_covers(plan, run)):
             params = {k: (v.value, v.text) for k, v in run.variables.items()}
-            if len(params) < len(plan.variables):
+            if len(params) < len(variables):
                 continue
-            cond = {k: (v.value, v.text) for k, v in run.condition_items.items()}
+            items = run.condition_items
+            cond = {k: (v.value, v.text) for k, v in items.items()} if items else {}
+            if rendered_name(plan, model, params, False, cond) == name:
+                continue  # the name its parameters render (most runs): nothing to compare
             slots = name_slots(plan, model, params, control=False, condition=cond)
         elif run.type == "control" and not run.condition and len(controls.get(model, [])) == 1:
+            if rendered_name(plan, model, {}, True) == name:
+                continue
             slots = name_slots(plan, model, {}, control=True)
         if slots is None:
             yield from _contradictions(plan, run)

@@ -132,6 +132,30 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
     yield from _check_gpus_and_types(plan)
 
 
+#: The settings the step arithmetic of a run reads (with `base_recipe`, which the others may
+#: come from): a run whose parameters hold none of them has the outcome of every such run.
+_STEP_KEYS = frozenset(
+    (
+        "batch_size",
+        "gradient_accumulation_steps",
+        "epochs",
+        "num_warmup_steps",
+        "gpus",
+        "packed",
+        "max_seq_len",
+        "base_recipe",
+    )
+)
+
+#: What one run contributes to `_check_steps`: nothing (None), a skipped packed run (the path
+#: and key of its `packed` setting), or the problems it has, each (group key, path, key, detail).
+_Steps = (
+    tuple[str, tuple[Any, ...], bool]
+    | list[tuple[tuple[Any, ...], tuple[Any, ...], bool, dict[str, Any]]]
+    | None
+)
+
+
 def _check_steps(plan: Plan) -> Iterator[Hit]:
     splits = plan.section("data", "training").get("splits")
     train = as_int(splits.get("train")) if isinstance(splits, YMap) else None
@@ -140,6 +164,8 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
     groups: dict[tuple[Any, ...], _Group] = {}
     packed_skip: _Group | None = None
     fine_tuned = 0
+    own_data = "dataset_label" in plan.variables
+    shared: list[_Steps] = []  # the outcome of the runs that state none of _STEP_KEYS
     for i, run in plan.runs():
         if run.get("type") != "fine-tuned":
             continue
@@ -149,96 +175,28 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
             isinstance(params, YMap) and any(k in params for k in OWN_DATA_KEYS)
         ):
             continue
-        if "dataset_label" in plan.variables:
+        if own_data:
             continue
         name = str(run.get("name"))
         view = run_at(plan, i)
-        bs_s = view.setting("batch_size")
-        gas_s = view.setting("gradient_accumulation_steps", 1)
-        ep_s = view.setting("epochs")
-        wu_s = view.setting("num_warmup_steps", DEFAULT_WARMUP)
-        gpu_s = _gpus(view)
-        packed_s = view.setting("packed", False)
-        bs, gas, epochs, warmup, gpus = (as_int(s.value) for s in (bs_s, gas_s, ep_s, wu_s, gpu_s))
-        if (
-            not bs
-            or not gas
-            or not epochs
-            or not gpus
-            or warmup is None
-            or bs < 1
-            or gas < 1
-            or epochs < 1
-            or gpus < 1
-        ):
-            continue  # the schema reports missing or mistyped values
-        settings = {
-            "num_warmup_steps": wu_s,
-            "batch_size": bs_s,
-            "gradient_accumulation_steps": gas_s,
-            "epochs": ep_s,
-            "gpus": gpu_s,
-        }
-        approx = False
-        if packed_s.value is True:
-            msl_s = view.setting("max_seq_len")
-            msl = as_int(msl_s.value)
-            if tokens_key and msl:
-                samples = -(-as_int(controls[tokens_key]) // msl)  # type: ignore[operator]
-                approx = True
-                settings["max_seq_len"] = msl_s
-            else:
-                if packed_skip is None:
-                    packed_skip = _Group(packed_s.path or ("controls",), packed_s.path is None)
-                packed_skip.runs.append(name)
-                continue
-        elif train is None:
-            continue
+        if view.own(_STEP_KEYS):
+            outcome = _steps_of(plan, i, view, train, tokens_key)
         else:
-            samples = train
-        effective = bs * gas * gpus
-        per_epoch = steps_per_epoch(samples, bs, gas, gpus) if samples else 0
-        total = per_epoch * epochs
-        where = _most_specific(settings)
-        arithmetic = _arithmetic(samples, approx, tokens_key, bs, gas, gpus, per_epoch, epochs, total)
-        sources = [
-            f"{label} {s.value} from recipe {_recipe_of(plan, i)}"
-            for label, s in (("batch", bs_s), ("grad accum", gas_s), ("epochs", ep_s))
-            if s.source == "recipe"
-        ]
-        if sources:
-            arithmetic += f"; {', '.join(sources)}"
-        if samples and effective > samples:
-            path, key = where or (bs_s.path or ("controls",), bs_s.path is None)
-            g = groups.setdefault(
-                ("PL304", samples, effective),
-                _Group(path, key, detail={"samples": samples, "effective": effective, "approx": approx}),
-            )
+            if not shared:
+                shared.append(_steps_of(plan, i, view, train, tokens_key))
+            outcome = shared[0]
+        if outcome is None:
+            continue
+        if isinstance(outcome, tuple):
+            if packed_skip is None:
+                packed_skip = _Group(outcome[1], outcome[2])
+            packed_skip.runs.append(name)
+            continue
+        for group_key, path, key, detail in outcome:
+            g = groups.get(group_key)
+            if g is None:
+                g = groups[group_key] = _Group(path, key, detail=detail)
             g.runs.append(name)
-        if warmup <= 0:
-            continue
-        if total < warmup:
-            rule = "PL301" if wu_s.stated else "PL302"
-        elif total < WARMUP_FACTOR * warmup:
-            rule = "PL303" if wu_s.stated or wu_s.source == "recipe" else "PL311"
-        else:
-            continue
-        if where is None:
-            where = (wu_s.path, False) if wu_s.path else (("controls",), True)
-        g = groups.setdefault(
-            (rule, total, warmup),
-            _Group(
-                *where,
-                detail={
-                    "total": total,
-                    "warmup": warmup,
-                    "arith": arithmetic,
-                    "warmup_from": _origin(wu_s, plan, i),
-                    "fixes": _step_fixes(samples, bs, gas, gas_s, gpus, epochs, WARMUP_FACTOR * warmup),
-                },
-            ),
-        )
-        g.runs.append(name)
     for (rule, *_), g in groups.items():
         yield _step_hit(plan, rule, g, fine_tuned)
     if packed_skip is not None:
@@ -246,6 +204,86 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
         msg = f"packed: true: the number of packed sequences is unknown from the plan, so the warmup/step checks of {n} fine-tuned run{'s' if n > 1 else ''} were skipped"
         hint = "state the training token count (controls.total_tokens) and max_seq_len to check the steps of a packed run"
         yield plan.hit("PL305", packed_skip.path, msg, hint, key=packed_skip.key)
+
+
+def _steps_of(plan: Plan, i: int, view: Run, train: int | None, tokens_key: str | None) -> _Steps:
+    """The step arithmetic of one fine-tuned run (see `_Steps`)."""
+    bs_s = view.setting("batch_size")
+    gas_s = view.setting("gradient_accumulation_steps", 1)
+    ep_s = view.setting("epochs")
+    wu_s = view.setting("num_warmup_steps", DEFAULT_WARMUP)
+    gpu_s = _gpus(view)
+    packed_s = view.setting("packed", False)
+    bs, gas, epochs, warmup, gpus = (as_int(s.value) for s in (bs_s, gas_s, ep_s, wu_s, gpu_s))
+    if (
+        not bs
+        or not gas
+        or not epochs
+        or not gpus
+        or warmup is None
+        or bs < 1
+        or gas < 1
+        or epochs < 1
+        or gpus < 1
+    ):
+        return None  # the schema reports missing or mistyped values
+    settings = {
+        "num_warmup_steps": wu_s,
+        "batch_size": bs_s,
+        "gradient_accumulation_steps": gas_s,
+        "epochs": ep_s,
+        "gpus": gpu_s,
+    }
+    approx = False
+    if packed_s.value is True:
+        msl_s = view.setting("max_seq_len")
+        msl = as_int(msl_s.value)
+        if tokens_key and msl:
+            samples = -(-as_int(plan.controls[tokens_key]) // msl)  # type: ignore[operator]
+            approx = True
+            settings["max_seq_len"] = msl_s
+        else:
+            return ("packed", packed_s.path or ("controls",), packed_s.path is None)
+    elif train is None:
+        return None
+    else:
+        samples = train
+    out: list[tuple[tuple[Any, ...], tuple[Any, ...], bool, dict[str, Any]]] = []
+    effective = bs * gas * gpus
+    per_epoch = steps_per_epoch(samples, bs, gas, gpus) if samples else 0
+    total = per_epoch * epochs
+    where = _most_specific(settings)
+    arithmetic = _arithmetic(samples, approx, tokens_key, bs, gas, gpus, per_epoch, epochs, total)
+    sources = [
+        f"{label} {s.value} from recipe {_recipe_of(plan, i)}"
+        for label, s in (("batch", bs_s), ("grad accum", gas_s), ("epochs", ep_s))
+        if s.source == "recipe"
+    ]
+    if sources:
+        arithmetic += f"; {', '.join(sources)}"
+    if samples and effective > samples:
+        path, key = where or (bs_s.path or ("controls",), bs_s.path is None)
+        detail = {"samples": samples, "effective": effective, "approx": approx}
+        out.append((("PL304", samples, effective), path, key, detail))
+    if warmup <= 0:
+        return out
+    if total < warmup:
+        rule = "PL301" if wu_s.stated else "PL302"
+    elif total < WARMUP_FACTOR * warmup:
+        rule = "PL303" if wu_s.stated or wu_s.source == "recipe" else "PL311"
+    else:
+        return out
+    if where is None:
+        where = (wu_s.path, False) if wu_s.path else (("controls",), True)
+    detail = {
+        "total": total,
+        "warmup": warmup,
+        "arith": arithmetic,
+        "warmup_from": _origin(wu_s, plan, i),
+        "fixes": _step_fixes(samples, bs, gas, gas_s, gpus, epochs, WARMUP_FACTOR * warmup),
+    }
+    out.append(((rule, total, warmup), where[0], where[1], detail))
+    return out
 
 
 def _most_specific(settings: dict[str, Setting]) -> tuple[tuple[Any, ...], bool] | None:
@@ -456,40 +494,37 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
                 )
     validation: dict[tuple[Any, ...], _Group] = {}
     inert: dict[tuple[Any, ...], _Group] = {}
+    shared: list[tuple[_Where, _Where]] = []  # the runs that state none of _TYPE_KEYS
     for i, run in plan.runs():
         name = str(run.get("name"))
         view = run_at(plan, i)
-        dt = view.setting("dataset_type")
-        if (
-            dt.from_run
-            and isinstance(dt.value, str)
-            and dt.value not in DATASET_TYPES
-            and dt.value not in bad_types
-        ):
-            bad_types.add(dt.value)
-            yield plan.hit(
-                "PL309",
-                dt.path or ("runs", i),
-                f"dataset_type '{dt.value}' of run '{name}' is not one of {', '.join(DATASET_TYPES)}",
-                _type_hint(dt.value),
-            )
-        sp = view.setting("system_prompt")
-        if dt.value == "text_completion" and isinstance(sp.value, str) and sp.value.strip() and sp.path:
-            where = next((s.path for s in (sp, dt) if s.from_run and s.path), sp.path)
-            inert.setdefault(where, _Group(where, False)).runs.append(name)
-        if run.get("type") != "fine-tuned":
+        if view.own(_TYPE_KEYS):
+            dt = view.setting("dataset_type")
+            if (
+                dt.from_run
+                and isinstance(dt.value, str)
+                and dt.value not in DATASET_TYPES
+                and dt.value not in bad_types
+            ):
+                bad_types.add(dt.value)
+                yield plan.hit(
+                    "PL309",
+                    dt.path or ("runs", i),
+                    f"dataset_type '{dt.value}' of run '{name}' is not one of {', '.join(DATASET_TYPES)}",
+                    _type_hint(dt.value),
+                )
+            wheres = _type_wheres(view, dt)
+        else:
+            if not shared:
+                shared.append(_type_wheres(view, view.setting("dataset_type")))
+            wheres = shared[0]
+        where, valid = wheres
+        if where is not None:
+            inert.setdefault(where[0], _Group(where[0], False)).runs.append(name)
+        if valid is None or run.get("type") != "fine-tuned":
             continue
-        val = view.setting("validation_during_training")
-        gpu_s = _gpus(view)
-        gpus = as_int(gpu_s.value)
-        if val.value is True and gpus is not None and gpus > 1:
-            vwhere = (
-                next((s.path for s in (gpu_s, val) if s.from_run and s.path), None) or gpu_s.path or val.path
-            )
-            if vwhere is None:
-                continue
-            g = validation.setdefault(vwhere, _Group(vwhere, False, detail={"gpus": gpus}))
-            g.runs.append(name)
+        g = validation.setdefault(valid[0], _Group(valid[0], False, detail={"gpus": valid[1]}))
+        g.runs.append(name)
     for g in validation.values():
         who = _subject(g, 0) if g.path[0] != "controls" else "the fine-tuned runs"
         train = "trains" if len(g.runs) == 1 and g.path[0] != "controls" else "train"
@@ -509,6 +544,30 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
             msg,
             'put the instruction into the prompt instead, or use chat_completion; write system_prompt: "" to make it explicit',
         )
+
+
+#: The settings `_check_gpus_and_types` reads of a run (see `_STEP_KEYS`).
+_TYPE_KEYS = frozenset(("dataset_type", "system_prompt", "validation_during_training", "gpus", "base_recipe"))
+#: Where a run's problem is reported (with what it says), or None when it has none.
+_Where = tuple[tuple[Any, ...], Any] | None
+
+
+def _type_wheres(view: Run, dt: Setting) -> tuple[_Where, _Where]:
+    """Where the run's inert system prompt (PL308) and, were it fine-tuned, its validation on
+    several GPUs (PL307, with the GPU count) are reported; None for a problem it does not have."""
+    sp = view.setting("system_prompt")
+    inert: _Where = None
+    if dt.value == "text_completion" and isinstance(sp.value, str) and sp.value.strip() and sp.path:
+        inert = (next((s.path for s in (sp, dt) if s.from_run and s.path), sp.path), None)
+    val = view.setting("validation_during_training")
+    gpu_s = _gpus(view)
+    gpus = as_int(gpu_s.value)
+    valid: _Where = None
+    if val.value is True and gpus is not None and gpus > 1:
+        vwhere = next((s.path for s in (gpu_s, val) if s.from_run and s.path), None) or gpu_s.path or val.path
+        if vwhere is not None:
+            valid = (vwhere, gpus)
+    return inert, valid
 
 
 def _type_hint(value: str) -> str:
