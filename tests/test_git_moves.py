@@ -109,6 +109,8 @@ def test_a_git_mv_keeps_pl802_for_a_removed_run_with_results(repo: Path) -> None
     assert code == 1
     assert [r for r, _ in found] == ["PL802"]
     assert "'Llama-3.2-1B_rank8_lr1e-5' was removed since main" in found[0][1]
+    # the folder as a path, not experiments/a2/../../scratch/cap/...
+    assert found[0][1].endswith(" but scratch/cap/Llama-3.2-1B_rank8_lr1e-5/artifacts/ holds its results")
 
 
 def test_a_staged_move_is_compared_by_changed_since_too(repo: Path) -> None:
