@@ -75,19 +75,24 @@ class RenameGuess:
         return best
 
     def _best(self, name: str, others: list[str], *, by_run: bool) -> str | None:
-        """The single best agreeing partner of `name` among `others` (None on a tie or none)."""
+        """The single best agreeing partner of `name` among `others` (None on a tie or none).
+        Agreement (names and configs) is judged from the most alike down, only as far as needed."""
         scored: list[tuple[float, str]] = []
         for other in others:
-            run, folder = (name, other) if by_run else (other, name)
-            score = self._score(run, folder)
-            if score and self._agree(run, folder):
+            score = self._score(name, other) if by_run else self._score(other, name)
+            if score:
                 scored.append((score, other))
-        if not scored:
-            return None
-        scored.sort(reverse=True)
-        if len(scored) > 1 and scored[1][0] == scored[0][0]:
-            return None
-        return scored[0][1]
+        scored.sort(key=lambda item: -item[0])
+        best: tuple[float, str] | None = None
+        for score, other in scored:
+            if best is not None and score < best[0]:
+                break
+            if not (self._agree(name, other) if by_run else self._agree(other, name)):
+                continue
+            if best is not None:
+                return None  # two equally alike: not a guess to make
+            best = (score, other)
+        return best[1] if best is not None else None
 
     def _score(self, run: str, folder: str) -> float:
         key = (run, folder)
