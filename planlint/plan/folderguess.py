@@ -59,6 +59,7 @@ class RenameGuess:
         self.folders = {f.name: f for f in orphans[:MAX_FOLDERS] if not f.outside}
         self._scores: dict[tuple[str, str], float] = {}
         self._agrees: dict[tuple[str, str], bool] = {}
+        self._bests: dict[tuple[str, bool], str | None] = {}
 
     def folder_for(self, run: str) -> str | None:
         """The folder to offer as run `run`, or None."""
@@ -75,30 +76,51 @@ class RenameGuess:
         return best
 
     def _best(self, name: str, others: list[str], *, by_run: bool) -> str | None:
-        """The single best agreeing partner of `name` among `others` (None on a tie or none).
-        Agreement (names and configs) is judged from the most alike down, only as far as needed."""
-        scored: list[tuple[float, str]] = []
-        for other in others:
-            score = self._score(name, other) if by_run else self._score(other, name)
-            if score:
-                scored.append((score, other))
-        scored.sort(key=lambda item: -item[0])
-        best: tuple[float, str] | None = None
-        for score, other in scored:
-            if best is not None and score < best[0]:
-                break
-            if not (self._agree(name, other) if by_run else self._agree(other, name)):
-                continue
-            if best is not None:
-                return None  # two equally alike: not a guess to make
-            best = (score, other)
-        return best[1] if best is not None else None
+        """The single best agreeing partner of `name` among `others` (None on a tie or none)."""
+        key = (name, by_run)
+        if key not in self._bests:
+            self._bests[key] = self._find_best(name, others, by_run=by_run)
+        return self._bests[key]
 
-    def _score(self, run: str, folder: str) -> float:
-        key = (run, folder)
-        if key not in self._scores:
-            self._scores[key] = _alike(run, folder)
-        return self._scores[key]
+    def _find_best(self, name: str, others: list[str], *, by_run: bool) -> str | None:
+        """Candidates are taken by difflib's cheap upper bounds first; the full ratio and the
+        agreement (names and configs) are computed only while a candidate can still win or tie."""
+        import difflib
+
+        matcher = difflib.SequenceMatcher(None, "", name)  # `name` is seq2: indexed once
+        bounds: list[tuple[float, str]] = []
+        for other in others:
+            key = (name, other) if by_run else (other, name)
+            if key in self._scores:
+                bound = self._scores[key]
+            elif name.lower() == other.lower():
+                bound = self._scores[key] = 2.0
+            else:
+                matcher.set_seq1(other)
+                bound = matcher.real_quick_ratio()
+                if bound >= CUTOFF:
+                    bound = matcher.quick_ratio()
+            if bound >= CUTOFF:
+                bounds.append((bound, other))
+        bounds.sort(key=lambda item: -item[0])
+        best: tuple[float, str] | None = None
+        tied = False
+        for bound, other in bounds:
+            if best is not None and bound < best[0]:
+                break
+            key = (name, other) if by_run else (other, name)
+            if key not in self._scores:
+                matcher.set_seq1(other)
+                ratio = matcher.ratio()
+                self._scores[key] = ratio if ratio >= CUTOFF else 0.0
+            score = self._scores[key]
+            if not score or (best is not None and score < best[0]) or not self._agree(*key):
+                continue
+            if best is not None and score == best[0]:
+                tied = True
+            else:
+                best, tied = (score, other), False
+        return None if best is None or tied else best[1]
 
     def _agree(self, run: str, folder: str) -> bool:
         key = (run, folder)
@@ -112,16 +134,3 @@ class RenameGuess:
         if contradictions(self.plan, _Named(run, folder.name)):
             return False
         return self.configs_agree(run, folder, results_of(self.exp, folder) is not None)
-
-
-def _alike(a: str, b: str) -> float:
-    """2 for the same name but for case, else difflib's ratio when at least CUTOFF, else 0."""
-    if a.lower() == b.lower():
-        return 2.0
-    import difflib
-
-    matcher = difflib.SequenceMatcher(None, a, b)
-    if matcher.real_quick_ratio() < CUTOFF or matcher.quick_ratio() < CUTOFF:
-        return 0.0
-    ratio = matcher.ratio()
-    return ratio if ratio >= CUTOFF else 0.0
