@@ -342,7 +342,7 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
     if rev is not None:
         from planlint.git import Revision
 
-        revision = Revision(rev, branch_point=options.base is None)
+        revision = Revision(rev, branch_point=options.base is None, config=config)
     try:
         for path in plans:
             _check_one(path, config, options, revision, loaded, result)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from planlint.config import DOC_SUFFIXES
 from planlint.paths import real_path
@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from git import Commit, Repo
 
     from planlint.config import Config
+
+
+#: A plan file larger than this is not read to pair a move by its experiment.
+MOVE_MAX_BYTES = 16 * 1024 * 1024
 
 
 def _fail(message: str) -> NoReturn:
@@ -112,18 +116,103 @@ def changed_files(paths: Sequence[str | Path], rev: str, config: Config) -> list
     return sorted(out)
 
 
+class PlanChanges(NamedTuple):
+    """The plan files that differ between two sides of a comparison, moves paired."""
+
+    #: every changed plan path on either side (a move's old path included), sorted
+    paths: list[str]
+    #: new path -> old path of each plan that was moved (renamed) between the sides
+    moved: dict[str, str]
+
+
+def plan_changes(repo: Repo, base: Commit, head: Commit | None, config: Config) -> PlanChanges:
+    """Plan files changed between `base` and `head` (None: the working tree, untracked files
+    included), with moves found as `git diff -M` finds renames; a new plan git does not pair
+    (heavily edited, or not added yet) is paired with a deleted one that names the same
+    experiment (`planlint.plan.moved`)."""
+    args = ["--name-status", "-z", "-M", base.hexsha]
+    if head is not None:
+        args.append(head.hexsha)
+    fields = repo.git.diff(*args, "--").split("\0")
+    is_plan = config.is_plan_name
+    paths: set[str] = set()
+    moved: dict[str, str] = {}
+    added: list[str] = []
+    deleted: list[str] = []
+    i = 0
+    while i < len(fields):
+        status = fields[i]
+        if not status:
+            i += 1
+            continue
+        if status[0] in "RC" and i + 2 < len(fields):
+            old, new = fields[i + 1], fields[i + 2]
+            i += 3
+            gone = status[0] == "R" and is_plan(old.rsplit("/", 1)[-1])  # a copy keeps its source
+            came = is_plan(new.rsplit("/", 1)[-1])
+            if gone and came:
+                moved[new] = old
+            elif gone:
+                deleted.append(old)
+            elif came:
+                added.append(new)
+            paths.update(p for p, kept in ((old, gone), (new, came)) if kept)
+            continue
+        name = fields[i + 1] if i + 1 < len(fields) else ""
+        i += 2
+        if not name or not is_plan(name.rsplit("/", 1)[-1]):
+            continue
+        paths.add(name)
+        if status[0] == "D":
+            deleted.append(name)
+        elif status[0] == "A":
+            added.append(name)
+    if head is None:
+        for name in repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0"):
+            if name and is_plan(name.rsplit("/", 1)[-1]):
+                paths.add(name)
+                added.append(name)
+    if added and deleted:
+        moved.update(_pair_by_identity(repo, base, head, added, deleted))
+    return PlanChanges(sorted(paths), moved)
+
+
+def _pair_by_identity(
+    repo: Repo, base: Commit, head: Commit | None, added: list[str], deleted: list[str]
+) -> dict[str, str]:
+    from planlint.plan.moved import identity, pair_moves
+    from planlint.readfile import read_bounded
+
+    root = worktree_root(repo)
+
+    def new_bytes(rel: str) -> bytes | None:
+        if head is not None:
+            return blob_bytes(head, rel)
+        try:
+            return read_bounded(root / rel, MOVE_MAX_BYTES)
+        except OSError:
+            return None
+
+    return pair_moves(
+        {rel: identity(root, rel, new_bytes(rel)) for rel in added},
+        {rel: identity(root, rel, blob_bytes(base, rel)) for rel in deleted},
+    )
+
+
 class Revision:
     """Files as they were at one revision (or where HEAD left it), across the repositories of the
-    plans asked about; opened on first use, closed with `close()`."""
+    plans asked about; opened on first use, closed with `close()`. Given the configuration (which
+    names a plan file), a plan moved since then is read from where it was (`plan_changes`)."""
 
-    def __init__(self, rev: str, *, branch_point: bool) -> None:
+    def __init__(self, rev: str, *, branch_point: bool, config: Config | None = None) -> None:
         self.rev = rev
         self.what = f"--changed-since {rev}" if branch_point else f"--base {rev}"
         self.branch_point = branch_point
+        self.config = config
         self._repos: dict[Path, tuple[Repo, Commit]] = {}  # by folder: usually one repository
+        self._moved: dict[str, dict[str, str]] = {}  # by git folder: new path -> old path
 
-    def bytes_of(self, path: Path) -> bytes | None:
-        """The file's bytes at the revision, or None when it did not exist there."""
+    def _open(self, path: Path) -> tuple[Repo, Commit]:
         folder = real_path(path).parent
         if folder not in self._repos:
             repo = open_repo(path, self.what)
@@ -134,9 +223,32 @@ class Revision:
             else:
                 commit = resolve_rev(repo, self.rev, self.what)
                 self._repos[folder] = (repo, merge_base(repo, commit) if self.branch_point else commit)
-        repo, commit = self._repos[folder]
+        return self._repos[folder]
+
+    def moved_from(self, path: Path) -> str | None:
+        """The path (inside its repository) the plan at `path` was moved from since the
+        revision, or None when it was not moved (or no configuration names plan files)."""
+        repo, commit = self._open(path)
         relpath = relpath_in(repo, path)
-        return blob_bytes(commit, relpath) if relpath else None
+        if relpath is None or self.config is None or blob_bytes(commit, relpath) is not None:
+            return None
+        key = str(repo.git_dir)
+        if key not in self._moved:
+            self._moved[key] = plan_changes(repo, commit, None, self.config).moved
+        return self._moved[key].get(relpath)
+
+    def bytes_of(self, path: Path) -> bytes | None:
+        """The file's bytes at the revision (where it was then, if it moved since), or None when
+        it did not exist there."""
+        repo, commit = self._open(path)
+        relpath = relpath_in(repo, path)
+        if relpath is None:
+            return None
+        raw = blob_bytes(commit, relpath)
+        if raw is None:
+            old = self.moved_from(path)
+            raw = blob_bytes(commit, old) if old is not None else None
+        return raw
 
     def close(self) -> None:
         for repo, _ in {id(r[0]): r for r in self._repos.values()}.values():

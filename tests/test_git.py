@@ -413,7 +413,15 @@ def test_diff_between_two_revisions_ignores_the_working_tree(sweep_change: Path)
     head = commit(sweep_change, "the change")
     write(sweep_change, "cap/plan.yaml", TWO_MODEL)  # undone in the working tree only
     data = json.loads(_diff(base, head, "--format", "json"))
-    assert data["head_commit"] == head and len(data["plans"]) == 3
+    assert data["head_commit"] == head and len(data["plans"]) == 2
+    # committed, old/ -> new/ (one compute time changed) is a rename to git: a moved plan
+    moved = next(p for p in data["plans"] if p["status"] == "moved")
+    assert (moved["path"], moved["moved_from"], moved["added"], moved["removed"]) == (
+        "new/plan.yaml",
+        "old/plan.yaml",
+        [],
+        [],
+    )
     assert _diff(base).count("(modified)") == 0  # against the working tree cap is unchanged
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planlint.git import blob_bytes, merge_base, open_repo, resolve_rev, worktree_root
+from planlint.git import blob_bytes, merge_base, open_repo, plan_changes, resolve_rev, worktree_root
 from planlint.plan.load import YMap
 from planlint.plan.run import runs_by_name
 from planlint.plan.values import norm
@@ -80,7 +80,7 @@ class PlanDiff:
     """What changed in one plan file."""
 
     path: str
-    status: str  # added | removed | modified
+    status: str  # added | removed | modified | moved
     added: list[RunInfo] = field(default_factory=list)
     removed: list[RunInfo] = field(default_factory=list)
     changed: list[RunChange] = field(default_factory=list)
@@ -89,6 +89,12 @@ class PlanDiff:
     hours_before: Hours | None = None
     hours_after: Hours | None = None
     problems: list[str] = field(default_factory=list)
+    #: where a moved plan was at the base (its path then), else None
+    moved_from: str | None = None
+
+    def label(self) -> str:
+        """The plan's status in words: `modified`, or `moved from experiments/a/plan.yaml`."""
+        return f"moved from {self.moved_from}" if self.moved_from is not None else self.status
 
 
 @dataclass
@@ -253,21 +259,20 @@ def _compute(
             base_commit = merge_base(repo, base_commit)
     head_commit = resolve_rev(repo, head, "diff") if head is not None else None
     root = worktree_root(repo)
-    args = ["--name-only", "-z", "--no-renames", base_commit.hexsha]
-    if head_commit is not None:
-        args.append(head_commit.hexsha)
-    names = repo.git.diff(*args, "--").split("\0")
-    if head_commit is None:
-        names += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
+    changes = plan_changes(repo, base_commit, head_commit, config)
+    sources = set(changes.moved.values())
     report = DiffReport(
         base=base_label,
         base_commit=base_commit.hexsha,
         head=head if head is not None else WORKING_TREE,
         head_commit=head_commit.hexsha if head_commit is not None else None,
     )
-    for rel in sorted({n for n in names if n and config.is_plan_name(n.rsplit("/", 1)[-1])}):
+    for rel in changes.paths:
+        if rel in sources and rel not in changes.moved:
+            continue  # reported under the path it moved to
         path = root / rel
-        old = blob_bytes(base_commit, rel)
+        old_rel = changes.moved.get(rel, rel)
+        old = blob_bytes(base_commit, old_rel)
         if head_commit is not None:
             new = blob_bytes(head_commit, rel)
         else:
@@ -275,12 +280,15 @@ def _compute(
                 new = path.read_bytes() if path.is_file() else None
             except OSError:
                 new = None
-        if old == new:
+        if old == new and old_rel == rel:
             continue
         display = display_path(path)
-        before = plan_from_bytes(path, display, old, config)
+        before = plan_from_bytes(root / old_rel, display_path(root / old_rel), old, config)
         after = plan_from_bytes(path, display, new, config)
-        report.plans.append(compare_plans(display, before, after, base_label, report.head))
+        diff = compare_plans(display, before, after, base_label, report.head)
+        if old_rel != rel and before is not None:
+            diff.status, diff.moved_from = "moved", display_path(root / old_rel)
+        report.plans.append(diff)
     return report
 
 
@@ -323,7 +331,7 @@ def render_text(report: DiffReport) -> str:
         return f"No plan changed between {base} and {head}.\n"
     lines = [f"planlint diff: {base} → {head}"]
     for p in report.plans:
-        lines.append(f"{p.path} ({p.status})")
+        lines.append(f"{p.path} ({p.label()})")
         lines += [f"  ! {problem}" for problem in p.problems]
         lines += [f"  + run {r.name} ({r.describe()})" for r in p.added]
         lines += [f"  - run {r.name} ({r.describe()})" for r in p.removed]
@@ -348,6 +356,10 @@ def _code(text: str) -> str:
     return f"`{text.replace('`', '')}`"
 
 
+def _status_markdown(p: PlanDiff) -> str:
+    return f"moved from {_code(p.moved_from)}" if p.moved_from is not None else p.status
+
+
 def render_markdown(report: DiffReport) -> str:
     """A pull-request comment: totals first, then one section per plan."""
     base = f"{_code(report.base)}" + (f" ({_code(report.base_commit[:7])})" if report.base_commit else "")
@@ -357,7 +369,7 @@ def render_markdown(report: DiffReport) -> str:
         return "\n".join([*out, f"No plan changed between {base} and {head}.", ""])
     out += [f"Between {base} and {head}: {_totals(report)}.", ""]
     for p in report.plans:
-        out += [f"### {_code(p.path)} ({p.status})", ""]
+        out += [f"### {_code(p.path)} ({_status_markdown(p)})", ""]
         out += [f"- :warning: {_cell(problem)}" for problem in p.problems]
         if p.problems:
             out.append("")
@@ -392,7 +404,7 @@ def summary_markdown(report: DiffReport) -> str:
     for p in report.plans:
         hours = _hours_text(p.hours_before, p.hours_after) or "-"
         out.append(
-            f"| {_code(p.path)} ({p.status}) | {len(p.added)} | {len(p.removed)} | {len(p.changed)} | {_cell(hours)} |"
+            f"| {_code(p.path)} ({_status_markdown(p)}) | {len(p.added)} | {len(p.removed)} | {len(p.changed)} | {_cell(hours)} |"
         )
     return "\n".join([*out, ""])
 

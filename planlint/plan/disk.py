@@ -140,6 +140,17 @@ def experiment_dir(plan: Plan) -> ExperimentDir:
     return out
 
 
+def shown_path(exp: ExperimentDir, *parts: str) -> str:
+    """A path in the experiment folder as a message names it: `a/../../scratch` written
+    lexically normalised (`scratch`), or the real path where a symlink makes that another folder."""
+    if exp.path is None:
+        return os.path.join(exp.text or "", *parts)
+    folder = os.path.normpath(exp.path)
+    if exp.root and os.path.realpath(folder) != exp.root:
+        folder = exp.root
+    return os.path.join(folder, *parts)
+
+
 def looks_like_run(exp: ExperimentDir, folder: Folder) -> bool:
     """A folder in cruijff_kit's run layout: it holds training configs or artifacts."""
     return any(exp.folder_has(folder, m) for m in RUN_MARKERS)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from planlint.finding import Hit
-from planlint.plan.disk import ExperimentDir, experiment_dir, results_of
+from planlint.plan.disk import ExperimentDir, experiment_dir, results_of, shown_path
 from planlint.plan.load import YMap, decode, load_plan
 from planlint.plan.run import runs_by_name
 from planlint.plan.values import norm
@@ -144,7 +144,7 @@ def compare(plan: Plan, old: Plan, label: str) -> Iterator[Hit]:
         if found and exp.path is not None:
             msg = (
                 f"run '{name}' kept its name but changed since {label} ({what}), and"
-                f" {exp.path / name}/{found} already holds its results: they would be mislabelled"
+                f" {shown_path(exp, name, found)} already holds its results: they would be mislabelled"
             )
             hint = "give the changed run a new name (a new folder), or revert the change"
             yield plan.hit("PL804", where, msg, hint)
@@ -159,7 +159,7 @@ def compare(plan: Plan, old: Plan, label: str) -> Iterator[Hit]:
             continue
         found = _results(exp, name)
         if found:
-            msg = f"run '{name}' was removed since {label}, but {exp.path / name}/{found} holds its results"
+            msg = f"run '{name}' was removed since {label}, but {shown_path(exp, name, found)} holds its results"
             hint = "keep the run in the plan (its results exist), or archive its folder and say why in the planning doc"
             yield plan.hit("PL802", ("runs",), msg, hint, key=True)
 

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from planlint.finding import Hit
-from planlint.plan.disk import ExperimentDir, experiment_dir, orphan_folders, plan_path
-from planlint.plan.drift import config_drift, output_drift, wandb_name
+from planlint.plan.disk import ExperimentDir, Folder, experiment_dir, orphan_folders, plan_path
+from planlint.plan.drift import DRIFT_KEYS, config_drift, output_drift, wandb_name
+from planlint.plan.folderguess import MAX_RUNS, RenameGuess
 from planlint.plan.load import YMap
 from planlint.plan.model import Plan, text_of
-from planlint.plan.run import run_at, runs_by_name
+from planlint.plan.run import Run, run_at, runs_by_name
 from planlint.plan.values import as_int
 from planlint.readfile import Refused, read_bounded
 from planlint.rules.base import Context, E, I, Rule, W
@@ -145,6 +146,10 @@ def _check_experiment(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) ->
             continue
         (present if name in exp.folders else missing).append((name, i))
     orphans = orphan_folders(plan, exp)
+    runs = [run_at(plan, i) for _, i in missing[:MAX_RUNS]]
+    guess = RenameGuess(
+        plan, exp, runs, orphans, lambda run, f, trained: _configs_agree(exp, run, f, trained)
+    )
     if missing and not present and not orphans:
         n = len(missing)
         yield plan.hit(
@@ -154,12 +159,10 @@ def _check_experiment(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) ->
             "scaffold the runs (cruijff_kit's scaffold-experiment)",
         )
     else:
-        by_lower = {f.name.lower(): f.name for f in orphans}
-        pool = [f.name for f in orphans][:500]
+        twins = {f.name.lower() for f in orphans}
         for n, (name, i) in enumerate(missing):
-            close = by_lower.get(name.lower())
-            if close is None and n < MAX_LISTED:
-                close = closest(name, pool, 0.8)
+            asked = orphans and (n < MAX_LISTED or name.lower() in twins)
+            close = guess.folder_for(name) if asked else None
             hint = (
                 f"is folder '{close}/' this run? rename it to '{name}/'"
                 if close
@@ -171,7 +174,7 @@ def _check_experiment(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) ->
                 f"fine-tuned run '{name}' has no folder {exp.text.rstrip('/')}/{name}/",
                 hint,
             )
-    yield from _check_orphans(plan, exp, orphans, [name for name, _ in missing][:5000])
+    yield from _check_orphans(plan, exp, orphans, guess)
     for name, (i, run) in names.items():
         folder = exp.folders.get(name)
         if folder is None or folder.outside or run.get("type") != "fine-tuned":
@@ -179,8 +182,32 @@ def _check_experiment(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) ->
         yield from _check_run_folder(plan, exp, i, run, name, folder)
 
 
-def _check_orphans(plan: Plan, exp: ExperimentDir, orphans: list[Any], missing: list[str]) -> Iterator[Hit]:
-    """Run-like folders of no run; a rename hint names the closest run that has no folder."""
+def _configs_agree(exp: ExperimentDir, run: Run, folder: Folder, trained: bool) -> bool:
+    """May `folder` be `run` by its configs? They state no value other than the run's; and for a
+    folder that holds results they must state every swept value they can hold (results of
+    parameters nothing states are never relabelled by a guess)."""
+    configs = exp.run_configs(folder)
+    if config_drift(run, configs):
+        return False
+    if not trained:
+        return True
+    keys = [k for k in run.variables if k in DRIFT_KEYS]
+    if not keys:
+        return False
+    finetune, setup = configs.get("finetune.yaml"), configs.get("setup_finetune.yaml")
+    for key in keys:
+        path, setup_key = DRIFT_KEYS[key]
+        node: Any = finetune
+        for step in path:
+            node = node.get(step) if isinstance(node, dict) else None
+        if node is None and not (isinstance(setup, dict) and setup.get(setup_key) is not None):
+            return False
+    return True
+
+
+def _check_orphans(plan: Plan, exp: ExperimentDir, orphans: list[Any], guess: RenameGuess) -> Iterator[Hit]:
+    """Run-like folders of no run; a rename hint names the run that has no folder this one may
+    be (the same pairing as PL601's hint)."""
     where = ("experiment", "dir")
     for n, f in enumerate(orphans):
         if n == MAX_LISTED:
@@ -206,7 +233,7 @@ def _check_orphans(plan: Plan, exp: ExperimentDir, orphans: list[Any], missing: 
                 "move the artifacts to the run's folder, or add the run to the plan; set my_wandb_run_name to the run name in setup_finetune.yaml",
             )
         else:
-            close = closest(f.name, missing, 0.8)
+            close = guess.run_for(f.name)
             hint = (
                 f"rename it to '{close}/' if it is that run"
                 if close
