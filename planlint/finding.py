@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -19,8 +18,7 @@ class Severity(str, enum.Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
-@dataclass(frozen=True, order=False)
-class Finding:
+class Finding(NamedTuple):
     """One problem found in one file, with a 1-based position (1:1 for a whole-file finding)."""
 
     rule: str
@@ -54,8 +52,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A rule firing at a position, before configuration decides its severity."""
 
     rule: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import difflib
 import os
 import re
@@ -104,8 +105,7 @@ class Region:
         return (self.name, self.plan)
 
 
-@dataclass(frozen=True)
-class MarkerProblem:
+class MarkerProblem(NamedTuple):
     """Something wrong with (or ignored about) the markers of a doc; 1-based ``line``/``column``.
 
     ``kind`` is one of: ``missing-end``, ``missing-begin``, ``nested``, ``duplicate``,

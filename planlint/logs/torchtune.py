@@ -11,6 +11,7 @@ from planlint.logs.reader import (
     TAIL,
     decode,
     find_timestamps,
+    find_via,
     last_break,
     line_at,
     line_from,
@@ -58,6 +59,7 @@ _PEAKS = tuple(
 _RESERVED = re.compile(rb"peak_memory_reserved:([\d.]+(?:[eE][-+]?\d+)?)")
 _USES = re.compile(rb"training uses (\w+)")
 _RARE = (b"h", b"E", b"K", b"D")  # see TorchtuneParser._markers
+_BANNER_TEXT = b"with resolved config"
 _OTHER_RANK_PREFIX = re.compile(rb"^\s*\[(?:rank[1-9]\d*|trainer\d+\|[1-9]\d*)\]:")
 
 
@@ -383,8 +385,11 @@ class TorchtuneParser:
                 return
 
     def _ranks(self, data: bytes) -> None:
-        if b"[rank" not in data and b"[trainer" not in data and b"+ rank =" not in data:
-            return
+        # every line of rank 0 may carry its prefix: whether another rank's ``[rank`` is left
+        # once those are taken out is a fast test before the regex reads everything
+        if b"[trainer" not in data and find_via(data, b"+ rank =", 0) < 0:
+            if b"[rank" not in data or b"[rank" not in data.replace(b"[rank0]", b""):
+                return
         for m in _RANK.finditer(data):
             self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
 
@@ -456,25 +461,37 @@ class TorchtuneParser:
         StepId"). Each byte is a memchr-speed search, so a block of progress costs four fast
         scans; only the lines they hit are looked at.
         """
-        hits: dict[int, list[int]] = {}
+        hits: dict[int, list[int]] = {}  # by the end of the line they are on
         for byte in _RARE:
             p = block.find(byte)
             while p >= 0:
-                hits.setdefault(last_break(block, p) + 1, []).append(p)
-                p = block.find(byte, next_break(block, p))
+                end = next_break(block, p)
+                hits.setdefault(end, []).append(p)
+                p = block.find(byte, end)
         if not hits:
             return []
         bounds: list[int] = []
-        for start in sorted(hits):
-            ckpt = err = False
-            for p in hits[start]:  # a hit's own neighbourhood holds its marker, however long the line
-                line = line_at(block, p)
-                if not ckpt and b"heckpoint" in line:
+        for end in sorted(hits):
+            at = hits[end]
+            start = last_break(block, at[0]) + 1
+            if end - start <= 4096:  # every hit's neighbourhood is the whole line
+                line = block[start:end]
+                ckpt = b"heckpoint" in line
+                if ckpt:
                     self._checkpoint_line(line)
-                    ckpt = True
-                if not err and b"rror" in line:
+                err = b"rror" in line
+                if err:
                     self._error_line(line, self.offset + start)
-                    err = True
+            else:
+                ckpt = err = False
+                for p in at:  # a hit's own neighbourhood holds its marker, however long the line
+                    line = line_at(block, p)
+                    if not ckpt and b"heckpoint" in line:
+                        self._checkpoint_line(line)
+                        ckpt = True
+                    if not err and b"rror" in line:
+                        self._error_line(line, self.offset + start)
+                        err = True
             if ckpt or err:
                 bounds.append(start)
         return bounds
@@ -736,7 +753,7 @@ class TorchtuneParser:
         run; several banners before any training (one per rank in 0.2) are one run too."""
         if b"h" not in block:  # one memchr pass: no "with" in the block, so no banner
             return -1
-        p = block.find(b"with resolved config")
+        p = find_via(block, _BANNER_TEXT, 0)  # by its "w", a byte progress never holds
         banner_before = self.rec.recipe is not None or self.config is not None
         while p >= 0:
             start = last_break(block, p) + 1
@@ -747,7 +764,7 @@ class TorchtuneParser:
                 ):
                     return start
             banner_before = True
-            p = block.find(b"with resolved config", p + 20)
+            p = find_via(block, _BANNER_TEXT, 0, p + 20)
         return -1
 
     # --- the end --------------------------------------------------------------------------
@@ -772,7 +789,7 @@ class TorchtuneParser:
                 if mark != b"Killed" or re.search(rb"(?:^|\s|: )Killed\b", line):
                     r.killed = True
                     r.error = r.error or decode(line.strip())[:300]
-        if r.oom_kind is None and (b"out of memory" in tail or b"OutOfMemoryError" in tail):
+        if r.oom_kind is None and b"f" in tail and (b"out of memory" in tail or b"OutOfMemoryError" in tail):
             r.oom, r.oom_kind = True, "cuda"
         stamps = find_timestamps(tail[-STAMP_TAIL:])
         if stamps:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from planlint.finding import Severity
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One stable rule id; configuration may re-grade or disable it."""
 
     id: str
@@ -25,8 +24,7 @@ class Rule:
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What a check run was asked for beyond the plan and its configuration."""
 
     #: log globs given to `check --logs` (PL703 compares compute.time with estimates from them)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from planlint.finding import Hit
 from planlint.plan.disk import ExperimentDir, experiment_dir, results_of
@@ -78,8 +77,7 @@ def written(container: Any, key: Any) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One key of a run (or a section) whose value changed: texts as written, None when unset."""
 
     key: str
