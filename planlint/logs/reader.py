@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import BinaryIO, Protocol
 
@@ -98,62 +98,66 @@ def split_lines(data: bytes) -> list[bytes]:
 
 
 class Readable(Protocol):
-    """A binary file: anything with ``readinto`` (open(..., "rb"), io.BytesIO)."""
+    """A binary file: anything with ``read`` (open(..., "rb"), io.BytesIO)."""
 
-    def readinto(self, buffer: memoryview, /) -> int | None: ...
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 def iter_blocks(fh: Readable, chunk: int = CHUNK, max_line: int = MAX_LINE) -> Iterator[bytes]:
     """Yield blocks of whole logical lines, each ending with a line break.
 
-    Reads into one reused buffer of ``chunk + max_line`` bytes; a partial line is carried to
-    the next read; a line still unfinished after ``max_line`` carried bytes is cut there and
-    the rest of it dropped, so a file without any newline is read in constant memory. A b"\\n" right after a block that ended with b"\\r"
-    is the second half of b"\\r\\n" and is skipped.
+    Reads ``chunk`` bytes at a time; a partial line is carried to the next read; a line still
+    unfinished after ``max_line`` carried bytes is cut there and the rest of it dropped, so a
+    file without any newline is read in constant memory. A b"\\n" right after a block that
+    ended with b"\\r" is the second half of b"\\r\\n" and is skipped.
     """
     chunk = max(1, chunk)
+    return blocks_of(iter(lambda: fh.read(chunk), b""), max_line)
+
+
+def blocks_of(chunks: Iterable[bytes], max_line: int = MAX_LINE) -> Iterator[bytes]:
+    """The blocks of iter_blocks from the successive reads of a file (``chunks``, none empty).
+
+    A read that ends at a line break is yielded as it is, without a copy: a log smaller than
+    one chunk costs one read and no copy.
+    """
     max_line = max(1, max_line)
-    buf = bytearray(chunk + max_line + 1)
-    view = memoryview(buf)
-    have = 0  # bytes of a carried partial line at buf[:have]
-    dropping = False
+    carry = b""  # a partial line carried to the next read
+    dropping = False  # inside a line cut at max_line: skip to its end
     skip_lf = False
-    while True:
-        n = fh.readinto(view[have : have + chunk])
-        if not n:
-            break
-        end = have + n
+    for raw in chunks:
+        data = carry + raw if carry else raw
+        end = len(data)
         start = 0
         if skip_lf:
             skip_lf = False
-            if have == 0 and buf[0] == 10:
+            if not carry and data[0] == 10:
                 start = 1
+        carry = b""
         if dropping:
-            m = _SPLIT.search(buf, start, end)
+            m = _SPLIT.search(data, start)
             if m is None:
                 continue
             start, dropping = m.end(), False
-            skip_lf = start == end and buf[start - 1] == 13
-        cut = max(buf.rfind(b"\n", start, end), buf.rfind(b"\r", start, end))
+            skip_lf = start == end and data[start - 1] == 13
+        cut = max(data.rfind(b"\n", start), data.rfind(b"\r", start))
         if cut < 0:
             if end - start > max_line:
-                yield bytes(view[start : start + max_line]) + b"\n"
-                have, dropping = 0, True
+                yield data[start : start + max_line] + b"\n"
+                dropping = True
             else:
-                buf[: end - start] = view[start:end]
-                have = end - start
+                carry = data[start:]
             continue
-        yield bytes(view[start : cut + 1])
-        skip_lf = cut == end - 1 and buf[cut] == 13
+        yield data[start : cut + 1]
+        skip_lf = cut == end - 1 and data[cut] == 13
         rest = end - cut - 1
         if rest > max_line:
-            yield bytes(view[cut + 1 : cut + 1 + max_line]) + b"\n"
-            have, dropping = 0, True
+            yield data[cut + 1 : cut + 1 + max_line] + b"\n"
+            dropping = True
         else:
-            buf[:rest] = view[cut + 1 : end]
-            have = rest
-    if have:
-        yield bytes(view[:have]) + b"\n"
+            carry = data[cut + 1 :]
+    if carry:
+        yield carry + b"\n"
 
 
 def read_head_tail(fh: BinaryIO, size: int, head: int = HEAD, tail: int = TAIL) -> tuple[bytes, bytes]:

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
-from planlint.logs.reader import CHUNK, HEAD, Readable, iter_blocks, read_head_tail, split_lines
+from planlint.logs.reader import (
+    CHUNK,
+    HEAD,
+    Readable,
+    blocks_of,
+    find_via,
+    iter_blocks,
+    read_head_tail,
+    split_lines,
+)
 from planlint.logs.records import (
     GpuMetricsRecord,
     LogKind,
@@ -80,22 +91,22 @@ def _loose_job_id(path: str | Path) -> str | None:
 
 def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
     """What a log is from its first (and last) bytes."""
-    if head.count(b"\x00") > 16:
+    if b"\x00" in head and head.count(b"\x00") > 16:
         return LogKind.OTHER
     if looks_like_nvsmi(head):
         return LogKind.NVIDIA_SMI
     if looks_like_seff(head):
         return LogKind.SEFF
-    both = head + tail
+    both = head + tail if tail else head
     tt = (
-        b"with resolved config" in both
+        find_via(both, b"with resolved config", 0) >= 0  # by its "w", rare in progress output
         or (b"|Loss" in both and _TT_RENDER.search(both) is not None)
         or (b":torchtune." in both and _TT_LOGGER.search(both) is not None)
         or (b"Step " in both and _STEP_LINE.search(both) is not None)
         or (b".py" in both and _TT_TRACE.search(both) is not None)
     )
     if tt:
-        if (b"Distributed with resolved config" in both and _DIST_BANNER.search(both)) or (
+        if (find_via(both, b"Distributed with resolved config", 0) >= 0 and _DIST_BANNER.search(both)) or (
             (b"[rank" in both or b"[trainer" in both) and _OTHER_RANK.search(both)
         ):
             return LogKind.TORCHTUNE_DISTRIBUTED
@@ -137,34 +148,52 @@ def parse_file(path: str | Path, chunk: int = CHUNK) -> LogRecord:
 
 def parse_file_runs(path: str | Path, chunk: int = CHUNK) -> list[LogRecord]:
     """Every record in one log file: one per torchtune run, else one for the file."""
+    return _parse_keyed(path, chunk)[1]
+
+
+def _parse_keyed(path: str | Path, chunk: int = CHUNK) -> tuple[str, list[LogRecord]]:
+    """The content key (see dedupe) and the records of one file, from one pass over it: the
+    first read serves the classification, the key and the parser's first block."""
     spath = str(path)
     runs: list[TrainingRecord] = []
     job = job_id_from_name(spath)
+    key = f"unreadable:{path}"
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
             # the head alone usually decides; the tail is read only when it does not
-            head, tail = fh.read(HEAD), b""
+            first = fh.read(max(chunk, HEAD))
+            head, tail = first[:HEAD], b""
+            key = _key_of(fh, size, first, max(chunk, HEAD))
             kind = classify_bytes(head)
+            reuse = chunk >= HEAD  # the first read is the parser's first chunk
             if kind is LogKind.OTHER and size > HEAD and head.count(b"\x00") <= 16:
                 head, tail = read_head_tail(fh, size)
                 kind = classify_bytes(head, tail)
-            fh.seek(0)
-            if kind is LogKind.NVIDIA_SMI:
-                rec: LogRecord = parse_nvsmi(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
-            elif kind is LogKind.SEFF:
-                rec = parse_seff(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
-            elif kind is LogKind.INSPECT:
-                if size > SMALL_FORMAT_LIMIT:
-                    rec = parse_inspect(split_lines(tail), spath, size)
+                reuse = False
+            if kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
+                if reuse:
+                    more = iter(lambda: fh.read(chunk), b"")
+                    blocks = blocks_of(itertools.chain((first,) if first else (), more))
                 else:
-                    rec = parse_inspect(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
-            elif kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
-                runs = parse_runs(iter_blocks(fh, chunk), spath, job)
-                rec = runs[0]
+                    fh.seek(0)
+                    blocks = iter_blocks(fh, chunk)
+                runs = parse_runs(blocks, spath, job)
+                rec: LogRecord = runs[0]
             else:
-                rec = OtherRecord(path=spath, size_bytes=size)
-                rec.notes.append(_other_reason(head))
+                fh.seek(0)
+                if kind is LogKind.NVIDIA_SMI:
+                    rec = parse_nvsmi(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+                elif kind is LogKind.SEFF:
+                    rec = parse_seff(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+                elif kind is LogKind.INSPECT:
+                    if size > SMALL_FORMAT_LIMIT:
+                        rec = parse_inspect(split_lines(tail), spath, size)
+                    else:
+                        rec = parse_inspect(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+                else:
+                    rec = OtherRecord(path=spath, size_bytes=size)
+                    rec.notes.append(_other_reason(head))
     except OSError as exc:
         rec = OtherRecord(path=spath)
         rec.notes.append(f"cannot read: {exc.strerror or exc}")
@@ -178,8 +207,8 @@ def parse_file_runs(path: str | Path, chunk: int = CHUNK) -> list[LogRecord]:
             else (_loose_job_id(spath) if not isinstance(rec, (TrainingRecord, OtherRecord)) else None)
         )
     if len(runs) > 1:
-        return list(runs)
-    return [rec]
+        return key, list(runs)
+    return key, [rec]
 
 
 def _other_reason(head: bytes) -> str:
@@ -193,17 +222,35 @@ def _other_reason(head: bytes) -> str:
 # --- copies -------------------------------------------------------------------------------
 
 
-def _content_key(path: Path, size: int) -> str:
+def _digest(size: int, head: bytes, tail: bytes) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(str(size).encode())
+    h.update(head)
+    h.update(tail)
+    return h.hexdigest()
+
+
+def _content_key(path: Path, size: int) -> str:
     try:
         with open(path, "rb") as fh:
             head, tail = read_head_tail(fh, size, KEY_BYTES, KEY_BYTES)
     except OSError:
         return f"unreadable:{path}"
-    h.update(head)
-    h.update(tail)
-    return h.hexdigest()
+    return _digest(size, head, tail)
+
+
+def _key_of(fh: BinaryIO, size: int, first: bytes, asked: int) -> str:
+    """_content_key of an open file whose first ``asked`` bytes were read as ``first`` (the
+    file position stays where it is)."""
+    head = first[:KEY_BYTES]
+    tail = b""
+    if size > KEY_BYTES:
+        at = max(KEY_BYTES, size - KEY_BYTES)
+        if len(first) >= at + KEY_BYTES or len(first) < asked:  # in the read, or the file ended
+            tail = first[at : at + KEY_BYTES]
+        else:
+            tail = os.pread(fh.fileno(), KEY_BYTES, at)
+    return _digest(size, head, tail)
 
 
 def _preference(path: Path, size: int) -> tuple[int, int, int, str]:

@@ -63,6 +63,18 @@ _BANNER_TEXT = b"with resolved config"
 _OTHER_RANK_PREFIX = re.compile(rb"^\s*\[(?:rank[1-9]\d*|trainer\d+\|[1-9]\d*)\]:")
 
 
+_RANK0 = b"[rank0]:"
+#: what may follow a prefix and extend the regex's match (``\s`` of bytes, another prefix)
+_PREFIX_GOES_ON = frozenset(b" \t\n\r\x0b\x0c[")
+
+
+def _strip_prefix(raw: bytes) -> bytes:
+    """The line without its rank prefixes (``_PREFIX``), rank 0's one without the regex."""
+    if raw.startswith(_RANK0) and raw[8:9] and raw[8] not in _PREFIX_GOES_ON:
+        return raw[8:]
+    return _PREFIX.sub(b"", raw)
+
+
 def _int(v: str | None) -> int | None:
     try:
         return int(v) if v is not None else None
@@ -186,55 +198,57 @@ class _Bar:
 class _ConfigDump:
     """The YAML after `Running X with resolved config:` (keys sorted, ends at the first non-YAML)."""
 
-    _KEY = re.compile(r"^( *)(- )?([^\s:#'\"][^:]*?):(?: (.*))?$")
+    # the key ends at the first colon: a greedy ``[^:]*`` finds it without backtracking
+    _KEY = re.compile(r"^( *)(- )?([^\s:#'\"][^:]*):(?: (.*))?$")
     _LOWER_KEY = re.compile(r"[a-z_][a-z0-9_]*")
     _TOP_KEY = re.compile(r"[A-Za-z_][\w.-]*")
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
-        self.stack: list[tuple[int, str]] = []
+        self.stack: list[tuple[int, str]] = []  # (indent, dotted path) of the open mappings
         self.started = False
         self.done = False
         self.pending_blank = False
         self.last_top = ""
 
     def feed(self, raw: bytes) -> None:
+        """Take one line of the dump (its rank prefix removed)."""
         line = decode(raw).rstrip()
-        if not line.strip():
+        if not line:
             if self.started:
                 self.pending_blank = True
             return
         m = self._KEY.match(line)
-        indent = len(line) - len(line.lstrip(" "))
         if self.pending_blank:
             self.pending_blank = False
             # a blank line ends the dump unless YAML clearly goes on (keys are sorted)
-            if indent == 0 and not (m and self._LOWER_KEY.fullmatch(m.group(3))):
-                self.done = True
-                return
-            if indent == 0 and m and m.group(3) <= self.last_top:
+            if line[0] != " " and not (
+                m and self._LOWER_KEY.fullmatch(m.group(3)) and m.group(3) > self.last_top
+            ):
                 self.done = True
                 return
         if m is None:
-            if indent == 0 and not line.lstrip().startswith("- "):
+            if line[0] != " " and not line.lstrip().startswith("- "):
                 if self.started:
                     self.done = True
-                return
             return  # list item or continuation line
         self.started = True
-        ind, dash, key, value = len(m.group(1)), m.group(2), m.group(3).strip(), m.group(4)
-        if dash:
-            ind += 2
-        if ind == 0 and not self._TOP_KEY.fullmatch(key):
-            self.done = True
-            return
-        while self.stack and self.stack[-1][0] >= ind:
-            self.stack.pop()
-        path = ".".join([k for _, k in self.stack] + [key])
+        spaces, dash, key, value = m.groups()
+        ind = len(spaces) + 2 if dash else len(spaces)
+        key = key.strip()
+        stack = self.stack
         if ind == 0:
-            self.last_top = key
-        if value is None or value == "":
-            self.stack.append((ind, key))
+            if not self._TOP_KEY.fullmatch(key):
+                self.done = True
+                return
+            stack.clear()
+            path = self.last_top = key
+        else:
+            while stack and stack[-1][0] >= ind:
+                stack.pop()
+            path = stack[-1][1] + "." + key if stack else key
+        if not value:
+            stack.append((ind, path))
         else:
             v = value.strip()
             if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
@@ -350,15 +364,16 @@ class TorchtuneParser:
         lines = split_lines(region)
         if lines and not lines[-1]:
             lines.pop()  # the region ends at a line break
+        config = self.config
         for raw in lines:
             if not raw:
-                if self.config is not None and not self.config.done:
-                    self.config.feed(raw)
+                if config is not None and not config.done:
+                    config.feed(raw)
                 continue
-            line = _PREFIX.sub(b"", raw) if raw[:1] == b"[" or raw[:2] == b" [" else raw
-            if self.config is not None and not self.config.done:
-                self.config.feed(line)
-                if not self.config.done:
+            line = _strip_prefix(raw) if raw[:1] == b"[" or raw[:2] == b" [" else raw
+            if config is not None and not config.done:
+                config.feed(line)
+                if not config.done:
                     continue
                 self._apply_config()
             if b"resolved config" in line:
@@ -368,7 +383,7 @@ class TorchtuneParser:
                     lg = _LOGGER.search(line)
                     if lg:
                         self._logger(decode(lg.group(1)))
-                    self.config = _ConfigDump()
+                    self.config = config = _ConfigDump()
                 continue
             if b"emory" in line:
                 self._memory_line(line)
