@@ -331,7 +331,12 @@ class TorchtuneParser:
             self._head(region)
             if first >= 0 or self.offset + len(block) > HEAD_LIMIT:
                 self.head_done = True
-        bounds = self._markers(block)
+            # the head's lines are few and many hold an "h" (the config dump): read line by
+            # line there, by the rare bytes after it
+            bounds = self._head_markers(region)
+            bounds.extend(self._markers(block, len(region)))
+        else:
+            bounds = self._markers(block)
         self._progress(block, bounds)
         if self.rec.last_step is None:  # the run's first Step line: 0.1 numbers steps from 0
             first = block.find(b"Step ")
@@ -467,7 +472,35 @@ class TorchtuneParser:
         r.dtype = c.get("dtype")
         r.compile = _bool(c.get("compile"))
 
-    def _markers(self, block: bytes) -> list[int]:
+    def _head_markers(self, region: bytes) -> list[int]:
+        """What _markers does, for a region of whole lines, line by line."""
+        bounds: list[int] = []
+        pos = 0
+        for raw in region.splitlines(keepends=True):
+            start = pos
+            pos += len(raw)
+            if b"heckpoint" not in raw and b"rror" not in raw:
+                continue
+            if raw.endswith(b"\r\n"):
+                line = raw[:-2]
+            elif raw.endswith((b"\n", b"\r")):
+                line = raw[:-1]
+            else:
+                line = raw
+            if len(line) > 4096:  # a hit's neighbourhood is not the whole line: as _markers
+                bounds.extend(self._markers(region[: start + len(line)], start))
+                continue
+            ckpt = b"heckpoint" in line
+            if ckpt:
+                self._checkpoint_line(line)
+            err = b"rror" in line and any(byte in line for byte in _RARE)
+            if err:
+                self._error_line(line, self.offset + start)
+            if ckpt or err:
+                bounds.append(start)
+        return bounds
+
+    def _markers(self, block: bytes, begin: int = 0) -> list[int]:
         """Handle the rare lines of the body; return the line starts that split progress.
 
         One pass: progress renders and Step lines hold none of the bytes b"h", b"E", b"K",
@@ -478,7 +511,7 @@ class TorchtuneParser:
         """
         hits: dict[int, list[int]] = {}  # by the end of the line they are on
         for byte in _RARE:
-            p = block.find(byte)
+            p = block.find(byte, begin)
             while p >= 0:
                 end = next_break(block, p)
                 hits.setdefault(end, []).append(p)
