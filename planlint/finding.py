@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 
 class Severity(str, enum.Enum):
@@ -18,7 +19,8 @@ class Severity(str, enum.Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
-class Finding(NamedTuple):
+@dataclass(frozen=True, order=False)
+class Finding:
     """One problem found in one file, with a 1-based position (1:1 for a whole-file finding)."""
 
     rule: str
@@ -52,7 +54,8 @@ class Finding(NamedTuple):
         }
 
 
-class Hit(NamedTuple):
+@dataclass(frozen=True)
+class Hit:
     """A rule firing at a position, before configuration decides its severity."""
 
     rule: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import difflib
 import os
 import re
@@ -105,7 +104,8 @@ class Region:
         return (self.name, self.plan)
 
 
-class MarkerProblem(NamedTuple):
+@dataclass(frozen=True)
+class MarkerProblem:
     """Something wrong with (or ignored about) the markers of a doc; 1-based ``line``/``column``.
 
     ``kind`` is one of: ``missing-end``, ``missing-begin``, ``nested``, ``duplicate``,

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from planlint.doc.tabletext import ParsedTable, format_table, normalize_cell
 from planlint.plan.load import YMap, YSeq
@@ -77,7 +77,8 @@ MANDATORY_KINDS = ("name", "model", "variable", "type", "task")
 EVAL_SETTINGS = ("system_prompt", "prompt")
 
 
-class Column(NamedTuple):
+@dataclass(frozen=True)
+class Column:
     """One column of a generated table: its header label and what fills its cells.
 
     `kind` is `name`, `model`, `variable`, `batch` (the Batch Size column), `setting` (a

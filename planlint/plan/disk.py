@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planlint.paths import is_inside
 from planlint.plan.load import load_plan
@@ -265,7 +265,8 @@ _JSON_STATUS = re.compile(rb'"status"\s*:\s*"([a-z_]+)"')
 _EVAL_LOG = re.compile(r"\.(eval|json)$")
 
 
-class EvalLog(NamedTuple):
+@dataclass(frozen=True)
+class EvalLog:
     """One inspect-ai log of a run: its evaluation cell and what inspect-ai says about it."""
 
     cell: str

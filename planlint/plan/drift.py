@@ -13,8 +13,9 @@ import json
 import math
 import os
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, NamedTuple, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planlint.plan.disk import PLACEHOLDER, plan_path
 from planlint.plan.model import text_of
@@ -59,7 +60,8 @@ _NO_SYSTEM_PROMPT = ("text_completion", "text_completion_dataset")
 _INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class Drift(NamedTuple):
+@dataclass(frozen=True)
+class Drift:
     """A value in a run folder's config that differs from the plan.
 
     `key` is the plan's key (or "training data" for the data file), `where` the dotted path in
@@ -284,7 +286,8 @@ def config_drift(run: Run, configs: dict[str, dict[str, Any] | None]) -> list[Dr
 # -- where the checkpoints land -------------------------------------------------------------------
 
 
-class OutputDrift(NamedTuple):
+@dataclass(frozen=True)
+class OutputDrift:
     """The run's checkpoints land somewhere else than `{experiment.dir}/{run}/artifacts/`."""
 
     #: the artifacts folder the configs name (`<random name>` when my_wandb_run_name is missing)

@@ -8,10 +8,10 @@ modeline at it relatively. A copy goes stale when planlint is upgraded; `check` 
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 #: Where `init` writes the copy, relative to the repository root.
@@ -21,7 +21,8 @@ _MODELINE = re.compile(r"^\ufeff?#\s*yaml-language-server:\s*\$schema=(?P<value>
 _MAX_COPY = 4 * 1024 * 1024
 
 
-class Modeline(NamedTuple):
+@dataclass(frozen=True)
+class Modeline:
     """A `# yaml-language-server: $schema=...` line: its 1-based line, value columns and value."""
 
     line: int
@@ -76,7 +77,8 @@ def same_identity(path: Path) -> bool:
         return False
 
 
-class Stale(NamedTuple):
+@dataclass(frozen=True)
+class Stale:
     """A copy that differs from the installed schema (or is missing), and why."""
 
     path: Path

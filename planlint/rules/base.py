@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from planlint.finding import Severity
 
 
-class Rule(NamedTuple):
+@dataclass(frozen=True)
+class Rule:
     """One stable rule id; configuration may re-grade or disable it."""
 
     id: str
@@ -24,7 +25,8 @@ class Rule(NamedTuple):
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 
-class Context(NamedTuple):
+@dataclass(frozen=True)
+class Context:
     """What a check run was asked for beyond the plan and its configuration."""
 
     #: log globs given to `check --logs` (PL703 compares compute.time with estimates from them)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planlint.finding import Hit
 from planlint.plan.disk import ExperimentDir, experiment_dir, results_of
@@ -77,7 +78,8 @@ def written(container: Any, key: Any) -> str:
     return text
 
 
-class Change(NamedTuple):
+@dataclass(frozen=True)
+class Change:
     """One key of a run (or a section) whose value changed: texts as written, None when unset."""
 
     key: str

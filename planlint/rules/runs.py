@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from planlint.finding import Hit
@@ -137,7 +138,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                     f"run name '{name}' is used twice (first at line {first_pos[0]})",
                     "give each run its own name",
                 )
-                yield hit._replace(related=((*first_pos, f"the first run named '{name}'"),))
+                yield replace(hit, related=((*first_pos, f"the first run named '{name}'"),))
             else:
                 names[name] = i
             if not NAME_CHARS.match(name):
@@ -538,7 +539,7 @@ def _check_duplicates(plan: Plan) -> Iterator[Hit]:
             else f"run '{run.name}' is {what} of {run.model} as the run at line {first_line}",
             "remove one, or change its parameters",
         )
-        yield hit._replace(related=((*first_pos, "the first run with this identity"),))
+        yield replace(hit, related=((*first_pos, "the first run with this identity"),))
 
 
 def _check_coverage(plan: Plan) -> Iterator[Hit]:
@@ -589,7 +590,7 @@ def _check_coverage(plan: Plan) -> Iterator[Hit]:
             paste += f"\n  # ... {len(runs) - len(shown)} more: run `planlint fix --runs`"
         hint = f"add these runs (`planlint fix --runs` does it), or list intended gaps in sweep.exclude with a reason:\n{paste}"
         hit = plan.hit("PL213", ("models", "base", models[model], "name"), msg, hint)
-        yield hit._replace(related=((*plan.pos("variables", key=True), "the variables of the sweep"),))
+        yield replace(hit, related=((*plan.pos("variables", key=True), "the variables of the sweep"),))
 
 
 def _short_text(text: str, limit: int = 40) -> str:
