@@ -4,7 +4,9 @@ Each round runs, interleaved and each in a fresh process: a bare Python loop tha
 file in 1 MiB chunks and counts its lines (the floor), the scan of this tree, and with
 ``--baseline DIR`` the scan of another checkout of planlint (e.g. ``git archive`` of main).
 Medians and per-round ratios are printed, so a change in speed is quoted paired, not from two
-separate runs."""
+separate runs. Wall time and CPU time (the process and its workers) are both reported: on a
+shared machine the CPU figures are the steadier ones. ``--tree DIR`` keeps the generated tree
+in DIR and reuses it on the next call (generation takes about a minute)."""
 
 from __future__ import annotations
 
@@ -183,21 +185,31 @@ def _peak_rss_mb() -> tuple[float, float]:
     return own, kids
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and of its children waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _scan_in_child(pattern: str, workers: int | None, baseline: str | None, out: Queue) -> None:  # type: ignore[type-arg]
     """Run in a fresh (spawned) process so its peak RSS is the scan's alone."""
     if baseline:
         sys.path.insert(0, baseline)
     from planlint.logs import scan
 
+    c = _cpu()
     t = time.perf_counter()
     res = scan([pattern], workers=workers)
     secs = time.perf_counter() - t
+    cpu = _cpu() - c
     usable = sum(1 for r in res.training if r.why_no_estimate() is None)
-    out.put((res.files, len(res.duplicates), res.bytes, secs, usable, *_peak_rss_mb()))
+    out.put((res.files, len(res.duplicates), res.bytes, secs, cpu, usable, *_peak_rss_mb()))
 
 
 def _bare_in_child(root: str, out: Queue) -> None:  # type: ignore[type-arg]
     """The floor: read every log in 1 MiB chunks and count its lines, nothing else."""
+    c = _cpu()
     t = time.perf_counter()
     lines = 0
     nbytes = 0
@@ -208,13 +220,20 @@ def _bare_in_child(root: str, out: Queue) -> None:  # type: ignore[type-arg]
                     while chunk := fh.read(1 << 20):
                         lines += chunk.count(b"\n")
                         nbytes += len(chunk)
-    out.put((nbytes, time.perf_counter() - t))
+    out.put((nbytes, time.perf_counter() - t, _cpu() - c))
 
 
 def _median(values: list[float]) -> float:
     s = sorted(values)
     n = len(s)
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def _ratio_line(label: str, num: list[float], den: list[float], pct: bool) -> str:
+    """Median of per-round ratios num/den, with every round's ratio."""
+    ratios = [a / b for a, b in zip(num, den, strict=True)]
+    fmt = (lambda r: f"{r:.0%}") if pct else (lambda r: f"x{r:.2f}")
+    return f"{label}{fmt(_median(ratios))} (per round: " + ", ".join(map(fmt, ratios)) + ")"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,16 +244,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--baseline", metavar="DIR", help="another planlint checkout to scan with, paired")
+    ap.add_argument("--tree", metavar="DIR", help="keep the generated tree here and reuse it")
     args = ap.parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="planlint-logscan-"))
+    keep = args.tree is not None
+    root = Path(args.tree) if keep else Path(tempfile.mkdtemp(prefix="planlint-logscan-"))
+    stamp = root / ".planlint-logscan"
+    wanted = f"{args.files} {args.mb} {args.seed}"
     try:
         # Generation runs in its own process: Linux carries a parent's peak RSS into its
         # children, so the scanning process must be started from a small parent.
         ctx = multiprocessing.get_context("spawn")
         t0 = time.perf_counter()
-        gen = ctx.Process(target=generate, args=(root, args.files, args.mb, args.seed))
-        gen.start()
-        gen.join()
+        reused = keep and stamp.is_file() and stamp.read_text() == wanted
+        if not reused:
+            if keep and root.exists():
+                shutil.rmtree(root)
+            root.mkdir(parents=True, exist_ok=True)
+            gen = ctx.Process(target=generate, args=(root, args.files, args.mb, args.seed))
+            gen.start()
+            gen.join()
+            if keep:
+                stamp.write_text(wanted)
         gen_s = time.perf_counter() - t0
         pattern = str(root / "**" / "slurm-*.out")
 
@@ -247,43 +277,54 @@ def main(argv: list[str] | None = None) -> int:
             return got  # type: ignore[no-any-return]
 
         bare: list[float] = []
+        bare_cpu: list[float] = []
         new: list[float] = []
+        new_cpu: list[float] = []
         old: list[float] = []
+        old_cpu: list[float] = []
         for _ in range(max(1, args.rounds)):
-            _nb, bsecs = child(_bare_in_child, str(root))
+            _nb, bsecs, bcpu = child(_bare_in_child, str(root))
             bare.append(float(bsecs))  # type: ignore[arg-type]
-            files, dups, nbytes, secs, usable, own, kids = child(_scan_in_child, pattern, args.workers, None)
+            bare_cpu.append(float(bcpu))  # type: ignore[arg-type]
+            files, dups, nbytes, secs, cpu, usable, own, kids = child(
+                _scan_in_child, pattern, args.workers, None
+            )
             new.append(float(secs))  # type: ignore[arg-type]
+            new_cpu.append(float(cpu))  # type: ignore[arg-type]
             if args.baseline:
                 base = child(_scan_in_child, pattern, args.workers, args.baseline)
                 old.append(float(base[3]))  # type: ignore[arg-type]
+                old_cpu.append(float(base[4]))  # type: ignore[arg-type]
         mb = float(nbytes) / 1e6  # type: ignore[arg-type]
-        print(f"generated      {gen_s:.1f} s (not timed; files are in the page cache)")
+        how = "reused" if reused else "not timed"
+        print(f"generated      {gen_s:.1f} s ({how}; files are in the page cache)")
         print(f"files          {files} scanned, {dups} copies in epoch_N/ skipped")
         print(f"MB             {mb:.1f}")
         print(f"rounds         {len(new)} (bare loop, scan{', baseline scan' if old else ''}; interleaved)")
-        print(f"bare loop      {_median(bare):.2f} s = {mb / _median(bare):.0f} MB/s (one process)")
-        print(f"scan           {_median(new):.2f} s = {mb / _median(new):.0f} MB/s")
-        ratios = [b / n for b, n in zip(bare, new, strict=True)]
         print(
-            f"scan / bare    {_median(ratios):.0%} of the bare loop's speed (per round: "
-            + ", ".join(f"{r:.0%}" for r in ratios)
-            + ")"
+            f"bare loop      {_median(bare):.2f} s = {mb / _median(bare):.0f} MB/s (one process), "
+            f"CPU {_median(bare_cpu):.2f} s"
         )
+        print(
+            f"scan           {_median(new):.2f} s = {mb / _median(new):.0f} MB/s, CPU {_median(new_cpu):.2f} s"
+        )
+        print(_ratio_line("scan / bare    ", bare, new, True) + " wall")
+        print(_ratio_line("               ", bare_cpu, new_cpu, True) + " CPU")
         if old:
-            print(f"baseline scan  {_median(old):.2f} s = {mb / _median(old):.0f} MB/s")
-            pair = [o / n for o, n in zip(old, new, strict=True)]
             print(
-                "speed-up       x"
-                + f"{_median(pair):.2f} (per round: "
-                + ", ".join(f"x{r:.2f}" for r in pair)
-                + ")"
+                f"baseline scan  {_median(old):.2f} s = {mb / _median(old):.0f} MB/s, "
+                f"CPU {_median(old_cpu):.2f} s"
             )
+            print(_ratio_line("base / bare    ", bare, old, True) + " wall")
+            print(_ratio_line("               ", bare_cpu, old_cpu, True) + " CPU")
+            print(_ratio_line("speed-up       ", old, new, False) + " wall")
+            print(_ratio_line("               ", old_cpu, new_cpu, False) + " CPU")
         print(f"usable priors  {usable}")
         print(f"peak RSS       {own:.0f} MB (scanning process), {kids:.0f} MB (largest worker)")
         print(f"cpus           {os.cpu_count()}")
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
     return 0
 
 

@@ -15,7 +15,8 @@ _TO_GIB = {None: 1 / 1024, "MiB": 1 / 1024, "MB": 1 / 1024, "GiB": 1.0, "GB": 1.
 
 def looks_like_nvsmi(head: bytes) -> bool:
     """True when the first line is an nvidia-smi CSV header."""
-    first = head.split(b"\n", 1)[0]
+    end = head.find(b"\n")
+    first = head if end < 0 else head[:end]
     return b"," in first and (
         b"memory.used" in first or b"memory.total" in first or b"utilization.gpu" in first
     )

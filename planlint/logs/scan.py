@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
-from planlint.logs.reader import CHUNK, HEAD, Readable, iter_blocks, read_head_tail, split_lines
+from planlint.logs.reader import (
+    CHUNK,
+    HEAD,
+    Readable,
+    blocks_of,
+    find_via,
+    iter_blocks,
+    read_head_tail,
+    split_lines,
+)
 from planlint.logs.records import (
     GpuMetricsRecord,
     LogKind,
@@ -49,21 +61,38 @@ _TT_TRACE = re.compile(
 def discover(globs: Iterable[str]) -> list[Path]:
     """Files matching any glob (``**`` recursive, never into a symlink loop), sorted, each real
     file once."""
+    return sorted(_discover(globs).values(), key=str)
+
+
+def _discover(globs: Iterable[str]) -> dict[str, Path]:
+    """discover's files by their real paths. A file that is no symlink is its folder's real
+    path plus its name: one lstat per file, one realpath per folder."""
     from planlint.logs.walk import expand
 
     seen: dict[str, Path] = {}
+    folders: dict[str, str] = {}
     for pattern in globs:
         for name in expand(pattern):
             p = Path(name)
             try:
-                if not p.is_file():
+                st = os.lstat(name)
+                if stat.S_ISLNK(st.st_mode):
+                    if not p.is_file():
+                        continue
+                    real = os.path.realpath(p)
+                elif stat.S_ISREG(st.st_mode):
+                    folder, base = os.path.split(name)
+                    where = folders.get(folder)
+                    if where is None:
+                        where = folders[folder] = os.path.realpath(folder)
+                    real = os.path.join(where, base)
+                else:
                     continue
-                real = os.path.realpath(p)
             except OSError:
                 continue
             if real not in seen or str(p) < str(seen[real]):
                 seen[real] = p
-    return sorted(seen.values(), key=str)
+    return seen
 
 
 def job_id_from_name(path: str | Path) -> str | None:
@@ -80,22 +109,22 @@ def _loose_job_id(path: str | Path) -> str | None:
 
 def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
     """What a log is from its first (and last) bytes."""
-    if head.count(b"\x00") > 16:
+    if b"\x00" in head and head.count(b"\x00") > 16:
         return LogKind.OTHER
     if looks_like_nvsmi(head):
         return LogKind.NVIDIA_SMI
     if looks_like_seff(head):
         return LogKind.SEFF
-    both = head + tail
+    both = head + tail if tail else head
     tt = (
-        b"with resolved config" in both
+        find_via(both, b"with resolved config", 0) >= 0  # by its "w", rare in progress output
         or (b"|Loss" in both and _TT_RENDER.search(both) is not None)
         or (b":torchtune." in both and _TT_LOGGER.search(both) is not None)
         or (b"Step " in both and _STEP_LINE.search(both) is not None)
         or (b".py" in both and _TT_TRACE.search(both) is not None)
     )
     if tt:
-        if (b"Distributed with resolved config" in both and _DIST_BANNER.search(both)) or (
+        if (find_via(both, b"Distributed with resolved config", 0) >= 0 and _DIST_BANNER.search(both)) or (
             (b"[rank" in both or b"[trainer" in both) and _OTHER_RANK.search(both)
         ):
             return LogKind.TORCHTUNE_DISTRIBUTED
@@ -137,34 +166,52 @@ def parse_file(path: str | Path, chunk: int = CHUNK) -> LogRecord:
 
 def parse_file_runs(path: str | Path, chunk: int = CHUNK) -> list[LogRecord]:
     """Every record in one log file: one per torchtune run, else one for the file."""
+    return _parse_keyed(path, chunk)[1]
+
+
+def _parse_keyed(path: str | Path, chunk: int = CHUNK) -> tuple[str, list[LogRecord]]:
+    """The content key (see dedupe) and the records of one file, from one pass over it: the
+    first read serves the classification, the key and the parser's first block."""
     spath = str(path)
     runs: list[TrainingRecord] = []
     job = job_id_from_name(spath)
+    key = f"unreadable:{path}"
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
             # the head alone usually decides; the tail is read only when it does not
-            head, tail = fh.read(HEAD), b""
+            first = fh.read(max(chunk, HEAD))
+            head, tail = first[:HEAD], b""
+            key = _key_of(fh, size, first, max(chunk, HEAD))
             kind = classify_bytes(head)
+            reuse = chunk >= HEAD  # the first read is the parser's first chunk
             if kind is LogKind.OTHER and size > HEAD and head.count(b"\x00") <= 16:
                 head, tail = read_head_tail(fh, size)
                 kind = classify_bytes(head, tail)
-            fh.seek(0)
-            if kind is LogKind.NVIDIA_SMI:
-                rec: LogRecord = parse_nvsmi(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
-            elif kind is LogKind.SEFF:
-                rec = parse_seff(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
-            elif kind is LogKind.INSPECT:
-                if size > SMALL_FORMAT_LIMIT:
-                    rec = parse_inspect(split_lines(tail), spath, size)
+                reuse = False
+            if kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
+                if reuse:
+                    more = iter(lambda: fh.read(chunk), b"")
+                    blocks = blocks_of(itertools.chain((first,) if first else (), more))
                 else:
-                    rec = parse_inspect(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
-            elif kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
-                runs = parse_runs(iter_blocks(fh, chunk), spath, job)
-                rec = runs[0]
+                    fh.seek(0)
+                    blocks = iter_blocks(fh, chunk)
+                runs = parse_runs(blocks, spath, job)
+                rec: LogRecord = runs[0]
             else:
-                rec = OtherRecord(path=spath, size_bytes=size)
-                rec.notes.append(_other_reason(head))
+                fh.seek(0)
+                if kind is LogKind.NVIDIA_SMI:
+                    rec = parse_nvsmi(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+                elif kind is LogKind.SEFF:
+                    rec = parse_seff(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+                elif kind is LogKind.INSPECT:
+                    if size > SMALL_FORMAT_LIMIT:
+                        rec = parse_inspect(split_lines(tail), spath, size)
+                    else:
+                        rec = parse_inspect(_lines(fh, SMALL_FORMAT_LIMIT), spath, size)
+                else:
+                    rec = OtherRecord(path=spath, size_bytes=size)
+                    rec.notes.append(_other_reason(head))
     except OSError as exc:
         rec = OtherRecord(path=spath)
         rec.notes.append(f"cannot read: {exc.strerror or exc}")
@@ -178,8 +225,8 @@ def parse_file_runs(path: str | Path, chunk: int = CHUNK) -> list[LogRecord]:
             else (_loose_job_id(spath) if not isinstance(rec, (TrainingRecord, OtherRecord)) else None)
         )
     if len(runs) > 1:
-        return list(runs)
-    return [rec]
+        return key, list(runs)
+    return key, [rec]
 
 
 def _other_reason(head: bytes) -> str:
@@ -193,17 +240,35 @@ def _other_reason(head: bytes) -> str:
 # --- copies -------------------------------------------------------------------------------
 
 
-def _content_key(path: Path, size: int) -> str:
+def _digest(size: int, head: bytes, tail: bytes) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(str(size).encode())
+    h.update(head)
+    h.update(tail)
+    return h.hexdigest()
+
+
+def _content_key(path: Path, size: int) -> str:
     try:
         with open(path, "rb") as fh:
             head, tail = read_head_tail(fh, size, KEY_BYTES, KEY_BYTES)
     except OSError:
         return f"unreadable:{path}"
-    h.update(head)
-    h.update(tail)
-    return h.hexdigest()
+    return _digest(size, head, tail)
+
+
+def _key_of(fh: BinaryIO, size: int, first: bytes, asked: int) -> str:
+    """_content_key of an open file whose first ``asked`` bytes were read as ``first`` (the
+    file position stays where it is)."""
+    head = first[:KEY_BYTES]
+    tail = b""
+    if size > KEY_BYTES:
+        at = max(KEY_BYTES, size - KEY_BYTES)
+        if len(first) >= at + KEY_BYTES or len(first) < asked:  # in the read, or the file ended
+            tail = first[at : at + KEY_BYTES]
+        else:
+            tail = os.pread(fh.fileno(), KEY_BYTES, at)
+    return _digest(size, head, tail)
 
 
 def _preference(path: Path, size: int) -> tuple[int, int, int, str]:
@@ -227,17 +292,29 @@ def dedupe(paths: Sequence[Path]) -> Deduped:
     without reading a large log twice. Of a group, the file outside ``epoch_N/`` folders and
     then the largest (most complete) is kept.
     """
+    sizes = _sizes(paths)
+    out = Deduped()
+    survivors = _by_job(paths, sizes, out)
+    _by_content(survivors, sizes, {p: _content_key(p, sizes[p]) for p in survivors}, out)
+    return out
+
+
+def _sizes(paths: Sequence[Path]) -> dict[Path, int]:
     sizes: dict[Path, int] = {}
     for p in paths:
         try:
             sizes[p] = os.path.getsize(p)
         except OSError:
             sizes[p] = -1
+    return sizes
 
-    def best_of(members: list[Path]) -> Path:
-        return min(members, key=lambda q: _preference(q, sizes[q]))
 
-    out = Deduped()
+def _best_of(members: list[Path], sizes: dict[Path, int]) -> Path:
+    return min(members, key=lambda q: _preference(q, sizes[q]))
+
+
+def _by_job(paths: Sequence[Path], sizes: dict[Path, int], out: Deduped) -> list[Path]:
+    """The first step of dedupe: one file per job id (from the names alone)."""
     by_job: dict[str, list[Path]] = {}
     rest: list[Path] = []
     for p in paths:
@@ -248,18 +325,22 @@ def dedupe(paths: Sequence[Path]) -> Deduped:
             rest.append(p)
     survivors = list(rest)
     for members in by_job.values():
-        best = best_of(members)
+        best = _best_of(members, sizes)
         survivors.append(best)
         out.dropped.update({q: best for q in members if q != best})
+    return survivors
+
+
+def _by_content(survivors: list[Path], sizes: dict[Path, int], keys: dict[Path, str], out: Deduped) -> None:
+    """The second step of dedupe: one file per content key; fills ``out.kept`` (sorted)."""
     by_hash: dict[str, list[Path]] = {}
     for p in survivors:
-        by_hash.setdefault(_content_key(p, sizes[p]), []).append(p)
+        by_hash.setdefault(keys[p], []).append(p)
     for members in by_hash.values():
-        best = best_of(members)
+        best = _best_of(members, sizes)
         out.kept.append(best)
         out.dropped.update({q: best for q in members if q != best})
     out.kept.sort(key=str)
-    return out
 
 
 # --- scanning -----------------------------------------------------------------------------
@@ -288,34 +369,32 @@ def scan_files(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[LogRecord]:
     """Parse files in order; across processes when there are many files and bytes."""
-    return _scan_files(paths, workers, progress)[0]
+    keyed, _used = _scan_keyed(paths, _sizes(paths), workers, progress)
+    return [r for _key, recs in keyed for r in recs]
 
 
-def _scan_files(
+def _scan_keyed(
     paths: Sequence[Path],
+    sizes: dict[Path, int],
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[list[LogRecord], int]:
-    """The records of `paths` in order, and how many processes parsed them (1: this one)."""
-    total = 0
-    for p in paths:
-        try:
-            total += os.path.getsize(p)
-        except OSError:
-            pass
+) -> tuple[list[tuple[str, list[LogRecord]]], int]:
+    """The content key and records of each of `paths`, in order, and how many processes
+    parsed them (1: this one)."""
+    total = sum(max(0, sizes[p]) for p in paths)
     cpus = workers or os.cpu_count() or 1
     parallel = cpus > 1 and len(paths) > PARALLEL_MIN_FILES and total > PARALLEL_MIN_BYTES
-    out: list[LogRecord] = []
+    out: list[tuple[str, list[LogRecord]]] = []
     if not parallel:
         for i, p in enumerate(paths):
-            out.extend(parse_file_runs(p))
+            out.append(_parse_keyed(p))
             if progress:
                 progress(i + 1, len(paths))
         return out, 1
     chunks = max(1, min(64, len(paths) // (cpus * 8)))
     with ProcessPoolExecutor(max_workers=cpus) as pool:
-        for i, recs in enumerate(pool.map(parse_file_runs, paths, chunksize=chunks)):
-            out.extend(recs)
+        for i, got in enumerate(pool.map(_parse_keyed, paths, chunksize=chunks)):
+            out.append(got)
             if progress:
                 progress(i + 1, len(paths))
     return out, cpus
@@ -379,10 +458,11 @@ def scan(
     progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
     """Discover, drop copies, parse, and attach seff/nvidia-smi companions to training logs."""
-    found = discover(globs)
+    by_real = _discover(globs)
+    found = sorted(by_real.values(), key=str)
     extra: set[Path] = set()
     if with_companions:
-        seen = {os.path.realpath(p) for p in found}
+        seen = set(by_real)
         for folder in sorted({p.parent for p in found}):
             for p in companions(folder):
                 real = os.path.realpath(p)
@@ -390,8 +470,16 @@ def scan(
                     seen.add(real)
                     extra.add(p)
         found = sorted([*found, *extra], key=str)
-    dd = dedupe(found)
-    records, used = _scan_files(dd.kept, workers=workers, progress=progress)
+    # copies by job id from the names; copies by content from the keys the parse computes
+    # on the way (a copy with another name is parsed and then dropped: rare, and it saves
+    # reading every file's head and tail once more before the parse)
+    sizes = _sizes(found)
+    dd = Deduped()
+    survivors = _by_job(found, sizes, dd)
+    keyed, used = _scan_keyed(sorted(survivors, key=str), sizes, workers=workers, progress=progress)
+    parsed = dict(zip(sorted(survivors, key=str), keyed, strict=True))
+    _by_content(survivors, sizes, {p: got[0] for p, got in parsed.items()}, dd)
+    records = [r for p in dd.kept for r in parsed[p][1]]
     # a file picked up only as a companion counts only if it is seff or nvidia-smi output
     records = [
         r for r in records if Path(r.path) not in extra or isinstance(r, (SeffRecord, GpuMetricsRecord))

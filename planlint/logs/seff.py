@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from planlint.logs.reader import decode, parse_duration
+from planlint.logs.reader import decode, find_via, parse_duration
 from planlint.logs.records import SeffRecord
 
 # seff's units are binary (its Perl prints KB/MB/GB for 2**10/2**20/2**30 bytes, as cruijff_kit's
@@ -42,7 +42,7 @@ _SEFF_KEYS = (
 
 def looks_like_seff(head: bytes) -> bool:
     """True when the head of a file is seff output, also a paste cut after `Cores per node`."""
-    return b"Job ID:" in head and any(k in head for k in _SEFF_KEYS)
+    return find_via(head, b"Job ID:", 0) >= 0 and any(k in head for k in _SEFF_KEYS)
 
 
 def parse_seff(lines: Iterable[bytes], path: str, size: int = 0) -> SeffRecord:

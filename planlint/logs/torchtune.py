@@ -11,6 +11,7 @@ from planlint.logs.reader import (
     TAIL,
     decode,
     find_timestamps,
+    find_via,
     last_break,
     line_at,
     line_from,
@@ -58,7 +59,20 @@ _PEAKS = tuple(
 _RESERVED = re.compile(rb"peak_memory_reserved:([\d.]+(?:[eE][-+]?\d+)?)")
 _USES = re.compile(rb"training uses (\w+)")
 _RARE = (b"h", b"E", b"K", b"D")  # see TorchtuneParser._markers
+_BANNER_TEXT = b"with resolved config"
 _OTHER_RANK_PREFIX = re.compile(rb"^\s*\[(?:rank[1-9]\d*|trainer\d+\|[1-9]\d*)\]:")
+
+
+_RANK0 = b"[rank0]:"
+#: what may follow a prefix and extend the regex's match (``\s`` of bytes, another prefix)
+_PREFIX_GOES_ON = frozenset(b" \t\n\r\x0b\x0c[")
+
+
+def _strip_prefix(raw: bytes) -> bytes:
+    """The line without its rank prefixes (``_PREFIX``), rank 0's one without the regex."""
+    if raw.startswith(_RANK0) and raw[8:9] and raw[8] not in _PREFIX_GOES_ON:
+        return raw[8:]
+    return _PREFIX.sub(b"", raw)
 
 
 def _int(v: str | None) -> int | None:
@@ -184,55 +198,57 @@ class _Bar:
 class _ConfigDump:
     """The YAML after `Running X with resolved config:` (keys sorted, ends at the first non-YAML)."""
 
-    _KEY = re.compile(r"^( *)(- )?([^\s:#'\"][^:]*?):(?: (.*))?$")
+    # the key ends at the first colon: a greedy ``[^:]*`` finds it without backtracking
+    _KEY = re.compile(r"^( *)(- )?([^\s:#'\"][^:]*):(?: (.*))?$")
     _LOWER_KEY = re.compile(r"[a-z_][a-z0-9_]*")
     _TOP_KEY = re.compile(r"[A-Za-z_][\w.-]*")
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
-        self.stack: list[tuple[int, str]] = []
+        self.stack: list[tuple[int, str]] = []  # (indent, dotted path) of the open mappings
         self.started = False
         self.done = False
         self.pending_blank = False
         self.last_top = ""
 
     def feed(self, raw: bytes) -> None:
+        """Take one line of the dump (its rank prefix removed)."""
         line = decode(raw).rstrip()
-        if not line.strip():
+        if not line:
             if self.started:
                 self.pending_blank = True
             return
         m = self._KEY.match(line)
-        indent = len(line) - len(line.lstrip(" "))
         if self.pending_blank:
             self.pending_blank = False
             # a blank line ends the dump unless YAML clearly goes on (keys are sorted)
-            if indent == 0 and not (m and self._LOWER_KEY.fullmatch(m.group(3))):
-                self.done = True
-                return
-            if indent == 0 and m and m.group(3) <= self.last_top:
+            if line[0] != " " and not (
+                m and self._LOWER_KEY.fullmatch(m.group(3)) and m.group(3) > self.last_top
+            ):
                 self.done = True
                 return
         if m is None:
-            if indent == 0 and not line.lstrip().startswith("- "):
+            if line[0] != " " and not line.lstrip().startswith("- "):
                 if self.started:
                     self.done = True
-                return
             return  # list item or continuation line
         self.started = True
-        ind, dash, key, value = len(m.group(1)), m.group(2), m.group(3).strip(), m.group(4)
-        if dash:
-            ind += 2
-        if ind == 0 and not self._TOP_KEY.fullmatch(key):
-            self.done = True
-            return
-        while self.stack and self.stack[-1][0] >= ind:
-            self.stack.pop()
-        path = ".".join([k for _, k in self.stack] + [key])
+        spaces, dash, key, value = m.groups()
+        ind = len(spaces) + 2 if dash else len(spaces)
+        key = key.strip()
+        stack = self.stack
         if ind == 0:
-            self.last_top = key
-        if value is None or value == "":
-            self.stack.append((ind, key))
+            if not self._TOP_KEY.fullmatch(key):
+                self.done = True
+                return
+            stack.clear()
+            path = self.last_top = key
+        else:
+            while stack and stack[-1][0] >= ind:
+                stack.pop()
+            path = stack[-1][1] + "." + key if stack else key
+        if not value:
+            stack.append((ind, path))
         else:
             v = value.strip()
             if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
@@ -315,7 +331,12 @@ class TorchtuneParser:
             self._head(region)
             if first >= 0 or self.offset + len(block) > HEAD_LIMIT:
                 self.head_done = True
-        bounds = self._markers(block)
+            # the head's lines are few and many hold an "h" (the config dump): read line by
+            # line there, by the rare bytes after it
+            bounds = self._head_markers(region)
+            bounds.extend(self._markers(block, len(region)))
+        else:
+            bounds = self._markers(block)
         self._progress(block, bounds)
         if self.rec.last_step is None:  # the run's first Step line: 0.1 numbers steps from 0
             first = block.find(b"Step ")
@@ -348,15 +369,16 @@ class TorchtuneParser:
         lines = split_lines(region)
         if lines and not lines[-1]:
             lines.pop()  # the region ends at a line break
+        config = self.config
         for raw in lines:
             if not raw:
-                if self.config is not None and not self.config.done:
-                    self.config.feed(raw)
+                if config is not None and not config.done:
+                    config.feed(raw)
                 continue
-            line = _PREFIX.sub(b"", raw) if raw[:1] == b"[" or raw[:2] == b" [" else raw
-            if self.config is not None and not self.config.done:
-                self.config.feed(line)
-                if not self.config.done:
+            line = _strip_prefix(raw) if raw[:1] == b"[" or raw[:2] == b" [" else raw
+            if config is not None and not config.done:
+                config.feed(line)
+                if not config.done:
                     continue
                 self._apply_config()
             if b"resolved config" in line:
@@ -366,7 +388,7 @@ class TorchtuneParser:
                     lg = _LOGGER.search(line)
                     if lg:
                         self._logger(decode(lg.group(1)))
-                    self.config = _ConfigDump()
+                    self.config = config = _ConfigDump()
                 continue
             if b"emory" in line:
                 self._memory_line(line)
@@ -383,8 +405,11 @@ class TorchtuneParser:
                 return
 
     def _ranks(self, data: bytes) -> None:
-        if b"[rank" not in data and b"[trainer" not in data and b"+ rank =" not in data:
-            return
+        # every line of rank 0 may carry its prefix: whether another rank's ``[rank`` is left
+        # once those are taken out is a fast test before the regex reads everything
+        if b"[trainer" not in data and find_via(data, b"+ rank =", 0) < 0:
+            if b"[rank" not in data or b"[rank" not in data.replace(b"[rank0]", b""):
+                return
         for m in _RANK.finditer(data):
             self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
 
@@ -447,7 +472,35 @@ class TorchtuneParser:
         r.dtype = c.get("dtype")
         r.compile = _bool(c.get("compile"))
 
-    def _markers(self, block: bytes) -> list[int]:
+    def _head_markers(self, region: bytes) -> list[int]:
+        """What _markers does, for a region of whole lines, line by line."""
+        bounds: list[int] = []
+        pos = 0
+        for raw in region.splitlines(keepends=True):
+            start = pos
+            pos += len(raw)
+            if b"heckpoint" not in raw and b"rror" not in raw:
+                continue
+            if raw.endswith(b"\r\n"):
+                line = raw[:-2]
+            elif raw.endswith((b"\n", b"\r")):
+                line = raw[:-1]
+            else:
+                line = raw
+            if len(line) > 4096:  # a hit's neighbourhood is not the whole line: as _markers
+                bounds.extend(self._markers(region[: start + len(line)], start))
+                continue
+            ckpt = b"heckpoint" in line
+            if ckpt:
+                self._checkpoint_line(line)
+            err = b"rror" in line and any(byte in line for byte in _RARE)
+            if err:
+                self._error_line(line, self.offset + start)
+            if ckpt or err:
+                bounds.append(start)
+        return bounds
+
+    def _markers(self, block: bytes, begin: int = 0) -> list[int]:
         """Handle the rare lines of the body; return the line starts that split progress.
 
         One pass: progress renders and Step lines hold none of the bytes b"h", b"E", b"K",
@@ -456,25 +509,37 @@ class TorchtuneParser:
         StepId"). Each byte is a memchr-speed search, so a block of progress costs four fast
         scans; only the lines they hit are looked at.
         """
-        hits: dict[int, list[int]] = {}
+        hits: dict[int, list[int]] = {}  # by the end of the line they are on
         for byte in _RARE:
-            p = block.find(byte)
+            p = block.find(byte, begin)
             while p >= 0:
-                hits.setdefault(last_break(block, p) + 1, []).append(p)
-                p = block.find(byte, next_break(block, p))
+                end = next_break(block, p)
+                hits.setdefault(end, []).append(p)
+                p = block.find(byte, end)
         if not hits:
             return []
         bounds: list[int] = []
-        for start in sorted(hits):
-            ckpt = err = False
-            for p in hits[start]:  # a hit's own neighbourhood holds its marker, however long the line
-                line = line_at(block, p)
-                if not ckpt and b"heckpoint" in line:
+        for end in sorted(hits):
+            at = hits[end]
+            start = last_break(block, at[0]) + 1
+            if end - start <= 4096:  # every hit's neighbourhood is the whole line
+                line = block[start:end]
+                ckpt = b"heckpoint" in line
+                if ckpt:
                     self._checkpoint_line(line)
-                    ckpt = True
-                if not err and b"rror" in line:
+                err = b"rror" in line
+                if err:
                     self._error_line(line, self.offset + start)
-                    err = True
+            else:
+                ckpt = err = False
+                for p in at:  # a hit's own neighbourhood holds its marker, however long the line
+                    line = line_at(block, p)
+                    if not ckpt and b"heckpoint" in line:
+                        self._checkpoint_line(line)
+                        ckpt = True
+                    if not err and b"rror" in line:
+                        self._error_line(line, self.offset + start)
+                        err = True
             if ckpt or err:
                 bounds.append(start)
         return bounds
@@ -736,7 +801,7 @@ class TorchtuneParser:
         run; several banners before any training (one per rank in 0.2) are one run too."""
         if b"h" not in block:  # one memchr pass: no "with" in the block, so no banner
             return -1
-        p = block.find(b"with resolved config")
+        p = find_via(block, _BANNER_TEXT, 0)  # by its "w", a byte progress never holds
         banner_before = self.rec.recipe is not None or self.config is not None
         while p >= 0:
             start = last_break(block, p) + 1
@@ -747,7 +812,7 @@ class TorchtuneParser:
                 ):
                     return start
             banner_before = True
-            p = block.find(b"with resolved config", p + 20)
+            p = find_via(block, _BANNER_TEXT, 0, p + 20)
         return -1
 
     # --- the end --------------------------------------------------------------------------
@@ -772,7 +837,7 @@ class TorchtuneParser:
                 if mark != b"Killed" or re.search(rb"(?:^|\s|: )Killed\b", line):
                     r.killed = True
                     r.error = r.error or decode(line.strip())[:300]
-        if r.oom_kind is None and (b"out of memory" in tail or b"OutOfMemoryError" in tail):
+        if r.oom_kind is None and b"f" in tail and (b"out of memory" in tail or b"OutOfMemoryError" in tail):
             r.oom, r.oom_kind = True, "cuda"
         stamps = find_timestamps(tail[-STAMP_TAIL:])
         if stamps:
