@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from planlint.plan.model import DEFAULT_ABBREV, MODEL_AXIS, Plan, text_of
 from planlint.plan.run import Run
@@ -29,8 +28,7 @@ _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6}
 
 
-@dataclass(frozen=True)
-class Contradiction:
+class Contradiction(NamedTuple):
     """One thing the name says that the run does not do."""
 
     #: the part of the name at fault (`rank4`, `10K`, `3B`, `Llama-3.2-3B-Instruct`)

@@ -6,8 +6,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
@@ -23,8 +22,7 @@ _SCALED = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?[kKmM]?)"
 _SCALE = {"k": 1e3, "m": 1e6}
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """One piece of a rendered name: literal text, or a number compared by value."""
 
     text: str
@@ -252,8 +250,7 @@ def run_params(plan: Plan, run: YMap) -> dict[str, tuple[Any, str]]:
     return out
 
 
-@dataclass(frozen=True)
-class ImpliedRun:
+class ImpliedRun(NamedTuple):
     """A run that the variables, models and base_controls imply."""
 
     name: str
@@ -333,8 +330,7 @@ def sweep_models(plan: Plan) -> list[tuple[int, str]]:
     return out
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """Fine-tuned runs of one model that share a condition: each group covers the sweep."""
 
     model: str

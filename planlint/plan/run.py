@@ -18,8 +18,7 @@ size or on another file): it counts for its combination in the plain group
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from planlint.plan.load import YMap
 from planlint.plan.model import RUN_PARAMETER_KEYS, text_of
@@ -55,8 +54,7 @@ class _once(Generic[_T]):
         return value
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     """A value as written in plan.yaml: the value, its source text and its path in the plan."""
 
     value: Any
@@ -64,8 +62,7 @@ class Value:
     path: tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """The value a run uses for one key, and where it comes from.
 
     `source` is "run" (its parameters), "controls", "recipe" (the base recipe's config), "default"

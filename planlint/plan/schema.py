@@ -6,9 +6,8 @@ import datetime as _dt
 import json
 import re
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from planlint.finding import Hit
 from planlint.plan.load import YMap, YSeq, position
@@ -16,8 +15,7 @@ from planlint.schemafile import load_schema
 from planlint.suggest import closest
 
 
-@dataclass(frozen=True)
-class Retired:
+class Retired(NamedTuple):
     """A key cruijff_kit renamed, moved or retired, and what `planlint fix --migrate` does with it.
 
     `parent` is the path of the mapping holding the key (`*` stands for any list item); `new` is
