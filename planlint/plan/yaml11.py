@@ -9,6 +9,7 @@ The CLI hint and the editor's quick fix both come from `advice`, so they never d
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -37,6 +38,13 @@ class Advice(NamedTuple):
 
 def path_at(data: Any, line: int, column: int) -> tuple[Any, ...] | None:
     """The data path of the scalar value written at (line, column), or None (a key, a comment)."""
+    return scalar_paths(data).get((line, column))
+
+
+def scalar_paths(data: Any) -> dict[tuple[int, int], tuple[Any, ...]]:
+    """Where each scalar value is written -> its data path, in one walk of the plan (a plan of
+    10,000 runs has a trap in every run: one walk per finding would be quadratic)."""
+    found: dict[tuple[int, int], tuple[Any, ...]] = {}
     stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
     seen: set[int] = set()
     while stack:
@@ -51,11 +59,11 @@ def path_at(data: Any, line: int, column: int) -> tuple[Any, ...] | None:
         else:
             continue
         for step, value, pos in items:
-            if pos == (line, column) and not isinstance(value, (YMap, YSeq)):
-                return (*path, step)
             if isinstance(value, (YMap, YSeq)):
                 stack.append((value, (*path, step)))
-    return None
+            elif pos is not None:
+                found.setdefault(pos, (*path, step))
+    return found
 
 
 def _resolve(node: Any) -> Any:
@@ -112,6 +120,12 @@ def _json_type(value: Any) -> str:
 def wanted_types(path: tuple[Any, ...]) -> frozenset[str] | None:
     """The JSON types the plan schema admits at a data path (None: any, or not known). A run's
     parameter the schema leaves open overrides a control: it wants the control's type."""
+    # list indexes do not change what the schema wants: one lookup per shape of path
+    return _wanted(tuple(0 if isinstance(step, int) else step for step in path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _wanted(path: tuple[Any, ...]) -> frozenset[str] | None:
     got = _schema_types(path)
     if got is None and len(path) == 4 and path[0] == "runs" and path[2] == "parameters":
         return _schema_types(("controls", path[3]))
@@ -221,9 +235,12 @@ def advice(rule: str, token: str, types: frozenset[str] | None) -> Advice | None
 def with_advice(data: Any, hits: list[Hit]) -> list[Hit]:
     """`hits` with each trap's hint said for the type its field wants (others unchanged)."""
     out = []
+    paths: dict[tuple[int, int], tuple[Any, ...]] | None = None
     for hit in hits:
         if hit.rule in TRAP_RULES:
-            path = path_at(data, hit.line, hit.column)
+            if paths is None:
+                paths = scalar_paths(data)
+            path = paths.get((hit.line, hit.column))
             token = _token(data, path)
             got = advice(hit.rule, token, wanted_types(path)) if token is not None and path else None
             if got is not None:
