@@ -193,14 +193,20 @@ def main() -> int:
         plan = repo / "exp" / "plan.yaml"
         grown = plan.read_text(encoding="utf-8")
         short = fewer_runs(sweep_plan(n))
+        doc = repo / "exp" / "PLAN.md"
+        committed_doc = doc.read_bytes()
         logs = repo / "logs"
         logs.mkdir()
 
+        # Every round starts from the same two files: the fixing commands rewrite PLAN.md, and a
+        # doc left behind by one pair would make later `check`s measure another workload.
         def restore_full() -> None:
             plan.write_text(grown, encoding="utf-8")
+            doc.write_bytes(committed_doc)
 
         def restore_short() -> None:
             plan.write_text(short, encoding="utf-8")
+            doc.write_bytes(committed_doc)
 
         check = [planlint, "check", "exp"]
         commands: list[tuple[str, list[str], Callable[[], None] | None]] = [
