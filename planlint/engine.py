@@ -271,7 +271,9 @@ def check_plan(
     if any(h.rule.startswith("PL01") for h in hits):
         from planlint.plan.yaml11 import with_advice
 
-        hits = with_advice(loaded.data, hits)  # a trap's hint depends on its field's type
+        # a trap's hint depends on its field's type; a rule switched off is not worth the walk
+        shown = lambda rule: config.enabled(rule, RULES[rule].enabled)  # noqa: E731
+        hits = with_advice(loaded.data, hits, shown)
     schema_hits = validate(loaded.data, yaml11_bools=bools)
     hits.extend(schema_hits)
     plan.schema_ok = not any(h.rule in ("PL101", "PL102", "PL103", "PL106", "PL107") for h in schema_hits)

@@ -198,3 +198,30 @@ def example_repo(root: Path, monkeypatch: pytest.MonkeyPatch, example: str = "se
     shutil.copytree(EXAMPLES / example, root / "exp")
     monkeypatch.chdir(root)
     return root / "exp"
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd`; its stdout (a failure raises)."""
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def git_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty repository at `root` on branch main with its own identity, isolated from the
+    user's and the runner's git settings (a hook's GIT_DIR, a global config, GitHub's summary)."""
+    import os
+
+    for var in [v for v in os.environ if v.startswith("GIT_")]:  # e.g. GIT_DIR when run inside a hook
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q")
+    git(root, "symbolic-ref", "HEAD", "refs/heads/main")
+    git(root, "config", "user.name", "planlint tests")
+    git(root, "config", "user.email", "tests@planlint.invalid")
+    git(root, "config", "commit.gpgsign", "false")
+    return root

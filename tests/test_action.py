@@ -215,10 +215,6 @@ class Runner:
         return next(text for name, text in self.log if name == step)
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
 @pytest.fixture
 def pull_request(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A repository whose branch widens the learning rate of the two-model sweep without adding

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TWO_MODEL, edit
+from conftest import TWO_MODEL, edit, git, git_repo
 
 from planlint.cli import main
 
@@ -25,23 +23,13 @@ ADDED_RUN = """  - name: Llama-3.2-1B_rank16_lr5e-5
 """
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
 @pytest.fixture
 def branch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """main: the two-model sweep; the working tree widens lora_rank, changes lr and epochs of one
     run, turns packing on in the controls, drops the seed, and adds a run with typed overrides."""
-    for var in [v for v in os.environ if v.startswith("GIT_")]:
-        monkeypatch.delenv(var)
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    repo = tmp_path / "repo"
-    (repo / "cap").mkdir(parents=True)
+    repo = git_repo(tmp_path / "repo", monkeypatch)
+    (repo / "cap").mkdir()
     monkeypatch.chdir(repo)
-    git(repo, "init", "-q")
-    git(repo, "symbolic-ref", "HEAD", "refs/heads/main")
     (repo / "cap" / "plan.yaml").write_text(TWO_MODEL, encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@planlint.invalid", "commit", "-q", "-m", "sweep")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED, TWO_MODEL, edit
+from conftest import ROOT, SEED, TWO_MODEL, edit, git, git_repo
 
 from planlint.cli import main
 
@@ -19,26 +18,10 @@ CONTROL = (
 )
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty repository on branch main with its own identity, as the working folder."""
-    for var in [v for v in os.environ if v.startswith("GIT_")]:  # e.g. GIT_DIR when run inside a hook
-        monkeypatch.delenv(var)
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q")
-    git(path, "symbolic-ref", "HEAD", "refs/heads/main")
-    git(path, "config", "user.name", "planlint tests")
-    git(path, "config", "user.email", "tests@planlint.invalid")
-    git(path, "config", "commit.gpgsign", "false")
+    path = git_repo(tmp_path / "repo", monkeypatch)
     monkeypatch.chdir(path)
     return path
 

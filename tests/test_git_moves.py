@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
-from conftest import SEED, TWO_MODEL, edit
+from conftest import SEED, TWO_MODEL, edit, git, git_repo
 
 from planlint.cli import main
 
@@ -21,28 +19,12 @@ RUN1_NAME = "  - name: Llama-3.2-1B_rank8_lr1e-5\n"
 LR = "  lr: [1e-5, 5e-5]\n"
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository on main holding examples/seed-sweep at experiments/a/plan.yaml with
     `experiment.dir: ../../scratch/cap` (scratch/ ignored), whose first run's folder holds a
     trained adapter; the working folder."""
-    for var in [v for v in os.environ if v.startswith("GIT_")]:
-        monkeypatch.delenv(var)
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q")
-    git(root, "symbolic-ref", "HEAD", "refs/heads/main")
-    git(root, "config", "user.name", "planlint tests")
-    git(root, "config", "user.email", "tests@planlint.invalid")
-    git(root, "config", "commit.gpgsign", "false")
+    root = git_repo(tmp_path / "repo", monkeypatch)
     (root / ".gitignore").write_text("scratch/\n", encoding="utf-8")
     plan = root / "experiments" / "a" / "plan.yaml"
     plan.parent.mkdir(parents=True)

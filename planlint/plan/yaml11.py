@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from planlint.finding import Hit
@@ -191,6 +191,15 @@ def advice(rule: str, token: str, types: frozenset[str] | None) -> Advice | None
         return Advice(
             f"quote it: {quoted}", quoted, f"Quote {token} as {quoted} (text for every YAML reader)"
         )
+    if rule in ("PL013", "PL014") and _textual(types):
+        # a text field: YAML 1.2 reads a number here, so quoting changes the data to what is meant
+        return Advice(
+            f"quote it: {quoted}",
+            quoted,
+            f"Quote {token} as {quoted} (text for every YAML reader)",
+            changes_data=True,
+            new_value=token,
+        )
     if rule == "PL013":
         sign = token[0] if token[0] in "+-" else ""
         digits = token[len(sign) :].replace("_", "").lstrip("0") or "0"
@@ -200,14 +209,6 @@ def advice(rule: str, token: str, types: frozenset[str] | None) -> Advice | None
             reads = f"octal {old}"
         else:
             reads = "text"
-        if _textual(types):
-            return Advice(
-                f"quote it: {quoted}",
-                quoted,
-                f"Quote {token} as {quoted} (text for every YAML reader)",
-                changes_data=True,
-                new_value=token,
-            )
         title = f"Rewrite {token} as {decimal} ({decimal} for every YAML reader; YAML 1.1 read {reads})"
         if _numeric(types):
             return Advice(f"write {decimal} (YAML 1.1 readers read {token} as {reads})", decimal, title)
@@ -217,14 +218,6 @@ def advice(rule: str, token: str, types: frozenset[str] | None) -> Advice | None
     if rule == "PL014":
         mant, sep, exp = token.partition("e") if "e" in token else token.partition("E")
         dotted = f"{mant}.0{sep}{exp}" if sep else None
-        if _textual(types):
-            return Advice(
-                f"quote it: {quoted}",
-                quoted,
-                f"Quote {token} as {quoted} (text for every YAML reader)",
-                changes_data=True,
-                new_value=token,
-            )
         retitle = f"Rewrite {token} as {dotted} (a number for every YAML reader)" if dotted else None
         if _numeric(types) and dotted:
             return Advice(f"write {dotted} (YAML 1.1 readers read {token} as text)", dotted, retitle)
@@ -232,12 +225,14 @@ def advice(rule: str, token: str, types: frozenset[str] | None) -> Advice | None
     return None
 
 
-def with_advice(data: Any, hits: list[Hit]) -> list[Hit]:
-    """`hits` with each trap's hint said for the type its field wants (others unchanged)."""
+def with_advice(data: Any, hits: list[Hit], reported: Callable[[str], bool] = lambda rule: True) -> list[Hit]:
+    """`hits` with each trap's hint said for the type its field wants (others unchanged).
+    `reported`: whether a rule's findings are shown at all; the others are not worth advising
+    (PL014 is off by default and fires on every `lr: 1e-5` of a sweep)."""
     out = []
     paths: dict[tuple[int, int], tuple[Any, ...]] | None = None
     for hit in hits:
-        if hit.rule in TRAP_RULES:
+        if hit.rule in TRAP_RULES and reported(hit.rule):
             if paths is None:
                 paths = scalar_paths(data)
             path = paths.get((hit.line, hit.column))
