@@ -41,6 +41,9 @@ class Options:
     stdin_path: Path | None = None
     #: plans this process already read as they are on disk (`check --fix`), by resolved path
     preloaded: dict[Path, Loaded] = field(default_factory=dict)
+    #: docs this process has just made current (`check --fix`), by resolved path
+    #: (planlint.doc.docs.Known): read and rendered once, not twice
+    known_docs: dict[Path, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -354,7 +357,7 @@ def _run(paths: Sequence[str | Path], config: Config, options: Options) -> Resul
     if docs or (options.docs and plans):
         from planlint.rules.docs import check_docs
 
-        for doc, hits in check_docs(docs, loaded):
+        for doc, hits in check_docs(docs, loaded, options.known_docs):
             collector = Collector(config, doc.display, doc_spans(doc))
             collector.add(hits)
             result.findings.extend(collector.findings)
@@ -407,9 +410,12 @@ def pair(
     candidates = [d for d in wanted if has_markers(d, config.max_bytes)]
     if not candidates:
         return plans, []
-    from planlint.doc.docs import read_doc
+    from planlint.doc.docs import read_doc, reuse_doc
 
-    read = [read_doc(d, display_path(d), config) for d in candidates]
+    if options.known_docs:
+        read = [reuse_doc(d, display_path(d), config, options.known_docs) for d in candidates]
+    else:
+        read = [read_doc(d, display_path(d), config) for d in candidates]
     known = {real_path(p) for p in plans}
     out = list(plans)
     for doc in read:

@@ -62,3 +62,89 @@ def test_check_fix_still_refuses_a_plan_symlinked_out_of_the_repository(
     monkeypatch.chdir(repo)
     main(["check", "--fix", "--no-layout", "plan.yaml"])
     assert "PL015" in capsys.readouterr().out
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every (doc, region index) planlint renders and compares, in order."""
+    import planlint.doc.docs as docs_module
+    import planlint.rules.docs as pl5
+
+    seen: list[tuple[str, int]] = []
+    real = docs_module.compare_region
+
+    def counting(doc: Any, index: int, plan: Any) -> Any:
+        seen.append((doc.display, index))
+        return real(doc, index, plan)
+
+    monkeypatch.setattr(docs_module, "compare_region", counting)
+    monkeypatch.setattr(pl5, "compare_region", counting)
+    return seen
+
+
+@pytest.fixture
+def seed_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(EXAMPLES / "seed-sweep", tmp_path / "exp")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "exp"
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_check_fix_renders_each_region_once(
+    seed_repo: Path, renders: list[tuple[str, int]], capsys: pytest.CaptureFixture[str], stale: bool
+) -> None:
+    """The check after the fix trusts what the fix found current or wrote (same text, same plan
+    load) instead of rendering the doc's tables a second time."""
+    doc = seed_repo / "PLAN.md"
+    current = doc.read_text(encoding="utf-8")
+    if stale:
+        doc.write_text(edit(current, ("| 8 | 1e-5 | 4 |", "| 8 | 2e-5 | 4 |")), encoding="utf-8")
+    assert main(["check", "--no-layout", "exp"]) == (1 if stale else 0)
+    regions = sorted(set(renders))
+    assert regions and len(renders) == len(regions)  # a plain check renders each region once
+    capsys.readouterr()
+    renders.clear()
+    assert main(["check", "--fix", "--no-layout", "exp"]) == 0
+    out, err = capsys.readouterr()
+    assert ("Fixing exp/PLAN.md" in err) == stale
+    assert "PL501" not in out and doc.read_text(encoding="utf-8") == current
+    assert sorted(renders) == regions
+
+
+def test_check_fix_reports_the_drift_of_a_doc_it_could_not_write(
+    seed_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A read-only doc is not rewritten, so nothing is known current: the check says PL501."""
+    doc = seed_repo / "PLAN.md"
+    stale = edit(doc.read_text(encoding="utf-8"), ("| 8 | 1e-5 | 4 |", "| 8 | 2e-5 | 4 |"))
+    doc.write_text(stale, encoding="utf-8")
+    doc.chmod(0o444)
+    try:
+        assert main(["check", "--fix", "--no-layout", "exp"]) == 1
+    finally:
+        doc.chmod(0o644)
+    out, err = capsys.readouterr()
+    assert "read-only" in err and "exp/PLAN.md:" in out and "PL501" in out
+    assert doc.read_text(encoding="utf-8") == stale
+
+
+def test_check_fix_checks_a_doc_changed_after_the_fix_read_it(
+    seed_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the fix knew is keyed by the doc's bytes: a doc edited between the fix and the check
+    (an editor saving, a second hook) is read and compared again."""
+    import planlint.commands.fix as fix_module
+
+    doc = seed_repo / "PLAN.md"
+    current = doc.read_text(encoding="utf-8")
+    real = fix_module.fix
+
+    def fix_then_edit(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        doc.write_text(edit(current, ("| 8 | 1e-5 | 4 |", "| 8 | 2e-5 | 4 |")), encoding="utf-8")
+        return report
+
+    monkeypatch.setattr(fix_module, "fix", fix_then_edit)
+    assert main(["check", "--fix", "--no-layout", "exp"]) == 1
+    assert "PL501" in capsys.readouterr().out

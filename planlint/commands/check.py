@@ -101,7 +101,9 @@ def check(
     outcome = Outcome()
     fix_failed = False
     if request.fix_first:  # the plans the fix read are checked as read (one parse per plan)
-        fix_failed, options.preloaded = _fix_first(paths, config, request.changed_since, outcome.notes)
+        fix_failed, options.preloaded, options.known_docs = _fix_first(
+            paths, config, request.changed_since, outcome.notes
+        )
     result = engine.run(paths, config, options)
     files = len(result.plans) + len(result.docs)
     kwargs: dict[str, Any] = {"files": files}
@@ -146,9 +148,10 @@ def _job_summary(target: str, findings: Any, files: int, request: Request, confi
 
 def _fix_first(
     paths: tuple[str, ...], config: Config, changed_since: str | None, notes: list[str]
-) -> tuple[bool, dict[Path, Any]]:
+) -> tuple[bool, dict[Path, Any], dict[Path, Any]]:
     """`check --fix`: rewrite what `planlint fix` would, in this process. True if something could
-    not be fixed (the check that follows reports why, e.g. broken markers); and the plans read."""
+    not be fixed (the check that follows reports why, e.g. broken markers); the plans read; and
+    the docs left current (planlint.doc.docs.Known)."""
     from planlint.commands.fix import fix as run_fix
 
     targets: Any = paths
@@ -157,8 +160,8 @@ def _fix_first(
 
         targets = changed_files(paths, changed_since, config)
         if not targets:
-            return False, {}
+            return False, {}, {}
     fixed = run_fix(targets, config)
     notes += [f"Fixing {change.display}" for change in fixed.changes]
     notes += [f"planlint: {error}" for error in fixed.errors]
-    return bool(fixed.errors), fixed.plans
+    return bool(fixed.errors), fixed.plans, fixed.docs

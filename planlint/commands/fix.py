@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planlint.config import Config
 from planlint.engine import Collector, Options, discover, doc_spans, no_cyclic_gc, pair
@@ -14,6 +15,9 @@ from planlint.finding import Finding
 from planlint.paths import display_path, real_path
 from planlint.plan.load import Loaded, load_plan
 from planlint.plan.model import Plan
+
+if TYPE_CHECKING:
+    from planlint.doc.docs import Known
 
 
 @dataclass
@@ -37,6 +41,8 @@ class FixReport:
     #: every plan read, by resolved path, as it is now on disk (none with `check_only`), so
     #: `check --fix` checks them without reading them again
     plans: dict[Path, Loaded] = field(default_factory=dict)
+    #: every doc left current, by resolved path (none with `check_only`)
+    docs: dict[Path, Known] = field(default_factory=dict)
 
 
 def _file_diff(display: str, old: str, new: str) -> str:
@@ -153,7 +159,7 @@ def _fix(
     migrate: bool,
     force: bool,
 ) -> FixReport:
-    from planlint.doc.docs import fix_doc, write_fixed
+    from planlint.doc.docs import Known, fix_doc, write_fixed
 
     report = FixReport()
     plans, docs = discover(paths, config)
@@ -189,8 +195,9 @@ def _fix(
             if source is not None and source.loaded.fatal:
                 report.errors.append(f"{doc.display}: region not rendered: {source.display} does not load")
         refused: list[str] = []
+        current: dict[int, object] = {}
         try:
-            fixed = fix_doc(doc, loaded, refused)
+            fixed = fix_doc(doc, loaded, refused, current)
         except RuntimeError:  # fix_doc re-scans the result and refuses one whose markers broke
             report.errors.append(
                 f"{doc.display}: not fixed: a value rendered into its table holds planlint marker"
@@ -199,6 +206,8 @@ def _fix(
             continue
         report.errors.extend(refused)
         if fixed is None:
+            if not check_only:
+                report.docs[real_path(doc.path)] = Known(doc.text, doc, current)
             continue
         if not check_only:
             try:
@@ -206,6 +215,7 @@ def _fix(
             except OSError as exc:
                 report.errors.append(f"{doc.display}: not written: {exc}")
                 continue
+            report.docs[real_path(doc.path)] = Known(fixed.new_text, None, current)
         report.changes.append(Change(doc.path, doc.display, fixed.diff))
     _refresh_schema_copies(loaded.values(), report, check_only=check_only, force=force)
     if not check_only:

@@ -51,6 +51,33 @@ class Doc:
         )
 
 
+class Known(NamedTuple):
+    """A doc this process has just compared with its plans (`check --fix`): its text, the Doc
+    read (None when the text is what `fix` wrote) and, by region index, the plan load each
+    region was found current against. The check that follows skips that work for the same
+    text and the same load."""
+
+    text: str
+    doc: Doc | None
+    current: dict[int, object]
+
+
+def reuse_doc(path: Path, display: str, config: Config, known: dict[Path, Known]) -> Doc:
+    """The doc as `read_doc` would read it, reusing the one `known` holds when the file's bytes
+    are still the ones it was read from."""
+    from planlint.readfile import Refused, read_bounded
+
+    seen = known.get(real_path(path))
+    if seen is not None and seen.doc is not None and seen.doc.display == display:
+        try:
+            raw = read_bounded(path, config.max_bytes)
+        except (Refused, OSError):
+            raw = None
+        if raw is not None and raw == seen.doc.raw:
+            return seen.doc
+    return read_doc(path, display, config)
+
+
 def has_markers(path: Path, max_bytes: int) -> bool:
     """A cheap test (no markdown parsing) for docs worth scanning."""
     from planlint.readfile import Refused, read_bounded
@@ -308,11 +335,18 @@ class Fixed:
     diff: str
 
 
-def fix_doc(doc: Doc, plans: dict[Path, Plan], refused: list[str] | None = None) -> Fixed | None:
+def fix_doc(
+    doc: Doc,
+    plans: dict[Path, Plan],
+    refused: list[str] | None = None,
+    current: dict[int, object] | None = None,
+) -> Fixed | None:
     """The doc with every drifted region rewritten, or None when nothing needs to change.
 
     A region whose table has a row with more cells than its header is left as it is (its
     surplus cells are the researcher's text): one line per such row goes to `refused`.
+    `current` receives, by region index, the plan load of every region that is current once
+    the result is written (found so, or rewritten).
 
     Raises RuntimeError when a rewritten region would not keep its markers (a rendered cell that
     holds marker text): the result is verified by its marker lines, not by parsing it again.
@@ -343,6 +377,8 @@ def fix_doc(doc: Doc, plans: dict[Path, Plan], refused: list[str] | None = None)
                 for row in rendered.wide
             ]
             continue
+        if current is not None:
+            current[index] = plan.loaded
         if rendered.same:
             continue
         diffs.append(region_diff(doc.display, text, region, rendered.lines))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planlint.doc.docs import Doc, compare_region, region_what
+from planlint.doc.docs import Doc, Known, compare_region, region_what
 from planlint.finding import Hit
 from planlint.rules.base import Context, E, I, Rule, W
 
@@ -122,14 +122,22 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
     )
 
 
-def check_docs(docs: Iterable[Doc], plans: dict[Path, Plan]) -> Iterator[tuple[Doc, list[Hit]]]:
-    """PL5 hits of every doc, rendering each region from its (already loaded) plan."""
+def check_docs(
+    docs: Iterable[Doc], plans: dict[Path, Plan], known: dict[Path, Known] | None = None
+) -> Iterator[tuple[Doc, list[Hit]]]:
+    """PL5 hits of every doc, rendering each region from its (already loaded) plan. `known`:
+    docs `fix` has just made current in this process; a region of the same text found current
+    against the same plan load is not rendered again."""
+    from planlint.paths import real_path
+
     for doc in docs:
         hits = list(doc.hits)
+        seen = known.get(real_path(doc.path)) if known else None
+        current = seen.current if seen is not None and seen.text == doc.text else {}
         if not doc.broken:
             for index, plan_path in doc.plans.items():
                 plan = plans.get(plan_path)
-                if plan is None or plan.loaded.fatal:
+                if plan is None or plan.loaded.fatal or current.get(index) is plan.loaded:
                     continue
                 hits += region_drift(doc, index, plan)
         yield doc, hits
