@@ -39,8 +39,9 @@ from planlint.lsp.reuse import Reuse
 from planlint.paths import real_path
 
 #: Seconds of quiet after a keystroke before a buffer is diagnosed: short for a plan of normal
-#: size (its check takes tens of milliseconds), longer for a big one (seconds), so typing does
-#: not queue checks of texts already gone.
+#: size (its check takes tens of milliseconds). A big one (its check takes a second) is checked
+#: as soon for a change after a pause (an edit, then a look), but waits for the longer quiet
+#: while the researcher keeps typing, so typing does not queue checks of texts already gone.
 DEBOUNCE_SECONDS = 0.02
 DEBOUNCE_BIG_SECONDS = 0.4
 BIG_BUFFER_CHARS = 200_000
@@ -80,6 +81,8 @@ class PlanlintServer(LanguageServer):
         #: the pending idle collection, and the diagnoses published since the last one
         self.collect_handle: asyncio.TimerHandle | None = None
         self.uncollected = 0
+        #: when each buffer last changed (time.monotonic), for the debounce
+        self.changed_at: dict[str, float] = {}
 
     # -- logging ----------------------------------------------------------------------------
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
@@ -141,11 +144,28 @@ class PlanlintServer(LanguageServer):
         if old is not None:
             old.cancel()
         if delay is None:
-            document = self.workspace.text_documents.get(uri)
-            big = document is not None and len(document.source) > BIG_BUFFER_CHARS
-            delay = DEBOUNCE_BIG_SECONDS if big else DEBOUNCE_SECONDS
+            delay = self.debounce(uri)
         loop = asyncio.get_running_loop()
         self.pending[uri] = loop.call_later(delay, lambda: asyncio.ensure_future(self.diagnose(uri)))
+
+    def changed(self, uri: str) -> None:
+        """A keystroke: diagnose the buffer once the debounce allows."""
+        now = time.monotonic()
+        previous = self.changed_at.get(uri)
+        self.changed_at[uri] = now
+        self.schedule(uri, self.debounce(uri, previous is not None and now - previous < DEBOUNCE_BIG_SECONDS))
+
+    def debounce(self, uri: str, typing: bool | None = None) -> float:
+        """The pause before diagnosing `uri`: the long one for a big buffer still being typed
+        into (`typing`: changed again within `DEBOUNCE_BIG_SECONDS`; by default, whether its last
+        change is that recent), else the short one."""
+        document = self.workspace.text_documents.get(uri)
+        if document is None or len(document.source) <= BIG_BUFFER_CHARS:
+            return DEBOUNCE_SECONDS
+        if typing is None:
+            last = self.changed_at.get(uri)
+            typing = last is not None and time.monotonic() - last < DEBOUNCE_BIG_SECONDS
+        return DEBOUNCE_BIG_SECONDS if typing else DEBOUNCE_SECONDS
 
     def check_now(self, uri: str) -> Checked | None:
         """Check the buffer as it is now (in the calling thread); None for a file not served."""
@@ -306,7 +326,7 @@ def _did_open(ls: PlanlintServer, params: types.DidOpenTextDocumentParams) -> No
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def _did_change(ls: PlanlintServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.schedule(params.text_document.uri)
+    ls.changed(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -329,6 +349,7 @@ def _did_close(ls: PlanlintServer, params: types.DidCloseTextDocumentParams) -> 
     checked = ls.checked.pop(uri, None)
     last = ls.last_plan.pop(uri, None)
     reuse = ls.reuse.pop(uri, None)
+    ls.changed_at.pop(uri, None)
     ls.publish(uri, None, [])
     closed = [*(checked.result.plan_objects if checked else ()), last, reuse[1].plan if reuse else None]
     ls.retire([p for p in closed if p is not None])
