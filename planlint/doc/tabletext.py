@@ -279,7 +279,9 @@ def split_row(line: str) -> list[str]:
     from markdown_it.common.utils import mdTrim
     from markdown_it.rules_block.table import escapedSplit
 
-    columns = escapedSplit(mdTrim(line))
+    line = mdTrim(line)
+    # without a backslash there is no escaped pipe, and markdown-it's split is a plain split
+    columns = line.split("|") if "\\" not in line else escapedSplit(line)
     if columns and columns[0] == "":
         columns.pop(0)
     if columns and columns[-1] == "":
@@ -380,11 +382,13 @@ def table_style_of(lines: Sequence[str]) -> str | None:
 # --------------------------------------------------------------------------- comparing
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_cell(text: str) -> str:
     """The cell as a reader sees it: whitespace runs collapsed, stripped, backslash escapes removed.
 
     Applied to both sides of a comparison, so ``\\|`` vs ``|``, padding added by a formatter and a
-    formatter's extra escapes (``\\~``) are not differences.
+    formatter's extra escapes (``\\~``) are not differences. Cached: a sweep's table repeats
+    its models, values and labels on every row.
     """
     return _ESCAPE_RE.sub(r"\1", _WS_RE.sub(" ", text).strip())
 
