@@ -62,6 +62,23 @@ def test_a_value_spelled_another_way_is_not_drift(exp: Path, rank: str, lr: str,
     assert doc.read_bytes() == before
 
 
+@pytest.mark.parametrize("written", ["1K", "1k", "1,000", "1000.0"])
+def test_a_count_written_with_a_suffix_or_thousands_commas_is_not_drift(exp: Path, written: str) -> None:
+    """`batch_size: 1000` in the plan; the doc says `1K` or `1,000`, as run names may (`10K`)."""
+    edit_file(exp / "plan.yaml", ("  batch_size: 4\n", "  batch_size: 1000\n"))
+    doc = exp / "PLAN.md"
+    edit_file(
+        doc, ("| 8 | 1e-5 | 4 |", "| 8 | 1e-5 | 1000 |"), ("| 8 | 5e-5 | 4 |", f"| 8 | 5e-5 | {written} |")
+    )
+    before = doc.read_bytes()
+    assert pl5(["exp"]) == []
+    assert fix(["exp"], Config()).changes == []
+    assert doc.read_bytes() == before
+    edit_file(doc, (f"| 8 | 5e-5 | {written} |", "| 8 | 5e-5 | 10K |"))  # a different number is drift
+    [found] = pl5(["exp"])
+    assert "is 10K in the doc, 1000 in the plan" in found.message
+
+
 def test_the_plan_spelling_a_number_another_way_is_not_drift(exp: Path) -> None:
     """`lr: 0.00001` in the plan (or PL014's `1.0e-5`) and the doc's `1e-5` are one number."""
     edit_file(

@@ -17,15 +17,12 @@ from typing import Any, NamedTuple
 
 from planlint.plan.model import DEFAULT_ABBREV, MODEL_AXIS, Plan, text_of
 from planlint.plan.run import Run
-from planlint.plan.values import as_number
+from planlint.plan.values import as_number, scaled_number
 
-#: A number as a name spells it, with an optional thousands / millions suffix (10K, 1.5M).
-_SCALED = re.compile(r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)([kKmM]?)")
 #: A model size token: 1B, 0.5B, 70b.
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)[bB]")
 #: What a string value keeps in a rendered name (as naming.py renders it).
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
-_SCALE = {"": 1.0, "k": 1e3, "m": 1e6}
 
 
 class Contradiction(NamedTuple):
@@ -37,18 +34,6 @@ class Contradiction(NamedTuple):
     truth: str
     #: how to settle it if the name is the right one (`set lora_rank: 4`), or None
     other_fix: str | None = None
-
-
-def scaled_number(token: str) -> float | None:
-    """The number a name token spells (`1e-5`, `10K` = 10000, `1.5M`), else None."""
-    m = _SCALED.fullmatch(token)
-    if m is None:
-        return None
-    try:
-        value = float(m.group(1))
-    except ValueError:
-        return None
-    return value * _SCALE[m.group(2).lower()]
 
 
 def model_size(name: str) -> float | None:

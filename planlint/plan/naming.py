@@ -10,16 +10,13 @@ from typing import Any, NamedTuple
 
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
-from planlint.plan.values import norm, quote
+from planlint.plan.values import SCALED_NUMBER, norm, quote, scaled_number
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
 #: A condition value (`dict_full`) keeps every character a run name may hold.
 _CONDITION_DROP = re.compile(r"[^A-Za-z0-9._-]")
 _NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
-#: A number slot of a name as written: also with a thousands / millions suffix (`10K` = 10000).
-_SCALED = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?[kKmM]?)"
-_SCALE = {"k": 1e3, "m": 1e6}
 
 
 class Slot(NamedTuple):
@@ -223,17 +220,14 @@ def name_matches(slots: list[Slot], name: str) -> bool:
     expected = render(slots)
     if name == expected:
         return True
-    pattern = "".join(_SCALED if s.number is not None else re.escape(s.text) for s in slots)
+    pattern = "".join(SCALED_NUMBER if s.number is not None else re.escape(s.text) for s in slots)
     m = re.fullmatch(pattern.replace(re.escape("__"), "_"), name)
     if not m:
         return False
     numbers = [s.number for s in slots if s.number is not None]
     for got, want in zip(m.groups(), numbers, strict=False):
-        try:
-            value = float(got[:-1]) * _SCALE[got[-1].lower()] if got[-1] in "kKmM" else float(got)
-        except ValueError:
-            return False
-        if want is None or not math.isclose(value, want, rel_tol=1e-9, abs_tol=0.0):
+        value = scaled_number(got)
+        if value is None or want is None or not math.isclose(value, want, rel_tol=1e-9, abs_tol=0.0):
             return False
     return True
 

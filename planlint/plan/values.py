@@ -33,18 +33,43 @@ def as_number(value: Any) -> float | None:
     return None
 
 
+#: A number as a run name or a doc cell may spell it: also with a thousands or millions suffix
+#: (`10K` = 10000, `1.5M`). One group: the whole token.
+SCALED_NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?[kKmM]?)"
+_SCALED = re.compile(SCALED_NUMBER)
+_SCALE = {"k": 1e3, "m": 1e6}
+#: Digits grouped in thousands with commas, as prose writes them (`10,000`, `1,234.5`).
+_GROUPED = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def scaled_number(token: str) -> float | None:
+    """The number `token` spells (`1e-5`, `10K` = 10000, `1.5M`), else None."""
+    if _SCALED.fullmatch(token) is None:
+        return None
+    scale = _SCALE.get(token[-1].lower(), 1.0)
+    try:
+        return float(token[:-1] if scale != 1.0 else token) * scale
+    except ValueError:
+        return None
+
+
 def is_number(value: Any) -> bool:
     """A YAML number (an int or a float), not a boolean and not a string that looks like one."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def same_number(text: str, value: Any) -> bool:
-    """`text` (as a doc writes it: `0.00001`, `1.0e-5`, `1E-5`, `8.0`) is the number `value`.
-
-    Compared as the sweep compares numbers (`norm`): by value, an integer equal to its float.
+    """`text` (as a doc writes it: `0.00001`, `1.0e-5`, `1E-5`, `8.0`, `10K`, `10,000`) is the
+    number `value`: compared by value, an integer equal to its float, a suffix scaled as run names
+    scale it (`scaled_number`).
     """
+    if not is_number(value):
+        return False
     got = as_number(text)
-    return got is not None and is_number(value) and got == as_number(value)
+    if got is None:
+        text = text.strip()
+        got = scaled_number(text.replace(",", "") if _GROUPED.fullmatch(text) else text)
+    return got is not None and math.isclose(got, float(value), rel_tol=1e-9, abs_tol=0.0)
 
 
 def norm(value: Any) -> tuple[str, Any]:
