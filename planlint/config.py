@@ -14,6 +14,11 @@ from typing import Any
 from planlint.finding import Severity
 from planlint.paths import real_path
 
+#: How a generated table is written when its doc does not show one (`table-style`): `seed` as
+#: the planning checklist writes it, `aligned` padded like mdformat-tables, `compact` with
+#: `|---|` separators (planlint.doc.tabletext.format_table).
+TABLE_STYLES: tuple[str, ...] = ("seed", "aligned", "compact")
+
 DEFAULT_PLAN_FILES = ("plan.yaml", "plan.yml", "experiment_summary.yaml")
 #: File suffixes of planning docs (markdown), compared lower-cased.
 DOC_SUFFIXES = (".md", ".markdown")
@@ -294,8 +299,10 @@ def from_mapping(table: dict[str, Any], source: Path | None = None) -> Config:
                     raise ConfigError(
                         f"{where}: setting 'plan-files' holds file names, not paths (got {name!r})"
                     )
-        if key == "table_style" and value not in ("seed", "aligned"):
-            raise ConfigError(f"{where}: table-style must be 'seed' or 'aligned'")
+        if key == "table_style" and value not in TABLE_STYLES:
+            raise ConfigError(
+                f"{where}: table-style must be one of {', '.join(repr(s) for s in TABLE_STYLES)} (got {value!r})"
+            )
         if key == "max_time":
             from planlint.slurmtime import parse_limit
 

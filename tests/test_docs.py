@@ -97,6 +97,18 @@ def test_aligned_style_pads_columns(tmp_path: Path) -> None:
     assert lines[1].startswith("| ------------------------- |")
 
 
+def test_compact_style_from_the_configuration(tmp_path: Path) -> None:
+    """`table-style = "compact"` writes `|---|` separators in a region that shows no style yet."""
+    from planlint.config import ConfigError, load_config
+
+    (tmp_path / ".planlint.toml").write_text('table-style = "compact"\n', encoding="utf-8")
+    lines = render(tmp_path, SEED, config=load_config(tmp_path)).splitlines()
+    assert lines[1] == "|" + "|".join(["---"] * lines[0].count(" | ") + ["---"]) + "|"
+    (tmp_path / ".planlint.toml").write_text('table-style = "padded"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="table-style must be one of 'seed', 'aligned', 'compact'"):
+        load_config(tmp_path)
+
+
 # --------------------------------------------------------------------------- check
 
 

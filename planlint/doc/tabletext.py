@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from planlint.config import TABLE_STYLES
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -35,7 +37,7 @@ __all__ = [
 
 #: Table styles ``format_table`` knows; ``seed`` is the default. ``compact`` is ``seed`` with
 #: three-character delimiter cells (``|---|:-:|``): a doc written that way keeps it.
-STYLES: tuple[str, ...] = ("seed", "aligned", "compact")
+STYLES = TABLE_STYLES
 
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _WS_RE = re.compile(r"\s+")
