@@ -18,10 +18,10 @@ import planlint.cli
 from planlint.cli import init_command
 from planlint.commands.init import answer_flags
 from planlint.commands.init.answers import NOT_ANSWERS
-from planlint.commands.init.yamltext import MAX_LINE
 from planlint.config import Config
 from planlint.engine import run
 from planlint.plan.load import load_plan
+from planlint.plan.yamltext import MAX_LINE
 
 #: cruijff_kit's training log: Llama-3.2-1B (lora_llama3_2_1b), batch 32, 2 epochs.
 PRIOR = Path(__file__).parent / "logs" / "cruijff_kit" / "slurm_training_output.txt"
@@ -180,6 +180,36 @@ def test_the_plan_init_writes_passes_yamllints_default_config(workspace: Path) -
     assert data["controls"]["prompt"] == "Capitalize the given word: {input}\n"
     assert data["models"]["base"][0]["path"] == str(model.absolute())
     assert findings(workspace / "exp") == []
+
+
+def test_long_run_names_and_parameters_stay_within_yamllints_line_length(workspace: Path) -> None:
+    """A long model name and four variables make names of over 80 characters: each goes on a line
+    of its own (one word, which yamllint allows), and the parameters become a block; `fix --runs`
+    writes the runs it adds the same way, and everything reads back as the same data."""
+    long_name = "Qwen2.5-14B-Instruct-GPTQ-Int4"
+    (workspace / "models" / "Llama-3.2-1B-Instruct").rename(workspace / "models" / long_name)
+    code, out, err = planlint_main(
+        "init", "exp", "--model", long_name, "--dataset", "data/words_5L.json", *QUESTION,
+        "--vary", "lora_rank=16,32", "--vary", "lr=1e-5,5e-5", "--vary", "seed=42,43",
+        "--vary", "lora_dropout=0.05,0.1", "--vary", "num_warmup_steps=100,200",
+    )  # fmt: skip
+    assert (code, err) == (0, ""), out
+    plan = workspace / "exp" / "plan.yaml"
+    linted = yamllint(plan)
+    assert (linted.returncode, linted.stdout) == (0, "")
+    names = [r["name"] for r in load_plan(plan).data["runs"]]
+    assert len(names) == 33 and max(len(n) for n in names) > 80
+    assert findings(workspace / "exp") == []
+    # `fix --runs` puts a removed run back in the same shape
+    text = plan.read_text(encoding="utf-8")
+    start = text.index("  - name:\n", text.index("runs:"))
+    end = text.index("  - name:", start + 1)
+    plan.write_text(text[:start] + text[end:], encoding="utf-8")
+    code, out, err = planlint_main("fix", "--runs", "exp/plan.yaml")
+    assert code == 0, (out, err)
+    linted = yamllint(plan)
+    assert (linted.returncode, linted.stdout) == (0, "")
+    assert sorted(r["name"] for r in load_plan(plan).data["runs"]) == sorted(names)
 
 
 def test_plans_init_writes_from_the_interview_pass_yamllint(workspace: Path, terminal: None) -> None:

@@ -24,7 +24,8 @@ from planlint.plan.editsafety import (
     verify_edit,
 )
 from planlint.plan.load import YMap, YSeq, load_plan
-from planlint.plan.naming import ImpliedRun, value_text
+from planlint.plan.naming import ImpliedRun
+from planlint.plan.runtext import RunStyle, run_lines
 from planlint.plan.values import quote
 
 
@@ -55,17 +56,6 @@ def _end_of(node: YMap | YSeq, lines: list[str]) -> int:
     if end is None:
         raise EditError("cannot find where a list or mapping ends; edit it by hand")
     return max(node.line, lines_before(lines, end))
-
-
-@dataclass(frozen=True)
-class RunStyle:
-    """How the plan already writes its runs: block or flow, indentation, quoting."""
-
-    dash_indent: str = "  "
-    flow_item: bool = False
-    flow_params: bool = True
-    params_indent: int = 2
-    quote_char: str = ""
 
 
 def detect_style(text: str, runs: YSeq) -> RunStyle:
@@ -106,32 +96,6 @@ def _opens_flow_mapping(line: str, col: int) -> bool:
     rest = line[col - 1 :]
     found = _NODE_PROPERTIES.match(rest)  # matches at least the empty string
     return rest[found.end() if found else 0 :].startswith("{")
-
-
-def run_lines(run: ImpliedRun, style: RunStyle) -> list[str]:
-    """One run written in the plan's style (no line endings)."""
-    q = style.quote_char
-    name = f"{q}{run.name}{q}" if q else quote(run.name)
-    model = f"{q}{run.model}{q}" if q else quote(run.model)
-    rtype = f"{q}{run.type}{q}" if q else run.type
-    pairs = run.parameters
-    flow_params = "{" + ", ".join(f"{k}: {value_text(v, t)}" for k, v, t in pairs) + "}"
-    keys = [(k, value_text(v, t)) for k, v, t in run.run_keys]
-    if style.flow_item:
-        extra = "".join(f", {k}: {v}" for k, v in keys)
-        return [
-            f"{style.dash_indent}- {{name: {name}, type: {rtype}, model: {model}{extra}, parameters: {flow_params}}}"
-        ]
-    key = style.dash_indent + "  "
-    out = [f"{style.dash_indent}- name: {name}", f"{key}type: {rtype}", f"{key}model: {model}"]
-    out += [f"{key}{k}: {v}" for k, v in keys]
-    if style.flow_params or not pairs:
-        out.append(f"{key}parameters: {flow_params}")
-    else:
-        out.append(f"{key}parameters:")
-        inner = key + " " * style.params_indent
-        out += [f"{inner}{k}: {value_text(v, t)}" for k, v, t in pairs]
-    return out
 
 
 def _run_data(run: ImpliedRun) -> dict[str, Any]:

@@ -407,21 +407,6 @@ def _implied(plan: Plan) -> Iterator[ImpliedRun]:
             yield ImpliedRun(control, "control", name, index, ())
 
 
-def run_yaml(run: ImpliedRun, indent: str = "  ") -> str:
-    """The block YAML of one run, to paste under `runs:`."""
-    params = ", ".join(f"{key}: {value_text(value, text)}" for key, value, text in run.parameters)
-    keys = [f"{indent}  {key}: {value_text(value, text)}" for key, value, text in run.run_keys]
-    return "\n".join(
-        [
-            f"{indent}- name: {run.name}",
-            f"{indent}  type: {run.type}",
-            f"{indent}  model: {run.model}",
-            *keys,
-            f"{indent}  parameters: {{{params}}}",
-        ]
-    )
-
-
 def value_text(value: Any, written: str) -> str:
     """A scalar for flow YAML: strings quoted as needed (escapes for line breaks), numbers as written."""
     if isinstance(value, str):

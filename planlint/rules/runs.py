@@ -18,9 +18,9 @@ from planlint.plan.naming import (
     name_slots,
     render,
     rendered_name,
-    run_yaml,
 )
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
+from planlint.plan.runtext import run_yaml
 from planlint.plan.schema import CONTROL_ALIASES, control_default
 from planlint.plan.values import norm
 from planlint.rules.base import Context, E, I, Rule, W

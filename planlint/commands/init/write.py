@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from planlint.commands.init.answers import Answers, InitError
 from planlint.commands.init.discover import number_text, short_names
 from planlint.commands.init.values import yaml_str
-from planlint.commands.init.yamltext import MAX_LINE, entry
 from planlint.config import Config
 from planlint.estimate.steps import steps_per_epoch
+from planlint.plan.yamltext import MAX_LINE, entry
 from planlint.rules.training import DEFAULT_WARMUP
 
 if TYPE_CHECKING:
@@ -143,7 +143,8 @@ def plan_text(
     their `estimates`, by run name); and the run counts."""
     from planlint.plan.load import load_plan
     from planlint.plan.model import Plan
-    from planlint.plan.naming import implied_runs, run_yaml
+    from planlint.plan.naming import implied_runs
+    from planlint.plan.runtext import run_yaml
 
     head = plan_head(a, warmup, modeline)
     path = Path(PLAN_FILE)

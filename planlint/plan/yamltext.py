@@ -1,4 +1,5 @@
-"""Lines of plan.yaml that `planlint init` writes within yamllint's default line length.
+"""Lines of plan.yaml that planlint writes (`init`, the runs `fix --runs` adds) within yamllint's
+default line length.
 
 A `key: value` line longer than `MAX_LINE` is written on several lines that read back as the
 same string: a double-quoted value is broken after a space with an escaped line break (`\\`
