@@ -257,8 +257,7 @@ TEMPLATE_ERRORS = {
     ("data.data_generation.seed", "type"),  # int
     ("data.data_generation.subsampling_ratio", "type"),  # float
     ("data.data_generation.emit_source_parquet", "type"),  # bool
-    # `conditions:` holds only comments, so its value is null, not a mapping
-    ("data.data_generation.conditions", "type"),
+    # (`conditions:` holds only comments, so its value is null: an optional key left unset, fine)
     ("runs.0.type", "enum"),  # "string" is no run type
     # evaluation: type names in place of values
     ("evaluation.temperature", "type"),  # float

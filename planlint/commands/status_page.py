@@ -171,7 +171,7 @@ def _run_label(row: RunStatus) -> str:
 
 def _time(run: YMap) -> str:
     compute = run.get("compute")
-    if isinstance(compute, YMap) and "time" in compute and not isinstance(compute["time"], (dict, list)):
+    if isinstance(compute, YMap) and not isinstance(compute.get("time"), (dict, list, type(None))):
         return text_of(compute, "time")
     return ""
 

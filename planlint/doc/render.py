@@ -59,7 +59,7 @@ def est_time(run: YMap) -> str:
     if run.get("type") != "fine-tuned":
         return "N/A"
     compute = run.get("compute")
-    if not isinstance(compute, YMap) or "time" not in compute:
+    if not isinstance(compute, YMap) or compute.get("time") is None:  # null is unset
         return "?"
     raw = compute["time"]
     return _est_text(raw if isinstance(raw, int) and not isinstance(raw, bool) else str(raw))

@@ -194,9 +194,11 @@ class Run:
     def setting(self, key: str, default: Any = None) -> Setting:
         """The value the run uses for `key`: its parameters, else controls, else the value of the
         torchtune recipe named by `base_recipe` (for the keys cruijff_kit takes from it), else the
-        schema's default for that control, else `default`."""
+        schema's default for that control, else `default`. A key set to null is unset (cruijff_kit's
+        propagate skips it), so the next source gives the value."""
         params = self.parameters
-        if params is not None and key in params:  # the run's own: `default` plays no part
+        # the run's own (`default` plays no part); null is unset, as cruijff_kit reads it
+        if params is not None and key in params and params[key] is not None:
             got = self.settings.get(key)
             if got is None:
                 got = self.settings[key] = Setting(params[key], "run", (*self.path, "parameters", key))
@@ -222,7 +224,7 @@ class Run:
     def _shared_setting(self, key: str, recipe: Any, default: Any) -> Setting:
         """`setting` for a key the run's parameters do not hold."""
         controls = self.plan.controls
-        if key in controls:
+        if controls.get(key) is not None:
             return Setting(controls[key], "controls", ("controls", key))
         if isinstance(recipe, str):
             from planlint.plan.recipes import recipe_setting

@@ -703,6 +703,8 @@ def _hint(error: Any) -> str | None:
         except ValueError:
             return None
         return "write the number unquoted (e.g. 1e-5)"
+    if error.instance is None:  # quoting `null` would make it the string "null"
+        return "write a value: this key is required, and null leaves it unset"
     if error.validator == "type" and "string" in (error.validator_value or ()):
         return "quote the value"
     return None
@@ -849,16 +851,19 @@ def _required_to_train(data: YMap) -> Iterator[Hit]:
     recipe = controls.get("base_recipe")
     supplied = _supplied_by_retired(data)
     for key in load_schema()["properties"]["controls"].get("x-required-to-train", ()):
-        if key in controls or ("controls", key) in supplied:
+        if controls.get(key) is not None or ("controls", key) in supplied:
             continue
         if isinstance(recipe, str) and recipe_setting(recipe, key)[0]:
             continue
-        line, col = position(data, ("controls",), key=True)
+        null = key in controls  # null is unset, as cruijff_kit reads it
+        line, col = position(data, ("controls", key) if null else ("controls",), key=True)
         yield Hit(
             "PL107",
             line,
             col,
-            f"required key '{key}' is missing in controls",
+            f"required key '{key}' is null in controls (null leaves it unset)"
+            if null
+            else f"required key '{key}' is missing in controls",
             _required_hint(data, ("controls",), key),
             node=("controls",),
         )

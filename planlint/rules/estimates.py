@@ -37,7 +37,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
         if run.get("type") != "fine-tuned":
             continue
         compute = run.get("compute")
-        if not isinstance(compute, YMap) or "time" not in compute:
+        if not isinstance(compute, YMap) or compute.get("time") is None:  # null is unset
             missing.append(str(run.get("name")))
             first_missing = i if first_missing is None else first_missing
             continue
@@ -76,7 +76,7 @@ def _below_estimate(plan: Plan, context: Context) -> Iterator[Hit]:
     for result in estimate_plan(plan, records, settings_for(plan.config)):
         compute = result.run.get("compute")
         est = result.estimate
-        if not isinstance(compute, YMap) or "time" not in compute or est.seconds_raw is None:
+        if not isinstance(compute, YMap) or compute.get("time") is None or est.seconds_raw is None:
             continue
         have = value_seconds(compute["time"])
         if have is not None and have < est.seconds_raw:

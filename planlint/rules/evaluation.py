@@ -81,7 +81,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
 def _check_decoding(plan: Plan) -> Iterator[Hit]:
     ev = plan.section("evaluation")
     sample = ev.get("do_sample") is True
-    has_temp = "temperature" in ev
+    has_temp = ev.get("temperature") is not None  # null is unset
     temp = ev.get("temperature")
     if not sample:
         if has_temp:
