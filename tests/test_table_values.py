@@ -254,3 +254,59 @@ def test_an_empty_cell_beyond_the_header_loses_no_text_and_is_not_reported(exp: 
     assert rules_of(pl5(["exp"])) == ["PL501"]
     assert fix(["exp"], Config()).errors == []
     assert region(doc.read_text(encoding="utf-8"))[2:4] == [ROW1, ROW2]
+
+
+# --------------------------------------------------------------------------- review 5, F6: notes
+
+
+def notes_table(exp: Path, name1: str, name2: str) -> Path:
+    """The seed doc's All Runs table with a Notes column, two run names formatted as given."""
+    doc = exp / "PLAN.md"
+    edit_file(
+        doc,
+        ("| Type | Est. Time |\n|", "| Type | Est. Time | Notes |\n|"),
+        ("|------|-----------|\n", "|------|-----------|-------|\n"),
+        (ROW1, ROW1.replace("Llama-3.2-1B_rank8_lr1e-5", name1) + " smallest 🙂 |"),
+        (ROW2, ROW2.replace("Llama-3.2-1B_rank8_lr5e-5", name2) + " biggest, risky |"),
+        ("| Control | N/A |\n", "| Control | N/A | baseline |\n"),
+    )
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("`Llama-3.2-1B_rank8_lr1e-5`", "**Llama-3.2-1B_rank8_lr5e-5**"),
+        ("*Llama-3.2-1B_rank8_lr1e-5*", "[Llama-3.2-1B_rank8_lr5e-5](runs/lr5e-5.md)"),
+    ],
+)
+def test_a_formatted_run_name_keeps_its_row_and_its_notes(exp: Path, name1: str, name2: str) -> None:
+    """`` `name` `` and **name** say name: the row pairs with its run, so nothing is drift and
+    `fix` (even when another cell changes) keeps the researcher's Notes and formatting."""
+    doc = notes_table(exp, name1, name2)
+    assert pl5(["exp"]) == []
+    edit_file(
+        doc, ("| 1e-5 | 4 | Fine-tuned | ~10min | smallest", "| 1e-5 | 8 | Fine-tuned | ~10min | smallest")
+    )
+    [found] = pl5(["exp"])
+    assert "Batch Size is 8 in the doc, 4 in the plan" in found.message
+    assert "not in the plan" not in found.message
+    report = fix(["exp"], Config())
+    assert report.errors == [] and [c.notes for c in report.changes] == [[]]
+    text = doc.read_text(encoding="utf-8")
+    assert f"| {name1} |" in text and f"| {name2} |" in text
+    assert "smallest 🙂" in text and "biggest, risky" in text and "| baseline |" in text
+    assert pl5(["exp"]) == []
+
+
+def test_fix_says_which_notes_a_removed_or_renamed_run_takes_with_it(exp: Path) -> None:
+    doc = notes_table(exp, "Llama-3.2-1B_rank8_lr1e-5", "Llama-3.2-1B_rank8_lr5e-5")
+    plan = exp / "plan.yaml"
+    edit_file(plan, ("- name: Llama-3.2-1B_rank8_lr5e-5\n", "- name: Llama-3.2-1B_rank8_lr5e-5_v2\n"))
+    code, out, err = planlint_main("check", "--fix", "--no-layout", "--select", "PL5", "exp")
+    assert err.splitlines() == [
+        "Fixing exp/PLAN.md",
+        "  row Llama-3.2-1B_rank8_lr5e-5 is no run of the plan: dropped its Notes 'biggest, risky'",
+    ]
+    assert code == 0 and out.splitlines()[-1].startswith("2 files checked: 0 errors, 0 warnings, 0 info")
+    assert "smallest 🙂" in doc.read_text(encoding="utf-8")

@@ -162,6 +162,7 @@ def _fix_first(
         if not targets:
             return False, {}, {}
     fixed = run_fix(targets, config)
-    notes += [f"Fixing {change.display}" for change in fixed.changes]
+    for change in fixed.changes:
+        notes += [f"Fixing {change.display}", *(f"  {note}" for note in change.notes)]
     notes += [f"planlint: {error}" for error in fixed.errors]
     return bool(fixed.errors), fixed.plans, fixed.docs

@@ -216,7 +216,7 @@ def _fix(
                 report.errors.append(f"{doc.display}: not written: {exc}")
                 continue
             report.docs[real_path(doc.path)] = Known(fixed.new_text, None, current)
-        report.changes.append(Change(doc.path, doc.display, fixed.diff))
+        report.changes.append(Change(doc.path, doc.display, fixed.diff, fixed.notes))
     _refresh_schema_copies(loaded.values(), report, check_only=check_only, force=force)
     if not check_only:
         report.plans = {resolved: plan.loaded for resolved, plan in loaded.items()}

@@ -217,6 +217,8 @@ class RegionTable:
     reasons: list[str] = field(default_factory=list)
     #: rows of the doc with more cells than its header: `fix` leaves such a region alone
     wide: list[WideRow] = field(default_factory=list)
+    #: the researcher's cells (own columns) of rows no run of the plan keeps (`render.table`)
+    dropped: list[str] = field(default_factory=list)
 
 
 class WideRow(NamedTuple):
@@ -303,27 +305,30 @@ def compare_region(doc: Doc, index: int, plan: Plan) -> RegionTable:
     if parsed is None and head is not None and any(c.kind == "own" for c in layout.columns):
         parsed = read_simple_table(content, first)
         layout = choose(plan, region.name, parsed)
-    header, rows = table(plan, region.name, layout, parsed)
+    dropped: list[str] = []
+    header, rows = table(plan, region.name, layout, parsed, dropped)
     style = table_style_of(content) or plan.config.table_style
     lines = format_table(header, rows, style, layout.aligns or None)
     if lines == content:
-        return RegionTable(header, rows, lines, parsed, True)
+        return RegionTable(header, rows, lines, parsed, True, dropped=dropped)
     if parsed is None and head is not None:
         parsed = read_simple_table(content, first)
     if parsed is not None and parsed.wide:  # rewriting it would lose the researcher's text
         names = {run.name for run in runs_of(plan) if run.name}
-        return RegionTable(header, rows, lines, parsed, False, layout.reasons, wide_rows(parsed, names))
+        return RegionTable(
+            header, rows, lines, parsed, False, layout.reasons, wide_rows(parsed, names), dropped
+        )
     if parsed is not None:  # a value the doc spells its own way is the doc's
         rows = keep_doc_spelling(plan, region.name, layout.columns, parsed, rows)
         lines = format_table(header, rows, style, layout.aligns or None)
         if lines == content:
-            return RegionTable(header, rows, lines, parsed, True)
+            return RegionTable(header, rows, lines, parsed, True, dropped=dropped)
     same = (
         parsed is not None
         and [normalize_cell(c) for c in parsed.header] == [normalize_cell(c) for c in header]
         and cells_equal(parsed.rows, rows)
     )
-    return RegionTable(header, rows, lines, parsed, same, layout.reasons)
+    return RegionTable(header, rows, lines, parsed, same, layout.reasons, dropped=dropped)
 
 
 @dataclass
@@ -333,6 +338,8 @@ class Fixed:
     doc: Doc
     new_text: str
     diff: str
+    #: what the rewrite leaves out that the researcher wrote (cells of rows no run keeps)
+    notes: list[str] = field(default_factory=list)
 
 
 def fix_doc(
@@ -357,6 +364,7 @@ def fix_doc(
         return None
     text = doc.text
     diffs = []
+    dropped: list[str] = []
     changed: list[tuple[int, list[str]]] = []
     notes: list[tuple[int, str]] = []
     # Rewrite from the last region up, so earlier line numbers stay valid.
@@ -382,6 +390,7 @@ def fix_doc(
         if rendered.same:
             continue
         diffs.append(region_diff(doc.display, text, region, rendered.lines))
+        dropped += rendered.dropped
         text = replace_region(text, region, rendered.lines)
         changed.append((index, rendered.lines))
     if refused is not None:
@@ -389,7 +398,7 @@ def fix_doc(
     if text == doc.text:
         return None
     _verify_markers(doc, text, dict(changed))
-    return Fixed(doc, text, "".join(reversed(diffs)))
+    return Fixed(doc, text, "".join(reversed(diffs)), dropped)
 
 
 def _verify_markers(doc: Doc, text: str, changed: dict[int, list[str]]) -> None:

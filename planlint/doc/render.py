@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from planlint.doc.tabletext import ParsedTable, format_table, normalize_cell
+from planlint.doc.tabletext import ParsedTable, cell_says, format_table, normalize_cell, row_keys
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, gpu_hours, render_value, text_of
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
@@ -334,40 +334,45 @@ def _key_index(cols: Sequence[Column | str]) -> int | None:
     return None
 
 
-def _keyed(rows: Sequence[Sequence[str]], index: int | None) -> list[tuple[str, int]]:
-    seen: dict[str, int] = {}
-    keys = []
-    for row in rows:
-        text = normalize_cell(row[index]) if index is not None and index < len(row) else ""
-        seen[text] = seen.get(text, 0) + 1
-        keys.append((text, seen[text]))
-    return keys
-
-
 def table(
-    plan: Plan, region: str, layout: Layout, doc: ParsedTable | None
+    plan: Plan, region: str, layout: Layout, doc: ParsedTable | None, dropped: list[str] | None = None
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the region's table: plan cells, and the doc's cells in its own columns
-    (each kept with its run's row, empty for a run the doc does not have yet)."""
+    (each kept with its run's row, empty for a run the doc does not have yet). `dropped`
+    receives one line per row of the doc that is not a run of the plan any more (removed or
+    renamed) and whose own cells held text: the researcher's words the new table leaves out."""
     cols = layout.columns
     rows = run_rows(plan, region, cols)
     own = [(i, c.source) for i, c in enumerate(cols) if c.kind == "own" and c.source is not None]
     if own and doc is not None:
-        doc_keys = _keyed(doc.rows, _key_index(doc.header))
+        doc_keys = row_keys(doc.rows, _key_index(doc.header))
         doc_rows = dict(zip(doc_keys, doc.rows, strict=True))
-        for key, row in zip(_keyed(rows, _key_index(cols)), rows, strict=True):
+        used = set()
+        for key, row in zip(row_keys(rows, _key_index(cols)), rows, strict=True):
             found = doc_rows.get(key)
+            used.add(key)
             for at, source in own:
                 row[at] = found[source] if found is not None and source < len(found) else ""
+        if dropped is not None:
+            for key, doc_row in doc_rows.items():
+                texts = [
+                    f"{cols[at].label} {doc_row[source].strip()!r}"
+                    for at, source in own
+                    if key not in used and source < len(doc_row) and doc_row[source].strip()
+                ]
+                if texts:
+                    dropped.append(
+                        f"row {key[0] or '(no run name)'} is no run of the plan: dropped its {', '.join(texts)}"
+                    )
     return [c.label for c in cols], rows
 
 
 def says_the_same(col: Column, rendered: str, value: Any, doc_cell: str) -> bool:
     """The doc's cell says what the plan's rendered cell says, maybe in other words: numbers
     (a plan value that is a YAML number) by value, `0.00001` = `1e-5`; an Est. Time by its
-    duration, `~10 min` = `~10min`; anything else as text (`normalize_cell`)."""
-    doc = normalize_cell(doc_cell)
-    if doc == normalize_cell(rendered):
+    duration, `~10 min` = `~10min`; anything else as text (`cell_says`: `` `x` `` says x)."""
+    doc = cell_says(doc_cell)
+    if doc == cell_says(rendered):
         return True
     if col.kind == "est":
         return same_est_time(doc, rendered)
@@ -393,9 +398,9 @@ def keep_doc_spelling(
     if region == "eval-matrix":
         runs = [run for run in runs if run.name is not None]
     sources = {i: _source_function(plan, col) for i, col, _ in pairs if region == "all-runs"}
-    doc_rows = dict(zip(_keyed(doc.rows, _key_index(doc.header)), doc.rows, strict=True))
+    doc_rows = dict(zip(row_keys(doc.rows, _key_index(doc.header)), doc.rows, strict=True))
     out = []
-    for key, row, run in zip(_keyed(rows, _key_index(cols)), rows, runs, strict=True):
+    for key, row, run in zip(row_keys(rows, _key_index(cols)), rows, runs, strict=True):
         found = doc_rows.get(key)
         if found is None:
             out.append(row)

@@ -417,12 +417,33 @@ def _get(row: Sequence[str], index: int) -> str:
     return normalize_cell(row[index]) if 0 <= index < len(row) else ""
 
 
-def _keyed(rows: Sequence[Sequence[str]], key: int) -> list[tuple[str, int]]:
-    """Each row's key as (key text, occurrence number) so duplicate keys still pair up."""
+#: Inline markup a researcher wraps a whole cell in: `name`, **name**, __name__, *name*, _name_,
+#: ~~name~~, [name](url). The last group that matched is what the cell says.
+_WRAPPED = re.compile(
+    r"(`+)\s*(.+?)\s*\1|\*\*(.+)\*\*|__(.+)__|\*(.+)\*|_(.+)_|~~(.+)~~|\[(.+?)\]\([^()\s]*\)"
+)
+
+
+def cell_says(cell: str) -> str:
+    """What a cell says, the way a reader sees it: ``normalize_cell``, then without inline markup
+    wrapped around the whole of it (`` `Llama-3.2-1B_rank8` `` and ``**Llama-3.2-1B_rank8**`` say
+    ``Llama-3.2-1B_rank8``), so formatting a run's name never unpairs its row."""
+    text = normalize_cell(cell)
+    while "`" in text or "*" in text or "_" in text or "~" in text or "[" in text:
+        found = _WRAPPED.fullmatch(text)
+        if found is None:
+            break
+        text = next(g for g in reversed(found.groups()) if g is not None).strip()
+    return text
+
+
+def row_keys(rows: Sequence[Sequence[str]], key: int | None) -> list[tuple[str, int]]:
+    """Each row's key (what its `key` cell says, ``cell_says``) as (text, occurrence number), so
+    duplicate keys still pair up; ("", n) for every row without such a cell."""
     seen: dict[str, int] = {}
     keys = []
     for row in rows:
-        text = _get(row, key)
+        text = cell_says(row[key]) if key is not None and 0 <= key < len(row) else ""
         seen[text] = seen.get(text, 0) + 1
         keys.append((text, seen[text]))
     return keys
@@ -461,8 +482,8 @@ def explain_drift(
     doc_index = {name: i for i, name in reversed(list(enumerate(doc_head)))}
     shared = [(name, p, doc_index[name]) for p, name in enumerate(plan_head) if name in doc_index]
 
-    plan_keys = _keyed(plan_rows, key_col)
-    doc_keys = _keyed(doc_rows, doc_key)
+    plan_keys = row_keys(plan_rows, key_col)
+    doc_keys = row_keys(doc_rows, doc_key)
     doc_by_key = {key: i for i, key in enumerate(doc_keys)}
     plan_key_set = set(plan_keys)
 

@@ -683,7 +683,7 @@ def _message(error: Any) -> str:
         got = "a list" if isinstance(inst, list) else "a mapping" if isinstance(inst, dict) else _short(inst)
         return f"{got} is not of type {' or '.join(names)}"
     if kind == "enum":
-        return f"{_short(inst)} is not one of {', '.join(map(str, value))}"
+        return f"{_short(inst)} is not one of {', '.join(str(v) for v in value if v is not None)}"
     if kind == "pattern":
         return f"{_short(inst)} does not match {value}"
     if kind == "minItems" and value == 1:
@@ -774,7 +774,7 @@ def _value_hint(schema: Any, validator: str = "") -> str | None:
     if not isinstance(node, dict):
         return None
     if node.get("enum"):
-        return "write one of: " + ", ".join(str(v) for v in node["enum"])
+        return "write one of: " + ", ".join(str(v) for v in node["enum"] if v is not None)
     example = _example(node, placeholder=False)
     if example is not None and validator in ("pattern", "format"):
         return f"write it like {example}"

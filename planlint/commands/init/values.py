@@ -78,7 +78,9 @@ def typed(key: str, token: str) -> Value:
     """A value of hyper-parameter `key`, checked against the schema's type, minimum and choices."""
     spec = _schema_controls().get(key, {})
     v = scalar(token)
-    kind = spec.get("type")
+    declared = spec.get("type")
+    kinds = [t for t in (declared if isinstance(declared, list) else [declared]) if t != "null"]
+    kind = kinds[0] if len(kinds) == 1 else None  # null: an optional key may be left unset
     what = f"{key} {token.strip()!r}" if key else repr(token.strip())
     if not token.strip():
         raise Invalid(f"{key}: a value is missing")
@@ -96,7 +98,7 @@ def typed(key: str, token: str) -> Value:
         raise Invalid(f"{what} is below {minimum}")
     enum = spec.get("enum")
     if isinstance(enum, list) and v.value not in enum:
-        raise Invalid(f"{what} is not one of {', '.join(map(str, enum))}")
+        raise Invalid(f"{what} is not one of {', '.join(str(e) for e in enum if e is not None)}")
     return v
 
 
