@@ -234,6 +234,9 @@ TEMPLATE_ERRORS = {
     # experiment.date: string -- the placeholder is no YYYY-MM-DD date
     ("experiment.date", "pattern"),
     ("experiment.date", "format"),
+    # tools: `string` where torchtune / inspect-ai go (cruijff scaffolds no other tool)
+    ("tools.preparation", "enum"),
+    ("tools.evaluation", "enum"),
     # controls: type names in place of values
     ("controls.dataset_type", "enum"),  # "string" is neither chat_completion nor text_completion
     ("controls.epochs", "type"),  # int

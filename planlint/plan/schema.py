@@ -152,9 +152,15 @@ _TIME_PATH = re.compile(r"^(runs\[\d+\]|evaluation)\.compute\.time$")
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator
+    """The schema's validator, with `integer` meaning an integer as written: JSON Schema counts
+    2.0 as one, but a YAML reader gives the float 2.0, and cruijff_kit hands it to torchtune as
+    is (`range(2.0)` fails)."""
+    from jsonschema import Draft202012Validator, validators
 
-    return Draft202012Validator(load_schema())
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    return validators.extend(Draft202012Validator, type_checker=checker)(load_schema())
 
 
 def dotted(path: Any) -> str:
@@ -679,7 +685,9 @@ def _pattern_ok(schema: dict[str, Any], key: str) -> bool:
 def _message(error: Any) -> str:
     kind, value, inst = error.validator, error.validator_value, error.instance
     if kind == "type":
-        names = value if isinstance(value, list) else [value]
+        names = [n for n in (value if isinstance(value, list) else [value]) if n != "null"]
+        if names == ["integer"] and isinstance(inst, float) and inst.is_integer():
+            return f"{_short(inst)} is a float, not a whole number (torchtune needs {int(inst)})"
         got = "a list" if isinstance(inst, list) else "a mapping" if isinstance(inst, dict) else _short(inst)
         return f"{got} is not of type {' or '.join(names)}"
     if kind == "enum":
@@ -693,6 +701,9 @@ def _message(error: Any) -> str:
 
 
 def _hint(error: Any) -> str | None:
+    inst = error.instance
+    if error.validator == "type" and isinstance(inst, float) and inst.is_integer():
+        return f"write {int(inst)}"
     if (
         error.validator == "type"
         and "number" in (error.validator_value or ())
@@ -869,9 +880,48 @@ def _required_to_train(data: YMap) -> Iterator[Hit]:
         )
 
 
+def _typed_values(data: YMap) -> Iterator[Hit]:
+    """A swept or overridden value of a controls key has that key's type: `variables.lora_rank:
+    [8.0]` or a run's `parameters: {epochs: two}` is as wrong as the same value in `controls`
+    (cruijff_kit hands each to torchtune). One check per distinct (key, value): a sweep repeats
+    its values in every run."""
+    controls = load_schema()["properties"]["controls"].get("properties") or {}
+    validator = _validator()
+    seen: dict[tuple[str, type, Any], list[Any]] = {}
+    places: list[tuple[tuple[Any, ...], str, Any]] = []
+    variables = data.get("variables")
+    if isinstance(variables, YMap):
+        for key, values in variables.items():
+            if isinstance(key, str) and key in controls and isinstance(values, list):
+                places += [(("variables", key, i), key, v) for i, v in enumerate(values)]
+    runs = data.get("runs")
+    if isinstance(runs, list):
+        for i, run in enumerate(runs):
+            params = run.get("parameters") if isinstance(run, YMap) else None
+            if isinstance(params, YMap):
+                places += [
+                    (("runs", i, "parameters", k), k, v)
+                    for k, v in params.items()
+                    if isinstance(k, str) and k in controls
+                ]
+    for path, key, value in places:
+        try:
+            cache_key = (key, type(value), value)
+            errors = seen.get(cache_key)
+        except TypeError:  # a list or mapping: not hashable, checked each time
+            cache_key, errors = None, None
+        if errors is None:
+            errors = list(validator.evolve(schema=controls[key]).iter_errors(value))
+            if cache_key is not None:
+                seen[cache_key] = errors
+        for error in errors:
+            yield from _to_hits(data, _Rooted(error, path))
+
+
 def _semantic_schema_checks(data: YMap) -> Iterator[Hit]:
     """Checks of the schema family that JSON Schema cannot express."""
     yield from _times(data)
+    yield from _typed_values(data)
     yield from _required_to_train(data)
     yield from _retired(data)
     evaluation = data.get("evaluation")
