@@ -57,13 +57,13 @@ def test_a_warmup_problem_is_shared_by_the_runs_without_overrides_and_an_overrid
 def test_validation_on_several_gpus_is_reported_at_the_one_run_that_asks_for_them(lint: Lint) -> None:
     plan = edit(
         TWO_MODEL,
-        (RUN_1B_R4_LR5, RUN_1B_R4_LR5.replace("lr: 5e-5}", "lr: 5e-5, gpus: 2}")),
+        (RUN_1B_R4_LR5, RUN_1B_R4_LR5.replace("gpus: 1,", "gpus: 2,")),  # what the scaffold passes
         ('  system_prompt: ""\n', '  system_prompt: "You capitalize words."\n'),
         ("  dataset_type: chat_completion\n", "  dataset_type: text_completion\n"),
     )
     found = lint(plan)
     (validation,) = only(found, "PL307")
-    assert validation.line == _line(plan, "lr: 5e-5, gpus: 2}")
+    assert validation.line == _line(plan, 'compute: {time: "0:15:00", gpus: 2')
     assert validation.message.startswith("run 'Llama-3.2-1B_rank4_lr5e-5' trains on 2 GPUs")
     (inert,) = only(found, "PL308")  # every run, the overriding one too, shares the controls' prompt
     assert inert.line == _line(plan, 'system_prompt: "You capitalize words."')

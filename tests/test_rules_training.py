@@ -168,7 +168,9 @@ CASES_PL3 = [
     ids=[c[0] for c in CASES_PL3],
 )
 def test_training_rules(lint, case, edits, rule, severity, needle, message, hint) -> None:  # type: ignore[no-untyped-def]
-    text = edit(TWO_MODEL, *edits)
+    # a run's compute.gpus is its GPU count (what the scaffold passes): these cases state the
+    # count in controls alone
+    text = edit(TWO_MODEL.replace("gpus: 1, mem", "mem"), *edits)
     found = only(lint(text), rule)
     assert len(found) == 1, [(f.rule, f.message) for f in lint(text)]
     f = found[0]
@@ -315,7 +317,8 @@ def test_validation_on_one_run_with_more_gpus(lint) -> None:  # type: ignore[no-
     )
     found = only(lint(text), "PL307")
     assert len(found) == 1
-    assert found[0].line == line_of(text, "    parameters: {lora_rank: 8, lr: 5e-5, gpus: 4}")
+    # the scaffold passes compute.gpus to setup_finetune.py: that is where the count is read
+    assert found[0].line == line_of(text, '    compute: {time: "0:35:00", gpus: 4, mem: 80G}')
     assert "run 'Llama-3.2-3B_rank8_lr5e-5' trains on 4 GPUs" in found[0].message
     off = edit(text, ("  validation_during_training: true\n", "  validation_during_training: false\n"))
     assert not only(lint(off), "PL307")
@@ -328,3 +331,21 @@ def test_dataset_type_variable_outside_enum(lint) -> None:  # type: ignore[no-un
     found = only(lint(text, Config(ignore=["PL2"])), "PL309")
     assert len(found) == 1 and found[0].line == line_of(text, "  dataset_type: [chat_completion, text]")
     assert found[0].hint == "did you mean 'text_completion'?"
+
+
+def test_a_runs_compute_gpus_is_the_gpu_count_it_trains_on(lint) -> None:  # type: ignore[no-untyped-def]
+    """cruijff_kit's scaffold passes `runs[].compute.gpus` to setup_finetune.py as --gpus (the
+    distributed recipe above 1) and never reads controls.gpus: 4 GPUs in every 1B run's compute
+    block skip its validation (PL307, one finding for the runs that share the count) and divide
+    its data into fewer steps (PL302/PL303)."""
+    text = TWO_MODEL.replace('compute: {time: "0:15:00", gpus: 1', 'compute: {time: "0:15:00", gpus: 4')
+    text = edit(text, ("  num_warmup_steps: 20\n", "  num_warmup_steps: 50\n"))
+    [valid] = only(lint(text), "PL307")
+    assert valid.message.startswith("run 'Llama-3.2-1B_rank4_lr1e-5' and 3 other runs train on 4 GPUs")
+    assert (valid.line, valid.column) == (
+        text.splitlines().index('    compute: {time: "0:15:00", gpus: 4, mem: 40G}') + 1,
+        38,
+    )
+    [steps] = only(lint(text), "PL303")
+    assert "x 4 GPUs) = 50 steps per epoch" in steps.message
+    assert only(lint(TWO_MODEL), "PL307") == []  # gpus: 1 in each run: one device, validation runs

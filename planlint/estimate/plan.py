@@ -69,6 +69,7 @@ def _int(value: Any, default: int | None) -> int | None:
 def run_spec(plan: Plan, run: YMap) -> RunSpec:
     """A fine-tuned run as the estimator sees it: per-run values, else the controls."""
     from planlint.estimate.model import RunSpec
+    from planlint.plan.run import compute_gpus
 
     got = run.get("parameters")
     params: YMap = got if isinstance(got, YMap) else YMap(1, 1, 1)
@@ -95,7 +96,7 @@ def run_spec(plan: Plan, run: YMap) -> RunSpec:
         epochs=_int(value("epochs"), 1) or 1,
         packed=packed if isinstance(packed, bool) else None,
         max_seq_len=_int(value("max_seq_len"), None),
-        gpus=_int(value("gpus"), 1) or 1,
+        gpus=compute_gpus(run) or _int(value("gpus"), 1) or 1,  # what Run.gpus says
         on_gpu=not (isinstance(asked, int) and not isinstance(asked, bool) and asked == 0),
     )
 

@@ -65,8 +65,8 @@ class Value(NamedTuple):
 class Setting(NamedTuple):
     """The value a run uses for one key, and where it comes from.
 
-    `source` is "run" (its parameters), "controls", "recipe" (the base recipe's config), "default"
-    (the schema's default) or "unset"; `path` is where the plan states it (None when it does not).
+    `source` is "run" (its parameters), "compute" (its `compute` block), "controls", "recipe" (the
+    base recipe's config), "default" (the schema's default) or "unset"; `path` is where the plan states it (None when it does not).
     """
 
     value: Any
@@ -216,10 +216,23 @@ class Run:
         return got
 
     def own(self, keys: frozenset[str]) -> bool:
-        """Does the run's `parameters` hold any of `keys`? (If not, every `setting` of them is
-        the one all such runs share, so a rule may compute what follows from them once.)"""
+        """Does the run state any of `keys` itself (its `parameters`, or for `gpus` its
+        `compute.gpus`)? If not, every `setting` of them is the one all such runs share, so a
+        rule may compute what follows from them once."""
         params = self.parameters
-        return params is not None and not keys.isdisjoint(params)
+        if params is not None and not keys.isdisjoint(params):
+            return True
+        return "gpus" in keys and compute_gpus(self.node) is not None
+
+    @property
+    def gpus(self) -> Setting:
+        """The GPUs the run trains on: its `compute.gpus`, which cruijff_kit's scaffold passes to
+        setup_finetune.py as `--gpus` (it picks the distributed recipe above 1); else the
+        setting `gpus` (parameters, controls), else 1."""
+        asked = compute_gpus(self.node)
+        if asked is not None:
+            return Setting(asked, "compute", (*self.path, "compute", "gpus"))
+        return self.setting("gpus", 1)
 
     def _shared_setting(self, key: str, recipe: Any, default: Any) -> Setting:
         """`setting` for a key the run's parameters do not hold."""
@@ -246,6 +259,13 @@ class Run:
 
     def __repr__(self) -> str:
         return f"Run({self.index}, {self.name!r}, {self.type!r}, {self.model!r})"
+
+
+def compute_gpus(run: Any) -> int | None:
+    """A run's `compute.gpus` when it is a whole number of at least 1, else None."""
+    compute = run.get("compute") if isinstance(run, YMap) else None
+    asked = compute.get("gpus") if isinstance(compute, YMap) else None
+    return asked if isinstance(asked, int) and not isinstance(asked, bool) and asked >= 1 else None
 
 
 def _str_keys(mapping: YMap) -> bool:

@@ -100,11 +100,6 @@ RULES = (
 )
 
 
-def _gpus(run: Run) -> Setting:
-    """GPUs the run trains on: its parameters, else controls, else 1 (`compute.gpus` is an estimate's request)."""
-    return run.setting("gpus", 1)
-
-
 @dataclass
 class _Group:
     """One distinct problem: where it is reported and which runs share it."""
@@ -212,7 +207,7 @@ def _steps_of(plan: Plan, i: int, view: Run, train: int | None, tokens_key: str 
     gas_s = view.setting("gradient_accumulation_steps", 1)
     ep_s = view.setting("epochs")
     wu_s = view.setting("num_warmup_steps", DEFAULT_WARMUP)
-    gpu_s = _gpus(view)
+    gpu_s = view.gpus
     packed_s = view.setting("packed", False)
     bs, gas, epochs, warmup, gpus = (as_int(s.value) for s in (bs_s, gas_s, ep_s, wu_s, gpu_s))
     if (
@@ -523,7 +518,9 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
             inert.setdefault(where[0], _Group(where[0], False)).runs.append(name)
         if valid is None or run.get("type") != "fine-tuned":
             continue
-        g = validation.setdefault(valid[0], _Group(valid[0], False, detail={"gpus": valid[1]}))
+        # runs that state their own GPU count share one finding per count, at the first of them
+        key = valid[0] if valid[0][0] == "controls" else ("runs", valid[1])
+        g = validation.setdefault(key, _Group(valid[0], False, detail={"gpus": valid[1]}))
         g.runs.append(name)
     for g in validation.values():
         who = _subject(g, 0) if g.path[0] != "controls" else "the fine-tuned runs"
@@ -560,7 +557,7 @@ def _type_wheres(view: Run, dt: Setting) -> tuple[_Where, _Where]:
     if dt.value == "text_completion" and isinstance(sp.value, str) and sp.value.strip() and sp.path:
         inert = (next((s.path for s in (sp, dt) if s.from_run and s.path), sp.path), None)
     val = view.setting("validation_during_training")
-    gpu_s = _gpus(view)
+    gpu_s = view.gpus
     gpus = as_int(gpu_s.value)
     valid: _Where = None
     if val.value is True and gpus is not None and gpus > 1:
