@@ -205,7 +205,11 @@ def _nested_variables_hit(data: YMap) -> Hit | None:
     flat = nested_variables(section)
     if flat is None:
         return None
-    lines = ["write the swept values flat (dependent variables are what evaluation measures):", "variables:"]
+    lines = [
+        "nothing to do (info): explore-experiment documents both forms; to write it flat"
+        " (dependent variables are what evaluation measures):",
+        "variables:",
+    ]
     for name in flat:
         values = flat[name]
         shown = ", ".join(
@@ -217,7 +221,7 @@ def _nested_variables_hit(data: YMap) -> Hit | None:
         "PL108",
         line,
         col,
-        "variables uses the nested independent/dependent form: planlint and cruijff's scaffold read the flat form",
+        "variables uses the nested independent/dependent form: planlint reads it as the flat form",
         "\n".join(lines),
     )
 

@@ -5,7 +5,7 @@ Validation (`planlint.plan.schema`) finds these; this module only declares them.
 
 from __future__ import annotations
 
-from planlint.rules.base import E, Rule, W
+from planlint.rules.base import E, I, Rule, W
 
 FAMILY = "schema"
 RULES = (
@@ -29,8 +29,8 @@ RULES = (
     Rule(
         "PL108",
         "nested-variables",
-        E,
-        "variables in the nested independent/dependent form (the hint shows the flat form)",
+        I,
+        "variables in the nested independent/dependent form, read as the flat form (the hint shows it)",
     ),
     Rule(
         "PL109",
