@@ -155,12 +155,25 @@ def _validator() -> Any:
     """The schema's validator, with `integer` meaning an integer as written: JSON Schema counts
     2.0 as one, but a YAML reader gives the float 2.0, and cruijff_kit hands it to torchtune as
     is (`range(2.0)` fails)."""
+    return _strict_class()(load_schema())
+
+
+@lru_cache(maxsize=1)
+def _strict_class() -> Any:
+    """Draft 2020-12 with `integer` as written (see `_validator`)."""
     from jsonschema import Draft202012Validator, validators
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
     )
-    return validators.extend(Draft202012Validator, type_checker=checker)(load_schema())
+    return validators.extend(Draft202012Validator, type_checker=checker)
+
+
+@cache
+def _control_validator(key: str) -> Any:
+    """The validator of one controls key's schema (refs resolve against the whole schema)."""
+    schema = load_schema()["properties"]["controls"]["properties"][key]
+    return _strict_class()(load_schema()).evolve(schema=schema)
 
 
 def dotted(path: Any) -> str:
@@ -890,7 +903,6 @@ def _typed_values(data: YMap) -> Iterator[Hit]:
     (cruijff_kit hands each to torchtune). One check per distinct (key, value): a sweep repeats
     its values in every run."""
     controls = load_schema()["properties"]["controls"].get("properties") or {}
-    validator = _validator()
     seen: dict[tuple[str, type, Any], list[Any]] = {}
     places: list[tuple[tuple[Any, ...], str, Any]] = []
     variables = data.get("variables")
@@ -915,7 +927,7 @@ def _typed_values(data: YMap) -> Iterator[Hit]:
         except TypeError:  # a list or mapping: not hashable, checked each time
             cache_key, errors = None, None
         if errors is None:
-            errors = list(validator.evolve(schema=controls[key]).iter_errors(value))
+            errors = list(_control_validator(key).iter_errors(value))
             if cache_key is not None:
                 seen[cache_key] = errors
         for error in errors:
