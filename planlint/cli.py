@@ -168,9 +168,11 @@ def check(
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--check",
+    "--diff",
+    "--dry-run",
     "check_only",
     is_flag=True,
-    help="Write nothing: show the diff, exit 1 if something would change.",
+    help="Write nothing: show the diff, exit 1 if something would change (also --diff, --dry-run).",
 )
 @click.option(
     "--runs",

@@ -130,35 +130,42 @@ def test_clean_doc_and_pairing_both_ways(experiment: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "reason"),
+    ("old", "new", "reason", "line"),
     [
         (
             "| 8 | 1e-5 | 4 |",
             "| 8 | 2e-5 | 4 |",
             "row Llama-3.2-1B_rank8_lr1e-5: Learning Rate is 2e-5 in the doc, 1e-5 in the plan",
+            22,  # the row that differs
         ),
         (
             "| Llama-3.2-1B_base | Llama-3.2-1B-Instruct | - | - | - | Control | N/A |\n",
             "",
             "Llama-3.2-1B_base",
+            19,  # a missing row has no line of its own: the begin marker
         ),
         (
             "<!-- planlint:end all-runs -->",
             "| extra_run | Llama-3.2-1B-Instruct | 8 | 1e-5 | 4 | Fine-tuned | ~10min |\n<!-- planlint:end all-runs -->",
             "extra_run",
+            25,  # the row that is no run of the plan
         ),
     ],
 )
 def test_drift_is_explained_in_plan_terms_with_a_diff(
-    experiment: Path, old: str, new: str, reason: str
+    experiment: Path, old: str, new: str, reason: str, line: int
 ) -> None:
+    """PL501 is reported at the doc's first line that says something the plan does not, and
+    covers the region to its end marker (an editor offers the regeneration anywhere in it)."""
     doc = experiment / "PLAN.md"
     doc.write_text(edit(doc.read_text(encoding="utf-8"), (old, new)), encoding="utf-8")
     found = doc_findings(["exp"])
     assert rules_of(found) == ["PL501"]
     f = found[0]
     assert reason in f.message + (f.hint or "")
-    assert f.line == 19 and f.diff and re.search(r"^@@ -(19|2[0-9]),", f.diff, re.M)
+    assert f.line == line and f.diff and re.search(r"^@@ -(19|2[0-9]),", f.diff, re.M)
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    assert lines[f.end_line - 1] == "<!-- planlint:end all-runs -->"  # type: ignore[operator]
 
 
 def test_reordered_rows_are_drift(experiment: Path) -> None:
@@ -491,3 +498,17 @@ def test_a_marker_naming_a_folder_or_fifo_says_what_it_is(experiment: Path) -> N
     assert said["runs"] == ("plan=runs is a folder", "name the plan file in it: plan=runs/plan.yaml")
     assert said["plan.fifo.yaml"][0] == "plan=plan.fifo.yaml is a FIFO (named pipe), not a plan file"
     assert said["gone.yaml"][0] == "plan=gone.yaml does not exist"
+
+
+@pytest.mark.parametrize("spelling", ["--diff", "--dry-run"])
+def test_fix_takes_the_dry_run_spellings_of_other_tools(
+    experiment: Path, capsys: pytest.CaptureFixture[str], spelling: str
+) -> None:
+    """ruff and black say `--diff`, many tools `--dry-run`: both are `fix --check` (review 5)."""
+    doc = experiment / "PLAN.md"
+    stale = edit(doc.read_text(encoding="utf-8"), ("| 8 | 1e-5 | 4 |", "| 8 | 2e-5 | 4 |"))
+    doc.write_text(stale, encoding="utf-8")
+    assert main(["fix", spelling, "exp"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("Would fix exp/PLAN.md\n") and "-| Llama-3.2-1B_rank8_lr1e-5 |" in out
+    assert doc.read_text(encoding="utf-8") == stale

@@ -207,7 +207,9 @@ async def test_editing_the_plan_makes_the_open_doc_drift_and_its_fix_regenerates
     drift = await _until(client, doc_uri, lambda d: "PL501" in _codes(d))
     diagnostic = next(d for d in drift if d.code == "PL501")
     assert "Batch Size is 4 in the doc, 8 in the plan" in diagnostic.message
-    assert diagnostic.range.start.line == _line_of(DOC, "<!-- planlint:begin all-runs -->")
+    # from the first stale row (every row's Batch Size changed) to the end marker
+    assert diagnostic.range.start.line == _line_of(DOC, "| Llama-3.2-1B_rank4_lr1e-5 |")
+    assert diagnostic.range.end.line == _line_of(DOC, "<!-- planlint:end all-runs -->")
 
     title, regenerated = await _fix(client, doc_uri, DOC, diagnostic)
     assert "Regenerate" in title

@@ -151,7 +151,7 @@ def test_stale_table_is_refused_with_its_diff_then_fixed(tmp_path: Path, hooks) 
     refused = _commit(repo, env, "longer first run")
     assert refused.returncode != 0
     out = refused.stdout
-    assert "experiments/cap-lr/PLAN.md:19:1: PL501 error" in out
+    assert "experiments/cap-lr/PLAN.md:22:1: PL501 error" in out
     assert "Est. Time is ~10min in the doc, ~40min in the plan" in out
     assert (
         "-| Llama-3.2-1B_rank8_lr1e-5 | Llama-3.2-1B-Instruct | 8 | 1e-5 | 4 | Fine-tuned | ~10min |" in out
@@ -211,7 +211,7 @@ def test_many_changed_files_run_in_one_process(tmp_path: Path, hooks) -> None:  
     refused = _commit(repo, env, "longer first runs")
     assert refused.returncode != 0
     out = refused.stdout
-    drift = re.findall(r"^(experiments/\S+/PLAN\.md):19:1: PL501 error", out, flags=re.M)
+    drift = re.findall(r"^(experiments/\S+/PLAN\.md):22:1: PL501 error", out, flags=re.M)
     assert sorted(drift) == [f"experiments/{n}/PLAN.md" for n in names]  # each once
     hooks_out = re.split(r"^planlint .*\.{3,}(?:Failed|Passed)$", out, flags=re.M)[1:]
     # one process per hook (planlint-fix checks too, after fixing)
@@ -241,7 +241,7 @@ def test_hook_without_filenames_checks_the_whole_repository(tmp_path: Path, hook
     _git(repo, env, "add", "-A")
     refused = _commit(repo, env, "shorter run")
     assert refused.returncode != 0
-    assert "experiments/cap-lr/PLAN.md:19:1: PL501 error" in refused.stdout
+    assert "experiments/cap-lr/PLAN.md:22:1: PL501 error" in refused.stdout
     assert "2 files checked" in refused.stdout
 
 

@@ -410,3 +410,23 @@ def test_template_with_an_unknown_placeholder(lint, template: str) -> None:  # t
     text = edit(TWO_MODEL, ("output:\n", f'naming:\n  template: "{template}"\n\noutput:\n'))
     found = only(lint(text), "PL221")
     assert len(found) == 1 and found[0].line == line_of(text, f'  template: "{template}"')
+
+
+def test_an_overridden_prompt_is_quoted_in_the_message(lint) -> None:  # type: ignore[no-untyped-def]
+    """PL210 shows a string value quoted, so an empty system prompt reads `with ""` (review 5)."""
+    from conftest import CASES
+
+    text = (CASES / "designs" / "system_prompt_controls.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        'parameters: {system_prompt: "Answer with one word only."}',
+        'parameters: {system_prompt: "", lr: 1e-5}',
+        1,
+    )
+    messages = [f.message for f in lint(text) if f.rule == "PL210"]
+    assert (
+        "run 'Llama-3.2-1B_base_oneword' restates controls.system_prompt (\"\", the same value)" in messages
+    )
+    assert (
+        "run 'Llama-3.2-1B_base_capitalize' overrides controls.system_prompt with"
+        ' "Capitalize the first letter of the word you are given."' in messages
+    )

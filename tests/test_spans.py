@@ -122,7 +122,7 @@ def test_a_duplicate_key_the_loader_dropped_covers_the_key(lint) -> None:  # typ
     assert covered(text, f) == '"seed"'
 
 
-def test_a_table_drift_covers_the_region_to_its_end_marker(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_table_drift_covers_its_first_stale_row_to_the_end_marker(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from planlint.config import Config
     from planlint.engine import run
 
@@ -139,7 +139,7 @@ def test_a_table_drift_covers_the_region_to_its_end_marker(tmp_path: Path, monke
     assert findings, "the edited row must drift"
     f = findings[0]
     lines = doc.splitlines()
-    assert lines[f.line - 1].startswith("<!-- planlint:begin all-runs")
+    assert lines[f.line - 1].startswith("| Llama-3.2-1B_rank4_lr1e-5 | Llama-3.2-1B-Instruct | 8 |")
     assert lines[f.end_line - 1].startswith("<!-- planlint:end all-runs")  # type: ignore[operator]
     assert f.end_column == len(lines[f.end_line - 1]) + 1  # type: ignore[operator]
 

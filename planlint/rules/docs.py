@@ -11,6 +11,7 @@ from planlint.finding import Hit
 from planlint.rules.base import Context, E, I, Rule, W
 
 if TYPE_CHECKING:
+    from planlint.doc.tabletext import ParsedTable
     from planlint.plan.model import Plan
 
 FAMILY = "docs"
@@ -99,7 +100,39 @@ def region_drift(doc: Doc, index: int, plan: Plan) -> list[Hit]:
     message = f"{what} differs from {plan.path.name}: {'; '.join(shown)}"
     hint = f"run `planlint fix {doc.display}` to regenerate it"
     diff = region_diff(doc.display, doc.text, region, rendered.lines)
-    return [Hit("PL501", region.begin_line, 1, message, hint, diff or None)]
+    # at the first line that differs (the row the message names first), covering the region to
+    # its end marker, so an editor offers the regeneration anywhere in the stale part
+    line = _first_drift_line(rendered.parsed, rendered.header, rendered.rows) or region.begin_line
+    end = _end_marker(doc, region.end_line)
+    return [Hit("PL501", line, 1, message, hint, diff or None, *end)]
+
+
+def _end_marker(doc: Doc, line: int) -> tuple[int | None, int | None]:
+    """(line, column after the last character) of the region's end marker line."""
+    from planlint.doc.markers import split_lines
+
+    lines = split_lines(doc.text.removeprefix("\ufeff"))
+    if not 1 <= line <= len(lines):
+        return None, None
+    return line, len(lines[line - 1].rstrip()) + 1
+
+
+def _first_drift_line(parsed: ParsedTable | None, header: list[str], rows: list[list[str]]) -> int | None:
+    """The doc line where its table first says something the plan does not: the header, or the
+    first row that is no run of the plan or whose cells differ; None when only rows are missing."""
+    from planlint.doc.tabletext import cell_says, row_keys
+
+    if parsed is None:
+        return None
+    if [cell_says(c) for c in parsed.header] != [cell_says(c) for c in header]:
+        return parsed.header_line
+    key = next((i for i, h in enumerate(header) if cell_says(h) == "Run Name"), None)
+    plan_rows = dict(zip(row_keys(rows, key), rows, strict=True))
+    for j, (k, doc_row) in enumerate(zip(row_keys(parsed.rows, key), parsed.rows, strict=True)):
+        plan_row = plan_rows.get(k)
+        if plan_row is None or [cell_says(c) for c in doc_row] != [cell_says(c) for c in plan_row]:
+            return parsed.row_lines[j] if j < len(parsed.row_lines) else None
+    return None
 
 
 def check(plan: Plan, context: Context) -> Iterator[Hit]:

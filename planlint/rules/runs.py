@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Iterator
 from typing import Any
@@ -194,7 +195,12 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                 )
                 continue
             if key in controls:
-                shown = text_of(params, key) if not isinstance(params[key], (dict, list)) else "..."
+                value = params[key]
+                if isinstance(value, str):  # quoted, so an empty prompt still shows: ""
+                    shown = json.dumps(value, ensure_ascii=False)
+                    shown = shown if len(shown) <= 60 else shown[:56] + '..."'
+                else:
+                    shown = text_of(params, key) if not isinstance(value, (dict, list)) else "..."
                 same = norm(params[key]) == norm(controls[key])
                 yield plan.hit(
                     "PL210",
