@@ -294,3 +294,19 @@ def test_write_refuses_what_it_cannot_edit_safely(project: Path, compute: str, c
     assert main(argv) == 1
     assert "not written" in capsys.readouterr().err
     assert plan.read_bytes() == before
+
+
+def test_estimate_of_a_plan_whose_dir_is_a_placeholder_says_so(tmp_path: Path) -> None:
+    """cruijff's reference plan writes `__SCRATCH__/...`: there is no folder to find logs in, and
+    the message says why instead of asking for an experiment.dir the plan has (review 5)."""
+    from conftest import CASES, planlint_main
+
+    plan = tmp_path / "experiment_summary.yaml"
+    plan.write_text(
+        (CASES / "cruijff" / "experiment_summary.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    code, out, err = planlint_main("estimate", str(plan))
+    assert code == 2 and out == ""
+    assert (
+        "experiment.dir __SCRATCH__/" in err and "holds a placeholder, not a folder; give --logs GLOB" in err
+    )

@@ -41,6 +41,11 @@ def log_globs(given: Sequence[str], config: Config, plan: Plan | None = None) ->
         folder = plan_path(plan, text) if isinstance(text, str) else None
         if folder is not None:
             return [f"{folder.parent}/*/*/{g}" for g in RUN_LOGS]
+        if isinstance(text, str) and text.strip():  # a template's placeholder (__SCRATCH__/...)
+            raise NoLogs(
+                f"no logs to read: experiment.dir {text.strip()} holds a placeholder, not a folder; "
+                "give --logs GLOB, or set log-globs or scratch in the configuration"
+            )
     raise NoLogs(
         "no logs to read: give --logs GLOB, set log-globs or scratch in the configuration, "
         "or give the plan an experiment.dir"
