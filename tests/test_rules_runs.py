@@ -430,3 +430,24 @@ def test_an_overridden_prompt_is_quoted_in_the_message(lint) -> None:  # type: i
         "run 'Llama-3.2-1B_base_capitalize' overrides controls.system_prompt with"
         ' "Capitalize the first letter of the word you are given."' in messages
     )
+
+
+def test_the_own_form_hint_declares_the_naming_the_names_follow(lint) -> None:  # type: ignore[no-untyped-def]
+    """`Llama-3.2-1B_r4_lr1e-5` (parsing.md's older abbreviations): PL226's hint gives the
+    template those names follow, and declaring it makes planlint check them (no PL217, no
+    PL226) instead of a generic example that would have called every name wrong (review 5)."""
+    import re
+
+    text = re.sub(r"      short: .*\n", "", TWO_MODEL)  # no declared naming: names are free
+    text = re.sub(r"Llama-3\.2-(\dB)_rank(\d)_", r"Llama-3.2-\1-Instruct_r\2_", text)
+    text = re.sub(r"Llama-3\.2-(\dB)_base", r"Llama-3.2-\1-Instruct_base", text)
+    [note] = only(lint(text), "PL226")
+    assert note.hint is not None and note.hint.endswith(
+        'declare it: naming: {template: "{model}_r{lora_rank}_lr{lr}"}'
+    )
+    declared = text + 'naming: {template: "{model}_r{lora_rank}_lr{lr}"}\n'
+    assert [f.rule for f in lint(declared) if f.rule in ("PL217", "PL226")] == []
+    wrong = declared.replace(
+        "- name: Llama-3.2-1B-Instruct_r4_lr5e-5\n", "- name: Llama-3.2-1B-Instruct_r8_lr5e-5\n"
+    )
+    assert "PL217" in [f.rule for f in lint(wrong)]  # now the names are held to it

@@ -396,18 +396,69 @@ def _check_names(plan: Plan) -> Iterator[Hit]:
             (*run.path, "name"),
             f"run name '{run.name}'{more} is not the default template's ('{expected}', {template}),"
             " and contradicts nothing",
-            _declare_hint(plan),
+            _declare_hint(plan, [r for r, _, _ in own_form]),
         )
 
 
-def _declare_hint(plan: Plan) -> str:
-    """How to have planlint hold names to the researcher's own form."""
+def _declare_hint(plan: Plan, runs: list[Run]) -> str:
+    """How to have planlint hold names to the researcher's own form: the naming their names
+    follow when one template spells all of them, else an example."""
+    derived = _derived_naming(plan, runs)
+    if derived is not None:
+        return (
+            "fine as it is (nothing derives run folders from the template); to have planlint check"
+            f" names in your form, declare it: naming: {derived}"
+        )
     swept = "_".join("{" + v + "}" for v in plan.variables) or "{vars}"
     return (
         "fine as it is (nothing derives run folders from the template); to have planlint check names"
         f' in your form, declare it, e.g. naming: {{template: "{{model}}_{swept}", control: "{{model}}_base"}}'
         " with a short name per model (models.base[].short: 1B); numbers compare by value (10K = 10000)"
     )
+
+
+def _derived_naming(plan: Plan, runs: list[Run]) -> str | None:
+    """`{template: ..., control: ...}` that spells every one of `runs`' names (each run's model
+    label and variables' values, as written, put back into its name), or None."""
+    found: dict[str, str] = {}
+    for key, group in (
+        ("template", [r for r in runs if r.type != "control"]),
+        ("control", [r for r in runs if r.type == "control"]),
+    ):
+        if not group:
+            continue
+        variables = [] if key == "control" else list(plan.variables)
+        template = _template_of(plan, group[0], variables)
+        if template is None or any(_spelled(plan, template, r, variables) != r.name for r in group):
+            return None
+        found[key] = template
+    if not found:
+        return None
+    return "{" + ", ".join(f'{k}: "{t}"' for k, t in found.items()) + "}"
+
+
+def _template_of(plan: Plan, run: Run, variables: list[str]) -> str | None:
+    label = plan.model_label(run.model or "")
+    if not run.name or not label or label not in run.name:
+        return None
+    template = run.name.replace(label, "{model}", 1)
+    texts = [(var, run.variables[var].text) for var in variables if var in run.variables]
+    if len(texts) != len(variables):
+        return None
+    for var, text in sorted(texts, key=lambda vt: -len(vt[1])):  # the longest first: 16 before 1
+        got = re.search(r"(?<![0-9.])" + re.escape(text) + r"(?![0-9.])", template)
+        if got is None:
+            return None
+        template = template[: got.start()] + "{" + var + "}" + template[got.end() :]
+    return template
+
+
+def _spelled(plan: Plan, template: str, run: Run, variables: list[str]) -> str:
+    out = template.replace("{model}", plan.model_label(run.model or ""))
+    for var in variables:
+        got = run.variables.get(var)
+        out = out.replace("{" + var + "}", got.text if got is not None else "\0")
+    return out
 
 
 def _contradictions(plan: Plan, run: Run) -> Iterator[Hit]:
