@@ -404,3 +404,15 @@ def test_estimate_without_logs_says_where_it_looked(workspace: Path) -> None:
         2,
         "planlint: error: --estimate: no prior training logs in nowhere/*/slurm-*.out\n",
     )
+
+
+def test_init_writes_a_gpu_count_where_the_scaffold_reads_it(workspace: Path) -> None:
+    """`--gpus 2` goes into each fine-tuned run's compute block too (cruijff_kit's scaffold passes
+    only runs[].compute.gpus on): no PL312, and the steps count the two GPUs."""
+    code, out, err = planlint_main(
+        "init", "exp", *SWEEP, "--vary", "lora_rank=4,8", "--gpus", "2", "--no-validation"
+    )  # fmt: skip
+    assert (code, err) == (0, ""), out
+    data = load_plan(workspace / "exp" / "plan.yaml").data
+    assert [r.get("compute", {}).get("gpus") for r in data["runs"]] == [2, 2, None]
+    assert findings(workspace / "exp") == []

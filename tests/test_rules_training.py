@@ -349,3 +349,21 @@ def test_a_runs_compute_gpus_is_the_gpu_count_it_trains_on(lint) -> None:  # typ
     [steps] = only(lint(text), "PL303")
     assert "x 4 GPUs) = 50 steps per epoch" in steps.message
     assert only(lint(TWO_MODEL), "PL307") == []  # gpus: 1 in each run: one device, validation runs
+
+
+def test_a_gpu_count_the_scaffold_never_passes_is_a_warning(lint) -> None:  # type: ignore[no-untyped-def]
+    """PL312: `controls.gpus: 4` with no compute.gpus in the runs: cruijff_kit's scaffold passes
+    only runs[].compute.gpus to setup_finetune.py, so every run would train on one GPU."""
+    text = edit(TWO_MODEL.replace("gpus: 1, mem", "mem"), ("  gpus: 1\n", "  gpus: 4\n"))
+    [found] = only(lint(text), "PL312")
+    assert found.line == line_of(text, "  gpus: 4")
+    assert found.message.startswith(
+        "controls.gpus asks for 4 GPUs, but its 8 fine-tuned runs state no compute.gpus"
+    )
+    assert (
+        found.hint
+        == "put the count in each run's compute block (compute: {gpus: 4}), where the scaffold reads it"
+    )
+    stated = TWO_MODEL.replace("gpus: 1, mem", "gpus: 4, mem").replace("  gpus: 1\n", "  gpus: 4\n")
+    assert only(lint(stated), "PL312") == []  # each run's compute block says it
+    assert only(lint(TWO_MODEL), "PL312") == []

@@ -97,6 +97,12 @@ RULES = (
         "fewer optimizer steps than 3x torchtune's default warmup of 100 (warmup not stated)",
         enabled=False,
     ),
+    Rule(
+        "PL312",
+        "gpus-not-passed",
+        W,
+        "controls.gpus (or a run's parameters.gpus) above 1 that no compute.gpus states: cruijff_kit's scaffold passes only runs[].compute.gpus to setup_finetune.py",
+    ),
 )
 
 
@@ -125,6 +131,35 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
     yield from _check_steps(plan)
     yield from _check_prompts(plan)
     yield from _check_gpus_and_types(plan)
+    yield from _check_gpus_passed(plan)
+
+
+def _check_gpus_passed(plan: Plan) -> Iterator[Hit]:
+    """PL312: a GPU count the scaffold never passes on. cruijff_kit's scaffold hands
+    `runs[].compute.gpus` to setup_finetune.py as --gpus (1 without it) and reads no `gpus`
+    elsewhere, so `controls.gpus: 4` alone trains every run on one GPU."""
+    from planlint.plan.schema import dotted
+
+    unpassed: dict[tuple[Any, ...], tuple[int, list[str]]] = {}
+    for i, run in plan.runs():
+        if run.get("type") != "fine-tuned":
+            continue
+        view = run_at(plan, i)
+        if view.gpus.source == "compute":
+            continue
+        stated = view.setting("gpus")
+        count = as_int(stated.value)
+        if stated.path is not None and count is not None and count > 1:
+            unpassed.setdefault(stated.path, (count, []))[1].append(str(run.get("name")))
+    for path, (count, names) in unpassed.items():
+        who = f"run '{names[0]}' states" if len(names) == 1 else f"its {len(names)} fine-tuned runs state"
+        yield plan.hit(
+            "PL312",
+            path,
+            f"{dotted(path)} asks for {count} GPUs, but {who} no compute.gpus: cruijff_kit's scaffold"
+            " passes only runs[].compute.gpus to setup_finetune.py, so training gets 1 GPU",
+            f"put the count in each run's compute block (compute: {{gpus: {count}}}), where the scaffold reads it",
+        )
 
 
 #: The settings the step arithmetic of a run reads (with `base_recipe`, which the others may

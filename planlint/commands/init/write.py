@@ -152,7 +152,11 @@ def plan_text(
     runs = list(implied_runs(plan, with_controls=a.controls))
     if not a.variables and (a.lora_rank is not None or a.lr is not None):
         runs = single_runs(plan, a, runs)
-    text = head + "\nruns:\n" + "".join(run_yaml(r) + "\n" + compute_yaml(estimates, r.name) for r in runs)
+    text = (
+        head
+        + "\nruns:\n"
+        + "".join(run_yaml(r) + "\n" + compute_yaml(estimates, r, a.gpus.value) for r in runs)
+    )
     if a.eval_task:
         text += "\n" + evaluation_yaml(a, runs)
     fine_tuned = sum(r.type == "fine-tuned" for r in runs)
@@ -175,14 +179,18 @@ def single_runs(plan: Plan, a: Answers, controls: list[Any]) -> list[Any]:
     return out
 
 
-def compute_yaml(estimates: Mapping[str, Estimate] | None, run: str) -> str:
+def compute_yaml(estimates: Mapping[str, Estimate] | None, run: Any, gpus: Any = 1) -> str:
     """A run's `compute` block: the estimate's time, what `estimate --write` stores (no basis:
-    cruijff_kit keeps provenance out of the plan; `planlint estimate` prints it)."""
-    est = (estimates or {}).get(run)
-    if est is None or est.time is None:
-        return ""
-    lines = ["    compute:", *entry("      ", "time", yaml_str(est.time))]
-    return "\n".join(lines) + "\n"
+    cruijff_kit keeps provenance out of the plan; `planlint estimate` prints it); and for a
+    fine-tuned run on several GPUs their count, the one place cruijff_kit's scaffold reads it."""
+    est = (estimates or {}).get(run.name)
+    count = next((v for var, v, _ in run.parameters if var == "gpus"), gpus)
+    lines = []
+    if est is not None and est.time is not None:
+        lines += entry("      ", "time", yaml_str(est.time))
+    if run.type == "fine-tuned" and isinstance(count, int) and count > 1:
+        lines.append(f"      gpus: {count}")
+    return "\n".join(["    compute:", *lines]) + "\n" if lines else ""
 
 
 def evaluation_yaml(a: Answers, runs: Iterable[Any]) -> str:
