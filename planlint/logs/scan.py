@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
@@ -36,6 +36,9 @@ from planlint.logs.records import (
 )
 from planlint.logs.seff import looks_like_seff, parse_seff
 from planlint.logs.torchtune import derive_startup, parse_runs
+
+if TYPE_CHECKING:
+    from planlint.logs.walk import Listing
 
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 4 << 20
@@ -64,15 +67,20 @@ def discover(globs: Iterable[str]) -> list[Path]:
     return sorted(_discover(globs).values(), key=str)
 
 
-def _discover(globs: Iterable[str]) -> dict[str, Path]:
+def _discover(
+    globs: Iterable[str], listing: Listing | None = None, sizes: dict[str, int] | None = None
+) -> dict[str, Path]:
     """discover's files by their real paths. A file that is no symlink is its folder's real
-    path plus its name: one lstat per file, one realpath per folder."""
-    from planlint.logs.walk import expand
+    path plus its name: one lstat per file, one realpath per folder (none for a folder the
+    walk already resolved, see walk.Listing). With ``sizes``, each regular file's size (from
+    that lstat) is kept there, by its real path."""
+    from planlint.logs.walk import Listing, expand
 
+    listing = listing if listing is not None else Listing()
     seen: dict[str, Path] = {}
-    folders: dict[str, str] = {}
+    folders = listing.real
     for pattern in globs:
-        for name in expand(pattern):
+        for name in expand(pattern, listing=listing):
             p = Path(name)
             try:
                 st = os.lstat(name)
@@ -86,6 +94,8 @@ def _discover(globs: Iterable[str]) -> dict[str, Path]:
                     if where is None:
                         where = folders[folder] = os.path.realpath(folder)
                     real = os.path.join(where, base)
+                    if sizes is not None:
+                        sizes[real] = st.st_size
                 else:
                     continue
             except OSError:
@@ -403,16 +413,19 @@ def _scan_keyed(
 _COMPANION = re.compile(r"(seff|gpu|nvidia|smi|metrics).*\.(txt|csv|out|log)$|\.seff$", re.I)
 
 
-def companions(folder: Path) -> list[Path]:
-    """seff text and nvidia-smi CSV files in a training log's folder (by their names)."""
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return []
+def companions(folder: Path, names: Sequence[str] | None = None) -> list[Path]:
+    """seff text and nvidia-smi CSV files in a training log's folder (by their names); ``names``
+    is the folder's listing when a walk already read it."""
+    if names is None:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return []
     out = []
-    for p in entries:
-        if not _COMPANION.search(p.name):
+    for name in names:
+        if not _COMPANION.search(name):
             continue
+        p = folder / name
         try:
             if p.is_file() and p.stat().st_size < SMALL_FORMAT_LIMIT:
                 out.append(p)
@@ -458,13 +471,18 @@ def scan(
     progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
     """Discover, drop copies, parse, and attach seff/nvidia-smi companions to training logs."""
-    by_real = _discover(globs)
+    from planlint.logs.walk import Listing
+
+    listing = Listing()
+    real_sizes: dict[str, int] = {}
+    by_real = _discover(globs, listing, real_sizes)
     found = sorted(by_real.values(), key=str)
     extra: set[Path] = set()
     if with_companions:
         seen = set(by_real)
+        names = {Path(folder): got for folder, got in listing.names.items()}
         for folder in sorted({p.parent for p in found}):
-            for p in companions(folder):
+            for p in companions(folder, names.get(folder)):
                 real = os.path.realpath(p)
                 if real not in seen:
                     seen.add(real)
@@ -473,7 +491,8 @@ def scan(
     # copies by job id from the names; copies by content from the keys the parse computes
     # on the way (a copy with another name is parsed and then dropped: rare, and it saves
     # reading every file's head and tail once more before the parse)
-    sizes = _sizes(found)
+    sizes = {p: real_sizes[real] for real, p in by_real.items() if real in real_sizes}
+    sizes.update(_sizes([p for p in found if p not in sizes]))
     dd = Deduped()
     survivors = _by_job(found, sizes, dd)
     keyed, used = _scan_keyed(sorted(survivors, key=str), sizes, workers=workers, progress=progress)
