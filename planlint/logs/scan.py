@@ -117,8 +117,10 @@ def _loose_job_id(path: str | Path) -> str | None:
     return job_id_from_name(name) or (m.group(1) if (m := _JOB_IN_NAME.search(name)) else None)
 
 
-def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
-    """What a log is from its first (and last) bytes."""
+def classify_bytes(head: bytes, tail: bytes = b"", ranks: bool = True) -> LogKind:
+    """What a log is from its first (and last) bytes. With ``ranks`` false a distributed
+    torchtune log is TORCHTUNE too (the parser tells them apart; this saves two searches of
+    the whole head)."""
     if b"\x00" in head and head.count(b"\x00") > 16:
         return LogKind.OTHER
     if looks_like_nvsmi(head):
@@ -134,6 +136,8 @@ def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
         or (b".py" in both and _TT_TRACE.search(both) is not None)
     )
     if tt:
+        if not ranks:
+            return LogKind.TORCHTUNE
         if (find_via(both, b"Distributed with resolved config", 0) >= 0 and _DIST_BANNER.search(both)) or (
             (b"[rank" in both or b"[trainer" in both) and _OTHER_RANK.search(both)
         ):
@@ -193,11 +197,11 @@ def _parse_keyed(path: str | Path, chunk: int = CHUNK) -> tuple[str, list[LogRec
             first = fh.read(max(chunk, HEAD))
             head, tail = first[:HEAD], b""
             key = _key_of(fh, size, first, max(chunk, HEAD))
-            kind = classify_bytes(head)
+            kind = classify_bytes(head, ranks=False)
             reuse = chunk >= HEAD  # the first read is the parser's first chunk
             if kind is LogKind.OTHER and size > HEAD and head.count(b"\x00") <= 16:
                 head, tail = read_head_tail(fh, size)
-                kind = classify_bytes(head, tail)
+                kind = classify_bytes(head, tail, ranks=False)
                 reuse = False
             if kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
                 if reuse:
