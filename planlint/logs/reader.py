@@ -239,11 +239,14 @@ def find_timestamps(data: bytes) -> list[float]:
     return [t for _, t in found]
 
 
+_DAYS = re.compile(r"^(\d+) days?, (.*)$")
+
+
 def parse_duration(text: str) -> float | None:
     """``[D-]HH:MM:SS``, ``H:MM:SS``, ``MM:SS`` or ``D days, H:MM:SS[.ffffff]`` to seconds."""
     text = text.strip()
     days = 0
-    m = re.match(r"^(\d+) days?, (.*)$", text)
+    m = _DAYS.match(text) if "day" in text else None
     if m:
         days, text = int(m.group(1)), m.group(2)
     elif "-" in text:
