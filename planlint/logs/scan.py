@@ -325,6 +325,8 @@ def _sizes(paths: Sequence[Path]) -> dict[Path, int]:
 
 
 def _best_of(members: list[Path], sizes: dict[Path, int]) -> Path:
+    if len(members) == 1:
+        return members[0]
     return min(members, key=lambda q: _preference(q, sizes[q]))
 
 
@@ -443,6 +445,8 @@ def attach_companions(records: Sequence[LogRecord]) -> None:
     """Give each training record its job's seff wall time and its folder's GPU memory."""
     seffs = [r for r in records if isinstance(r, SeffRecord)]
     gpus = [r for r in records if isinstance(r, GpuMetricsRecord)]
+    if not seffs and not gpus:
+        return
     for rec in records:
         if not isinstance(rec, TrainingRecord):
             continue
@@ -485,9 +489,10 @@ def scan(
     extra: set[Path] = set()
     if with_companions:
         seen = set(by_real)
-        names = {Path(folder): got for folder, got in listing.names.items()}
-        for folder in sorted({p.parent for p in found}):
-            for p in companions(folder, names.get(folder)):
+        # (the walk's spelling of a folder is str() of its Path but in odd patterns; those
+        # folders are listed again) in the order of Paths (their parts), without building one
+        for folder in sorted({p.parent for p in found}, key=lambda f: f.parts):
+            for p in companions(folder, listing.names.get(str(folder))):
                 real = os.path.realpath(p)
                 if real not in seen:
                     seen.add(real)
@@ -504,9 +509,10 @@ def scan(
     parsed = dict(zip(sorted(survivors, key=str), keyed, strict=True))
     _by_content(survivors, sizes, {p: got[0] for p, got in parsed.items()}, dd)
     records = [r for p in dd.kept for r in parsed[p][1]]
+    extra_paths = {str(p) for p in extra}  # a record's path is str() of the Path it was read by
     # a file picked up only as a companion counts only if it is seff or nvidia-smi output
     records = [
-        r for r in records if Path(r.path) not in extra or isinstance(r, (SeffRecord, GpuMetricsRecord))
+        r for r in records if r.path not in extra_paths or isinstance(r, (SeffRecord, GpuMetricsRecord))
     ]
     attach_companions(records)
     res = ScanResult(records=records, files=len(dd.kept), workers=used)
