@@ -7,10 +7,11 @@ import itertools
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, BinaryIO
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
@@ -107,7 +108,7 @@ def _discover(
 
 def job_id_from_name(path: str | Path) -> str | None:
     """The SLURM job id in ``slurm-<id>.out`` (also ``<id>_<task>`` for array jobs)."""
-    m = _SLURM_NAME.match(Path(path).name)
+    m = _SLURM_NAME.match(path.name if isinstance(path, PurePath) else PurePath(path).name)
     return m.group(1) if m else None
 
 
@@ -183,12 +184,13 @@ def parse_file_runs(path: str | Path, chunk: int = CHUNK) -> list[LogRecord]:
     return _parse_keyed(path, chunk)[1]
 
 
-def _parse_keyed(path: str | Path, chunk: int = CHUNK) -> tuple[str, list[LogRecord]]:
+def _parse_keyed(path: str | Path, chunk: int = CHUNK, keyed: bool = True) -> tuple[str, list[LogRecord]]:
     """The content key (see dedupe) and the records of one file, from one pass over it: the
-    first read serves the classification, the key and the parser's first block."""
+    first read serves the classification, the key and the parser's first block. Without
+    ``keyed`` (no other file has its size, so none can be its copy) the key is the path."""
     spath = str(path)
     runs: list[TrainingRecord] = []
-    job = job_id_from_name(spath)
+    job = job_id_from_name(path)
     key = f"unreadable:{path}"
     try:
         size = os.path.getsize(path)
@@ -196,7 +198,7 @@ def _parse_keyed(path: str | Path, chunk: int = CHUNK) -> tuple[str, list[LogRec
             # the head alone usually decides; the tail is read only when it does not
             first = fh.read(max(chunk, HEAD))
             head, tail = first[:HEAD], b""
-            key = _key_of(fh, size, first, max(chunk, HEAD))
+            key = _key_of(fh, size, first, max(chunk, HEAD)) if keyed else f"path:{path}"
             kind = classify_bytes(head, ranks=False)
             reuse = chunk >= HEAD  # the first read is the parser's first chunk
             if kind is LogKind.OTHER and size > HEAD and head.count(b"\x00") <= 16:
@@ -386,7 +388,7 @@ def scan_files(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[LogRecord]:
     """Parse files in order; across processes when there are many files and bytes."""
-    keyed, _used = _scan_keyed(paths, _sizes(paths), workers, progress)
+    keyed, _used = _scan_keyed(paths, _sizes(paths), workers, progress, keys=False)
     return [r for _key, recs in keyed for r in recs]
 
 
@@ -395,22 +397,27 @@ def _scan_keyed(
     sizes: dict[Path, int],
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keys: bool = True,
 ) -> tuple[list[tuple[str, list[LogRecord]]], int]:
     """The content key and records of each of `paths`, in order, and how many processes
-    parsed them (1: this one)."""
+    parsed them (1: this one). A content key is computed only for a file whose size another
+    of `paths` shares (and with ``keys`` false for none): only such files can be copies."""
     total = sum(max(0, sizes[p]) for p in paths)
     cpus = workers or os.cpu_count() or 1
     parallel = cpus > 1 and len(paths) > PARALLEL_MIN_FILES and total > PARALLEL_MIN_BYTES
+    counts = Counter(sizes[p] for p in paths) if keys else Counter()
+    keyed = [counts[sizes[p]] > 1 or sizes[p] < 0 for p in paths] if keys else [False] * len(paths)
     out: list[tuple[str, list[LogRecord]]] = []
     if not parallel:
-        for i, p in enumerate(paths):
-            out.append(_parse_keyed(p))
+        for i, (p, k) in enumerate(zip(paths, keyed, strict=True)):
+            out.append(_parse_keyed(p, CHUNK, k))
             if progress:
                 progress(i + 1, len(paths))
         return out, 1
     chunks = max(1, min(64, len(paths) // (cpus * 8)))
     with ProcessPoolExecutor(max_workers=cpus) as pool:
-        for i, got in enumerate(pool.map(_parse_keyed, paths, chunksize=chunks)):
+        got_all = pool.map(_parse_keyed, paths, itertools.repeat(CHUNK), keyed, chunksize=chunks)
+        for i, got in enumerate(got_all):
             out.append(got)
             if progress:
                 progress(i + 1, len(paths))
