@@ -625,11 +625,16 @@ class TorchtuneParser:
     # --- progress bars ----------------------------------------------------------------------
 
     def _progress(self, block: bytes, bounds: list[int]) -> None:
-        if block.find(b"it/s]") < 0 and block.find(b"s/it]") < 0:
+        found = [q for q in (block.find(b"it/s]"), block.find(b"s/it]")) if q >= 0]
+        if not found:
             return
+        # a segment that ends before the first render's text starts holds no render (the head's
+        # checkpointer lines make several such): _segment would find nothing there
+        loss = block.find(b"|Loss")
+        first = min(found) if loss < 0 else min(loss, *found)
         edges = [0, *bounds, len(block)]
         for a, b in itertools.pairwise(edges):
-            if b > a:
+            if b > a and b > first:
                 self._segment(block, a, b)
 
     def _segment(self, block: bytes, a: int, b: int) -> None:
