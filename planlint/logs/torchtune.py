@@ -625,13 +625,15 @@ class TorchtuneParser:
     # --- progress bars ----------------------------------------------------------------------
 
     def _progress(self, block: bytes, bounds: list[int]) -> None:
-        found = [q for q in (block.find(b"it/s]"), block.find(b"s/it]")) if q >= 0]
-        if not found:
+        it = block.find(b"it/s]")
+        # "s/it]" only before the first "it/s]" (a bar shows one of the two: no second pass)
+        si = block.find(b"s/it]", 0, len(block) if it < 0 else it)
+        if it < 0 and si < 0:
             return
         # a segment that ends before the first render's text starts holds no render (the head's
         # checkpointer lines make several such): _segment would find nothing there
-        loss = block.find(b"|Loss")
-        first = min(found) if loss < 0 else min(loss, *found)
+        loss = block.find(b"|Loss", 0, it if si < 0 else si)
+        first = min(q for q in (it, si, loss) if q >= 0)
         edges = [0, *bounds, len(block)]
         for a, b in itertools.pairwise(edges):
             if b > a and b > first:
