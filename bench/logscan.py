@@ -223,6 +223,18 @@ def _bare_in_child(root: str, out: Queue) -> None:  # type: ignore[type-arg]
     out.put((nbytes, time.perf_counter() - t, _cpu() - c))
 
 
+def _profile(pattern: str, workers: int | None, top: int) -> None:
+    """One scan in this process under cProfile, its functions sorted by their own time."""
+    import cProfile
+    import pstats
+
+    from planlint.logs import scan
+
+    prof = cProfile.Profile()
+    prof.runcall(scan, [pattern], workers=workers or 1)
+    pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(top)
+
+
 def _median(values: list[float]) -> float:
     s = sorted(values)
     n = len(s)
@@ -245,6 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--baseline", metavar="DIR", help="another planlint checkout to scan with, paired")
     ap.add_argument("--tree", metavar="DIR", help="keep the generated tree here and reuse it")
+    ap.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="instead of timing, profile one in-process scan (cProfile) and print its N costliest functions",
+    )
     args = ap.parse_args(argv)
     keep = args.tree is not None
     root = Path(args.tree) if keep else Path(tempfile.mkdtemp(prefix="planlint-logscan-"))
@@ -267,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
                 stamp.write_text(wanted)
         gen_s = time.perf_counter() - t0
         pattern = str(root / "**" / "slurm-*.out")
+        if args.profile:
+            _profile(pattern, args.workers, args.profile)
+            return 0
 
         def child(target: object, *a: object) -> tuple[object, ...]:
             q = ctx.Queue()

@@ -208,12 +208,16 @@ def _epoch(y: int, mo: int, d: int, h: int, mi: int, s: int, frac: bytes | None 
 
 #: digits to b"0" and b"/" to b"-": both timestamp forms then hold a fixed string (below)
 _STAMP_SHAPE = bytes.maketrans(b"0123456789/", b"0000000000-")
+_DIGIT_BYTES = b"0123456789"
 
 
 def find_timestamps(data: bytes) -> list[float]:
     """Every wall-clock timestamp written in ``data`` (local time, seconds since the epoch)."""
-    # the regexes are slow on digit-rich text (progress bars, Step lines): a translated copy
-    # tells first whether any date (0000-00-00) or time of day (00:00:00) is written at all
+    # the regexes are slow on digit-rich text (progress bars, Step lines): every form holds a
+    # time of day (00:00:00), so a copy without digits holds "::" (progress bars' elapsed times
+    # leave ":<:"); then a translated copy tells whether a date or a time is written at all
+    if b"::" not in data.translate(None, _DIGIT_BYTES):
+        return []
     shape = data.translate(_STAMP_SHAPE)
     if b"0000-00-00" not in shape and b"00:00:00" not in shape:
         return []
@@ -235,11 +239,14 @@ def find_timestamps(data: bytes) -> list[float]:
     return [t for _, t in found]
 
 
+_DAYS = re.compile(r"^(\d+) days?, (.*)$")
+
+
 def parse_duration(text: str) -> float | None:
     """``[D-]HH:MM:SS``, ``H:MM:SS``, ``MM:SS`` or ``D days, H:MM:SS[.ffffff]`` to seconds."""
     text = text.strip()
     days = 0
-    m = re.match(r"^(\d+) days?, (.*)$", text)
+    m = _DAYS.match(text) if "day" in text else None
     if m:
         days, text = int(m.group(1)), m.group(2)
     elif "-" in text:

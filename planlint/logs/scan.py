@@ -7,11 +7,12 @@ import itertools
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, BinaryIO
 
 from planlint.logs.inspect_eval import looks_like_inspect, parse_inspect
 from planlint.logs.nvsmi import looks_like_nvsmi, parse_nvsmi
@@ -36,6 +37,9 @@ from planlint.logs.records import (
 )
 from planlint.logs.seff import looks_like_seff, parse_seff
 from planlint.logs.torchtune import derive_startup, parse_runs
+
+if TYPE_CHECKING:
+    from planlint.logs.walk import Listing
 
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 4 << 20
@@ -64,15 +68,20 @@ def discover(globs: Iterable[str]) -> list[Path]:
     return sorted(_discover(globs).values(), key=str)
 
 
-def _discover(globs: Iterable[str]) -> dict[str, Path]:
+def _discover(
+    globs: Iterable[str], listing: Listing | None = None, sizes: dict[str, int] | None = None
+) -> dict[str, Path]:
     """discover's files by their real paths. A file that is no symlink is its folder's real
-    path plus its name: one lstat per file, one realpath per folder."""
-    from planlint.logs.walk import expand
+    path plus its name: one lstat per file, one realpath per folder (none for a folder the
+    walk already resolved, see walk.Listing). With ``sizes``, each regular file's size (from
+    that lstat) is kept there, by its real path."""
+    from planlint.logs.walk import Listing, expand
 
+    listing = listing if listing is not None else Listing()
     seen: dict[str, Path] = {}
-    folders: dict[str, str] = {}
+    folders = listing.real
     for pattern in globs:
-        for name in expand(pattern):
+        for name in expand(pattern, listing=listing):
             p = Path(name)
             try:
                 st = os.lstat(name)
@@ -86,6 +95,8 @@ def _discover(globs: Iterable[str]) -> dict[str, Path]:
                     if where is None:
                         where = folders[folder] = os.path.realpath(folder)
                     real = os.path.join(where, base)
+                    if sizes is not None:
+                        sizes[real] = st.st_size
                 else:
                     continue
             except OSError:
@@ -97,7 +108,7 @@ def _discover(globs: Iterable[str]) -> dict[str, Path]:
 
 def job_id_from_name(path: str | Path) -> str | None:
     """The SLURM job id in ``slurm-<id>.out`` (also ``<id>_<task>`` for array jobs)."""
-    m = _SLURM_NAME.match(Path(path).name)
+    m = _SLURM_NAME.match(path.name if isinstance(path, PurePath) else PurePath(path).name)
     return m.group(1) if m else None
 
 
@@ -107,8 +118,10 @@ def _loose_job_id(path: str | Path) -> str | None:
     return job_id_from_name(name) or (m.group(1) if (m := _JOB_IN_NAME.search(name)) else None)
 
 
-def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
-    """What a log is from its first (and last) bytes."""
+def classify_bytes(head: bytes, tail: bytes = b"", ranks: bool = True) -> LogKind:
+    """What a log is from its first (and last) bytes. With ``ranks`` false a distributed
+    torchtune log is TORCHTUNE too (the parser tells them apart; this saves two searches of
+    the whole head)."""
     if b"\x00" in head and head.count(b"\x00") > 16:
         return LogKind.OTHER
     if looks_like_nvsmi(head):
@@ -124,6 +137,8 @@ def classify_bytes(head: bytes, tail: bytes = b"") -> LogKind:
         or (b".py" in both and _TT_TRACE.search(both) is not None)
     )
     if tt:
+        if not ranks:
+            return LogKind.TORCHTUNE
         if (find_via(both, b"Distributed with resolved config", 0) >= 0 and _DIST_BANNER.search(both)) or (
             (b"[rank" in both or b"[trainer" in both) and _OTHER_RANK.search(both)
         ):
@@ -169,12 +184,13 @@ def parse_file_runs(path: str | Path, chunk: int = CHUNK) -> list[LogRecord]:
     return _parse_keyed(path, chunk)[1]
 
 
-def _parse_keyed(path: str | Path, chunk: int = CHUNK) -> tuple[str, list[LogRecord]]:
+def _parse_keyed(path: str | Path, chunk: int = CHUNK, keyed: bool = True) -> tuple[str, list[LogRecord]]:
     """The content key (see dedupe) and the records of one file, from one pass over it: the
-    first read serves the classification, the key and the parser's first block."""
+    first read serves the classification, the key and the parser's first block. Without
+    ``keyed`` (no other file has its size, so none can be its copy) the key is the path."""
     spath = str(path)
     runs: list[TrainingRecord] = []
-    job = job_id_from_name(spath)
+    job = job_id_from_name(path)
     key = f"unreadable:{path}"
     try:
         size = os.path.getsize(path)
@@ -182,12 +198,12 @@ def _parse_keyed(path: str | Path, chunk: int = CHUNK) -> tuple[str, list[LogRec
             # the head alone usually decides; the tail is read only when it does not
             first = fh.read(max(chunk, HEAD))
             head, tail = first[:HEAD], b""
-            key = _key_of(fh, size, first, max(chunk, HEAD))
-            kind = classify_bytes(head)
+            key = _key_of(fh, size, first, max(chunk, HEAD)) if keyed else f"path:{path}"
+            kind = classify_bytes(head, ranks=False)
             reuse = chunk >= HEAD  # the first read is the parser's first chunk
             if kind is LogKind.OTHER and size > HEAD and head.count(b"\x00") <= 16:
                 head, tail = read_head_tail(fh, size)
-                kind = classify_bytes(head, tail)
+                kind = classify_bytes(head, tail, ranks=False)
                 reuse = False
             if kind in (LogKind.TORCHTUNE, LogKind.TORCHTUNE_DISTRIBUTED):
                 if reuse:
@@ -241,11 +257,12 @@ def _other_reason(head: bytes) -> str:
 
 
 def _digest(size: int, head: bytes, tail: bytes) -> str:
-    h = hashlib.blake2b(digest_size=16)
+    # SHA-256: processors hash it in hardware (SHA-NI, ARMv8 crypto), twice blake2b's speed
+    h = hashlib.sha256()
     h.update(str(size).encode())
     h.update(head)
     h.update(tail)
-    return h.hexdigest()
+    return h.hexdigest()[:32]
 
 
 def _content_key(path: Path, size: int) -> str:
@@ -310,6 +327,8 @@ def _sizes(paths: Sequence[Path]) -> dict[Path, int]:
 
 
 def _best_of(members: list[Path], sizes: dict[Path, int]) -> Path:
+    if len(members) == 1:
+        return members[0]
     return min(members, key=lambda q: _preference(q, sizes[q]))
 
 
@@ -369,7 +388,7 @@ def scan_files(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[LogRecord]:
     """Parse files in order; across processes when there are many files and bytes."""
-    keyed, _used = _scan_keyed(paths, _sizes(paths), workers, progress)
+    keyed, _used = _scan_keyed(paths, _sizes(paths), workers, progress, keys=False)
     return [r for _key, recs in keyed for r in recs]
 
 
@@ -378,22 +397,27 @@ def _scan_keyed(
     sizes: dict[Path, int],
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keys: bool = True,
 ) -> tuple[list[tuple[str, list[LogRecord]]], int]:
     """The content key and records of each of `paths`, in order, and how many processes
-    parsed them (1: this one)."""
+    parsed them (1: this one). A content key is computed only for a file whose size another
+    of `paths` shares (and with ``keys`` false for none): only such files can be copies."""
     total = sum(max(0, sizes[p]) for p in paths)
     cpus = workers or os.cpu_count() or 1
     parallel = cpus > 1 and len(paths) > PARALLEL_MIN_FILES and total > PARALLEL_MIN_BYTES
+    counts = Counter(sizes[p] for p in paths) if keys else Counter()
+    keyed = [counts[sizes[p]] > 1 or sizes[p] < 0 for p in paths] if keys else [False] * len(paths)
     out: list[tuple[str, list[LogRecord]]] = []
     if not parallel:
-        for i, p in enumerate(paths):
-            out.append(_parse_keyed(p))
+        for i, (p, k) in enumerate(zip(paths, keyed, strict=True)):
+            out.append(_parse_keyed(p, CHUNK, k))
             if progress:
                 progress(i + 1, len(paths))
         return out, 1
     chunks = max(1, min(64, len(paths) // (cpus * 8)))
     with ProcessPoolExecutor(max_workers=cpus) as pool:
-        for i, got in enumerate(pool.map(_parse_keyed, paths, chunksize=chunks)):
+        got_all = pool.map(_parse_keyed, paths, itertools.repeat(CHUNK), keyed, chunksize=chunks)
+        for i, got in enumerate(got_all):
             out.append(got)
             if progress:
                 progress(i + 1, len(paths))
@@ -403,16 +427,19 @@ def _scan_keyed(
 _COMPANION = re.compile(r"(seff|gpu|nvidia|smi|metrics).*\.(txt|csv|out|log)$|\.seff$", re.I)
 
 
-def companions(folder: Path) -> list[Path]:
-    """seff text and nvidia-smi CSV files in a training log's folder (by their names)."""
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return []
+def companions(folder: Path, names: Sequence[str] | None = None) -> list[Path]:
+    """seff text and nvidia-smi CSV files in a training log's folder (by their names); ``names``
+    is the folder's listing when a walk already read it."""
+    if names is None:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return []
     out = []
-    for p in entries:
-        if not _COMPANION.search(p.name):
+    for name in names:
+        if not _COMPANION.search(name):
             continue
+        p = folder / name
         try:
             if p.is_file() and p.stat().st_size < SMALL_FORMAT_LIMIT:
                 out.append(p)
@@ -425,6 +452,8 @@ def attach_companions(records: Sequence[LogRecord]) -> None:
     """Give each training record its job's seff wall time and its folder's GPU memory."""
     seffs = [r for r in records if isinstance(r, SeffRecord)]
     gpus = [r for r in records if isinstance(r, GpuMetricsRecord)]
+    if not seffs and not gpus:
+        return
     for rec in records:
         if not isinstance(rec, TrainingRecord):
             continue
@@ -458,13 +487,19 @@ def scan(
     progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
     """Discover, drop copies, parse, and attach seff/nvidia-smi companions to training logs."""
-    by_real = _discover(globs)
+    from planlint.logs.walk import Listing
+
+    listing = Listing()
+    real_sizes: dict[str, int] = {}
+    by_real = _discover(globs, listing, real_sizes)
     found = sorted(by_real.values(), key=str)
     extra: set[Path] = set()
     if with_companions:
         seen = set(by_real)
-        for folder in sorted({p.parent for p in found}):
-            for p in companions(folder):
+        # (the walk's spelling of a folder is str() of its Path but in odd patterns; those
+        # folders are listed again) in the order of Paths (their parts), without building one
+        for folder in sorted({p.parent for p in found}, key=lambda f: f.parts):
+            for p in companions(folder, listing.names.get(str(folder))):
                 real = os.path.realpath(p)
                 if real not in seen:
                     seen.add(real)
@@ -473,16 +508,18 @@ def scan(
     # copies by job id from the names; copies by content from the keys the parse computes
     # on the way (a copy with another name is parsed and then dropped: rare, and it saves
     # reading every file's head and tail once more before the parse)
-    sizes = _sizes(found)
+    sizes = {p: real_sizes[real] for real, p in by_real.items() if real in real_sizes}
+    sizes.update(_sizes([p for p in found if p not in sizes]))
     dd = Deduped()
     survivors = _by_job(found, sizes, dd)
     keyed, used = _scan_keyed(sorted(survivors, key=str), sizes, workers=workers, progress=progress)
     parsed = dict(zip(sorted(survivors, key=str), keyed, strict=True))
     _by_content(survivors, sizes, {p: got[0] for p, got in parsed.items()}, dd)
     records = [r for p in dd.kept for r in parsed[p][1]]
+    extra_paths = {str(p) for p in extra}  # a record's path is str() of the Path it was read by
     # a file picked up only as a companion counts only if it is seff or nvidia-smi output
     records = [
-        r for r in records if Path(r.path) not in extra or isinstance(r, (SeffRecord, GpuMetricsRecord))
+        r for r in records if r.path not in extra_paths or isinstance(r, (SeffRecord, GpuMetricsRecord))
     ]
     attach_companions(records)
     res = ScanResult(records=records, files=len(dd.kept), workers=used)

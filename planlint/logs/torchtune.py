@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from planlint.logs.reader import (
@@ -60,6 +60,8 @@ _RESERVED = re.compile(rb"peak_memory_reserved:([\d.]+(?:[eE][-+]?\d+)?)")
 _USES = re.compile(rb"training uses (\w+)")
 _RARE = (b"h", b"E", b"K", b"D")  # see TorchtuneParser._markers
 _BANNER_TEXT = b"with resolved config"
+#: what every match of _RANK's first two forms starts with (rank 0's prefix excluded)
+_ANY_OTHER_RANK = re.compile(rb"\[(?:rank[1-9]|trainer)")
 _OTHER_RANK_PREFIX = re.compile(rb"^\s*\[(?:rank[1-9]\d*|trainer\d+\|[1-9]\d*)\]:")
 
 
@@ -211,49 +213,63 @@ class _ConfigDump:
         self.pending_blank = False
         self.last_top = ""
 
-    def feed(self, raw: bytes) -> None:
-        """Take one line of the dump (its rank prefix removed)."""
-        line = decode(raw).rstrip()
-        if not line:
-            if self.started:
-                self.pending_blank = True
-            return
-        m = self._KEY.match(line)
-        if self.pending_blank:
-            self.pending_blank = False
-            # a blank line ends the dump unless YAML clearly goes on (keys are sorted)
-            if line[0] != " " and not (
-                m and self._LOWER_KEY.fullmatch(m.group(3)) and m.group(3) > self.last_top
-            ):
-                self.done = True
-                return
-        if m is None:
-            if line[0] != " " and not line.lstrip().startswith("- "):
-                if self.started:
-                    self.done = True
-            return  # list item or continuation line
-        self.started = True
-        spaces, dash, key, value = m.groups()
-        ind = len(spaces) + 2 if dash else len(spaces)
-        key = key.strip()
+    def feed_lines(self, lines: Sequence[bytes], i: int = 0) -> int:
+        """Take ``lines[i:]`` one by one (rank prefixes removed here) until the dump ends; return
+        the index of the line that ended it, which is not part of the dump (the caller reads it
+        as an ordinary line), or ``len(lines)`` when the dump goes on."""
+        key_match = self._KEY.match
+        top_key = self._TOP_KEY.fullmatch
+        values = self.values
         stack = self.stack
-        if ind == 0:
-            if not self._TOP_KEY.fullmatch(key):
-                self.done = True
-                return
-            stack.clear()
-            path = self.last_top = key
-        else:
-            while stack and stack[-1][0] >= ind:
-                stack.pop()
-            path = stack[-1][1] + "." + key if stack else key
-        if not value:
-            stack.append((ind, path))
-        else:
-            v = value.strip()
-            if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
-                v = v[1:-1]
-            self.values.setdefault(path, v)
+        n = len(lines)
+        while i < n:
+            raw = lines[i]
+            if raw[:1] == b"[" or raw[:2] == b" [":
+                raw = _strip_prefix(raw)
+            line = raw.decode("utf-8", "replace").rstrip()
+            if not line:
+                if self.started:
+                    self.pending_blank = True
+                i += 1
+                continue
+            m = key_match(line)
+            if self.pending_blank:
+                self.pending_blank = False
+                # a blank line ends the dump unless YAML clearly goes on (keys are sorted)
+                if line[0] != " " and not (
+                    m and self._LOWER_KEY.fullmatch(m.group(3)) and m.group(3) > self.last_top
+                ):
+                    self.done = True
+                    return i
+            if m is None:
+                if line[0] != " " and not line.lstrip().startswith("- ") and self.started:
+                    self.done = True
+                    return i
+                i += 1
+                continue  # list item or continuation line
+            self.started = True
+            spaces, dash, key, value = m.groups()
+            ind = len(spaces) + 2 if dash else len(spaces)
+            key = key.strip()
+            if ind == 0:
+                if not top_key(key):
+                    self.done = True
+                    return i
+                stack.clear()
+                path = self.last_top = key
+            else:
+                while stack and stack[-1][0] >= ind:
+                    stack.pop()
+                path = stack[-1][1] + "." + key if stack else key
+            if not value:
+                stack.append((ind, path))
+            else:
+                v = value.strip()
+                if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+                    v = v[1:-1]
+                values.setdefault(path, v)
+            i += 1
+        return n
 
 
 _RESERVED_MARK = b"peak_memory_reserved:"
@@ -370,17 +386,17 @@ class TorchtuneParser:
         if lines and not lines[-1]:
             lines.pop()  # the region ends at a line break
         config = self.config
-        for raw in lines:
+        i, n = 0, len(lines)
+        if config is not None and not config.done:
+            i = config.feed_lines(lines)
+            if config.done:
+                self._apply_config()
+        while i < n:
+            raw = lines[i]
+            i += 1
             if not raw:
-                if config is not None and not config.done:
-                    config.feed(raw)
                 continue
             line = _strip_prefix(raw) if raw[:1] == b"[" or raw[:2] == b" [" else raw
-            if config is not None and not config.done:
-                config.feed(line)
-                if not config.done:
-                    continue
-                self._apply_config()
             if b"resolved config" in line:
                 bm = _BANNER.search(line)
                 if bm:
@@ -389,6 +405,9 @@ class TorchtuneParser:
                     if lg:
                         self._logger(decode(lg.group(1)))
                     self.config = config = _ConfigDump()
+                    i = config.feed_lines(lines, i)
+                    if config.done:
+                        self._apply_config()
                 continue
             if b"emory" in line:
                 self._memory_line(line)
@@ -405,11 +424,10 @@ class TorchtuneParser:
                 return
 
     def _ranks(self, data: bytes) -> None:
-        # every line of rank 0 may carry its prefix: whether another rank's ``[rank`` is left
-        # once those are taken out is a fast test before the regex reads everything
-        if b"[trainer" not in data and find_via(data, b"+ rank =", 0) < 0:
-            if b"[rank" not in data or b"[rank" not in data.replace(b"[rank0]", b""):
-                return
+        # every line of rank 0 may carry its prefix: one search for a ``[`` that starts another
+        # rank's prefix (the regex's one-byte prefix scan) is a fast test before _RANK
+        if _ANY_OTHER_RANK.search(data) is None and find_via(data, b"+ rank =", 0) < 0:
+            return
         for m in _RANK.finditer(data):
             self.max_rank = max(self.max_rank, int(next(g for g in m.groups() if g is not None)))
 
@@ -473,20 +491,18 @@ class TorchtuneParser:
         r.compile = _bool(c.get("compile"))
 
     def _head_markers(self, region: bytes) -> list[int]:
-        """What _markers does, for a region of whole lines, line by line."""
+        """What _markers does, for a region of whole lines: the lines holding "heckpoint" or
+        "rror" (many head lines hold an "h", the config dump's), found by those words."""
+        starts: set[int] = set()
+        for word in (b"heckpoint", b"rror"):
+            p = region.find(word)
+            while p >= 0:
+                start = last_break(region, p) + 1
+                starts.add(start)
+                p = region.find(word, next_break(region, p))
         bounds: list[int] = []
-        pos = 0
-        for raw in region.splitlines(keepends=True):
-            start = pos
-            pos += len(raw)
-            if b"heckpoint" not in raw and b"rror" not in raw:
-                continue
-            if raw.endswith(b"\r\n"):
-                line = raw[:-2]
-            elif raw.endswith((b"\n", b"\r")):
-                line = raw[:-1]
-            else:
-                line = raw
+        for start in sorted(starts):
+            line = region[start : next_break(region, start)]
             if len(line) > 4096:  # a hit's neighbourhood is not the whole line: as _markers
                 bounds.extend(self._markers(region[: start + len(line)], start))
                 continue
@@ -609,11 +625,18 @@ class TorchtuneParser:
     # --- progress bars ----------------------------------------------------------------------
 
     def _progress(self, block: bytes, bounds: list[int]) -> None:
-        if block.find(b"it/s]") < 0 and block.find(b"s/it]") < 0:
+        it = block.find(b"it/s]")
+        # "s/it]" only before the first "it/s]" (a bar shows one of the two: no second pass)
+        si = block.find(b"s/it]", 0, len(block) if it < 0 else it)
+        if it < 0 and si < 0:
             return
+        # a segment that ends before the first render's text starts holds no render (the head's
+        # checkpointer lines make several such): _segment would find nothing there
+        loss = block.find(b"|Loss", 0, it if si < 0 else si)
+        first = min(q for q in (it, si, loss) if q >= 0)
         edges = [0, *bounds, len(block)]
         for a, b in itertools.pairwise(edges):
-            if b > a:
+            if b > a and b > first:
                 self._segment(block, a, b)
 
     def _segment(self, block: bytes, a: int, b: int) -> None:

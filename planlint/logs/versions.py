@@ -26,6 +26,9 @@ EVIDENCE: dict[str, tuple[str, str]] = {
     "device word other than GPU": ("0.5", "main"),
 }
 
+#: EVIDENCE as indices into VERSIONS
+_RANGES = {k: (VERSIONS.index(lo), VERSIONS.index(hi)) for k, (lo, hi) in EVIDENCE.items()}
+
 
 @dataclass
 class VersionRange:
@@ -40,7 +43,7 @@ class VersionRange:
         """Narrow the range by one named piece of evidence (a conflict keeps the older range)."""
         if evidence in self.seen:
             return
-        lo, hi = (VERSIONS.index(v) for v in EVIDENCE[evidence])
+        lo, hi = _RANGES[evidence]
         self.seen = (*self.seen, evidence)
         new_lo, new_hi = max(self.low, lo), min(self.high, hi)
         if new_lo > new_hi:

@@ -7,6 +7,7 @@ import glob
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 MAX_DIRS = 100_000  # directories visited per pattern before the walk stops
 MAX_DEPTH = 64
@@ -50,12 +51,24 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def _walk(base: str, stats: dict[str, int]) -> Iterator[str]:
-    """Files under ``base``, each directory entered once (symlinked ones too, loops cut)."""
+@dataclass
+class Listing:
+    """What a walk learnt on the way, so that nobody asks the file system again: each folder's
+    real path (os.path.realpath) and every name in it (os.listdir), keyed by the folder as the
+    paths the walk returns spell it."""
+
+    real: dict[str, str] = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _walk(base: str, stats: dict[str, int], listing: Listing | None = None) -> Iterator[str]:
+    """Files under ``base``, each directory entered once (symlinked ones too, loops cut). With
+    ``listing``, each folder's real path and names are kept there: a folder reached through no
+    symlink is its parent's real path plus its name (one realpath per symlink, not per folder)."""
     seen: set[tuple[int, int]] = set()
-    stack = [(base, 0)]
+    stack: list[tuple[str, int, str]] = [(base, 0, os.path.realpath(base) if listing is not None else "")]
     while stack:
-        folder, depth = stack.pop()
+        folder, depth, real = stack.pop()
         try:
             st = os.stat(folder)
         except OSError:
@@ -73,6 +86,9 @@ def _walk(base: str, stats: dict[str, int]) -> Iterator[str]:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
             continue
+        if listing is not None:
+            listing.real[folder] = real
+            listing.names[folder] = [e.name for e in entries]
         subdirs = []
         for entry in entries:
             if entry.name.startswith("."):
@@ -83,14 +99,21 @@ def _walk(base: str, stats: dict[str, int]) -> Iterator[str]:
                 continue
             if is_dir:
                 if depth < MAX_DEPTH:
-                    subdirs.append(entry.path)
+                    if listing is None:
+                        sub = ""
+                    elif entry.is_symlink():
+                        sub = os.path.realpath(entry.path)
+                    else:
+                        sub = os.path.join(real, entry.name)
+                    subdirs.append((entry.path, sub))
             else:
                 yield entry.path
-        stack.extend((d, depth + 1) for d in reversed(subdirs))
+        stack.extend((d, depth + 1, sub) for d, sub in reversed(subdirs))
 
 
-def expand(pattern: str, stats: dict[str, int] | None = None) -> list[str]:
-    """The paths a glob names (``~`` expanded; ``**`` recursive, loop-safe and bounded)."""
+def expand(pattern: str, stats: dict[str, int] | None = None, listing: Listing | None = None) -> list[str]:
+    """The paths a glob names (``~`` expanded; ``**`` recursive, loop-safe and bounded). With
+    ``listing``, the folders a ``**`` walk visits are recorded there (see Listing)."""
     pattern = os.path.expanduser(pattern)
     stats = stats if stats is not None else {"dirs": 0, "cut": 0}
     stats.setdefault("dirs", 0)
@@ -106,8 +129,15 @@ def expand(pattern: str, stats: dict[str, int] | None = None) -> list[str]:
         rest = "/".join(parts[first:])
         rx = pattern_regex(rest)
         root = base.rstrip("/") or "/"
-        for path in _walk(root, stats):
+        as_is = prefix != "." or pattern.startswith("./")
+        seen = Listing() if listing is not None else None
+        for path in _walk(root, stats, seen):
             rel = path[len(root) :].lstrip("/")
             if rx.match(rel):
-                out.append(path if prefix != "." or pattern.startswith("./") else rel)
+                out.append(path if as_is else rel)
+        if listing is not None and seen is not None:
+            for folder, real in seen.real.items():
+                key = folder if as_is else folder[len(root) :].lstrip("/")
+                listing.real.setdefault(key, real)
+                listing.names.setdefault(key, seen.names[folder])
     return out
