@@ -157,3 +157,44 @@ def test_a_run_asking_for_no_gpu_takes_the_cpu_log(
     first, second = capsys.readouterr().out.split("\n    batch:")[:2]
     assert "basis: extrapolated from 1 log(s) of other models" in first
     assert "trained on CPU" in second and "no estimate" in second
+
+
+# -- a log that ends after the last step, while the last checkpoint is being saved (review 5) ----
+
+GPU_LOG = Path(__file__).parent / "logs" / "cruijff_kit" / "slurm_training_output.txt"
+
+
+def _lines_before(tmp_path: Path, log: Path, marker: str, keep: int = 0) -> Path:
+    """The log up to the line holding `marker` (and `keep` lines from it on)."""
+    lines = log.read_bytes().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if marker.encode() in line)
+    path = tmp_path / f"slurm-{at + keep}.out"
+    path.write_bytes(b"".join(lines[: at + keep]))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("log", "marker", "keep", "cut_off"),
+    [
+        # cruijff's GPU log, 2 epochs: epoch 1's checkpoint was saved, epoch 2's save never began
+        (GPU_LOG, "Starting checkpoint save for epoch 1", 0, "epoch 2"),
+        # ... began, and the log stops inside it
+        (GPU_LOG, "Starting checkpoint save for epoch 1", 1, "epoch 2"),
+        # ... its model was written (`saved to .../epoch_1`): nothing is missing
+        (GPU_LOG, "Model checkpoint saved to __SCRATCH__/experiment/run/epoch_1", 1, None),
+        # torchtune 0.6.1 on CPU, 1 epoch: the save began, nothing says it finished
+        (LOG, "Starting checkpoint save", 1, "epoch 1"),
+    ],
+)
+def test_a_log_cut_while_its_last_checkpoint_is_saved_is_incomplete(
+    tmp_path: Path, log: Path, marker: str, keep: int, cut_off: str | None
+) -> None:
+    got = parse_file(_lines_before(tmp_path, log, marker, keep))
+    assert isinstance(got, TrainingRecord) and got.bars_done  # every step ran
+    if cut_off is None:
+        assert got.completed and got.cut_off is None
+    else:
+        assert not got.completed
+        assert got.cut_off == f"stops after the last step of {cut_off}, before its checkpoint was saved"
+    whole = parse_file(log)
+    assert isinstance(whole, TrainingRecord) and whole.completed and whole.cut_off is None

@@ -119,6 +119,10 @@ class TrainingRecord:
     tokens_per_second_per_gpu: float | None = None
     checkpoint_seconds: list[float] = field(default_factory=list)
     checkpoint_seen: bool = False
+    #: epochs (0-based, from `saved to .../epoch_N`) whose checkpoint the log says was written
+    saved_epochs: set[int] = field(default_factory=set)
+    #: `Starting checkpoint save` lines (one per save torchtune begins)
+    saves_started: int = 0
     wandb_summary: dict[str, float | str] = field(default_factory=dict)
     # failures
     oom: bool = False
@@ -184,7 +188,13 @@ class TrainingRecord:
 
     @property
     def completed(self) -> bool:
-        """Every configured epoch reached the end of its bar."""
+        """Every configured epoch reached the end of its bar, and the log does not stop while
+        the last one's checkpoint is being written (see `unsaved_epoch`)."""
+        return self.bars_done and self.unsaved_epoch is None
+
+    @property
+    def bars_done(self) -> bool:
+        """Every configured epoch reached the end of its progress bar."""
         if not self.epochs_progress:
             return False
         done = {e.epoch for e in self.epochs_progress if e.complete}
@@ -192,11 +202,28 @@ class TrainingRecord:
         return want > 0 and all(n in done for n in range(1, want + 1))
 
     @property
+    def unsaved_epoch(self) -> int | None:
+        """The last epoch (1-based) when the log stops before saying its checkpoint was written
+        (the job died, or is still saving, after its last step): it began a save it never
+        finished, or it counts the saves of earlier epochs (`epoch_N` folders, timed saves) and
+        has fewer than epochs. torchtune saves after every epoch. A log that counts no save
+        (an old format writing files without epoch folders) is not judged."""
+        if not self.epochs_progress:
+            return None
+        last = max(e.epoch for e in self.epochs_progress)
+        saved = max(len(self.saved_epochs), len(self.checkpoint_seconds))
+        if self.saves_started > saved or 0 < saved < last:
+            return last
+        return None
+
+    @property
     def cut_off(self) -> str | None:
         """How the log stops short when it neither finished nor failed (cut off or still being
         written): e.g. "stops at step 2 of 100 of epoch 1, no checkpoint saved"; else None."""
         if self.completed or self.crashed or not self.epochs_progress:
             return None
+        if self.bars_done:
+            return f"stops after the last step of epoch {self.unsaved_epoch}, before its checkpoint was saved"
         last = self.epochs_progress[-1]
         where = f"stops at step {last.position} of {last.total or '?'} of epoch {last.epoch}"
         if last.complete:

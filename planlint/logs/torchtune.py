@@ -43,6 +43,8 @@ _RENDER = re.compile(
 _STEP = re.compile(rb"Step (\d+) \| ((?:\w+:\S+ ?)+)")
 _PAIR = re.compile(rb"(\w+):(\S+)")
 _CKPT_TIME = re.compile(rb"(?:Checkpoint saved in|Saving checkpoint took) ([\d.]+) s")
+#: A checkpoint written for an epoch: `... checkpoint ... saved to <dir>/epoch_0[/file]`.
+_CKPT_EPOCH = re.compile(rb"saved to \S*?epoch_(\d+)(?![\d])")
 _CKPT_EVENT = re.compile(
     rb"Starting checkpoint save|(?:Model|Adapter|Recipe) checkpoint (?:of size|saved)|"
     rb"[Cc]heckpoint saved"
@@ -561,6 +563,11 @@ class TorchtuneParser:
         return bounds
 
     def _checkpoint_line(self, line: bytes) -> None:
+        saved = _CKPT_EPOCH.search(line)
+        if saved:
+            self.rec.saved_epochs.add(int(saved.group(1)))
+        elif b"Starting checkpoint save" in line:
+            self.rec.saves_started += 1
         m = _CKPT_TIME.search(line)
         if m:
             self.versions.add(
