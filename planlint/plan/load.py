@@ -337,19 +337,20 @@ _EV: dict[str, Any] = {}
 
 
 def _event_classes() -> dict[str, Any]:
-    """ruamel's event classes and ComposerError, imported once (on the first plan loaded)."""
+    """Our event classes (`cevents`) and ComposerError, imported once (on the first plan loaded)."""
     if not _EV:
-        from ruamel.yaml import events
         from ruamel.yaml.composer import ComposerError
 
+        from planlint.plan import cevents
+
         _EV.update(
-            scalar=events.ScalarEvent,
-            alias=events.AliasEvent,
-            map=events.MappingStartEvent,
-            seq=events.SequenceStartEvent,
-            map_end=events.MappingEndEvent,
-            seq_end=events.SequenceEndEvent,
-            stream_end=events.StreamEndEvent,
+            scalar=cevents.Scalar,
+            alias=cevents.Alias,
+            map=cevents.MappingStart,
+            seq=cevents.SequenceStart,
+            map_end=cevents.MappingEnd,
+            seq_end=cevents.SequenceEnd,
+            stream_end=cevents.StreamEnd,
             error=ComposerError,
         )
     return _EV
@@ -359,8 +360,10 @@ _PURE: list[Any] = []
 
 
 def _pure_events(text: str) -> Iterator[Any]:
-    """Parser events from ruamel's pure-Python parser (YAML 1.2)."""
+    """Parser events from ruamel's pure-Python parser (YAML 1.2), as `cevents` objects."""
     from ruamel.yaml.error import YAMLError
+
+    from planlint.plan.cevents import converted
 
     if not _PURE:
         from ruamel.yaml import YAML
@@ -368,7 +371,7 @@ def _pure_events(text: str) -> Iterator[Any]:
         _PURE.append(YAML(typ="safe", pure=True))
     yaml = _PURE[0]
     try:
-        yield from yaml.parse(text)
+        yield from converted(yaml.parse(text))
     except (YAMLError, ValueError, RecursionError):
         raise
     except Exception as exc:  # e.g. ruamel asserts on a `%YAML 1.3` directive
@@ -380,14 +383,17 @@ def _pure_events(text: str) -> Iterator[Any]:
 def _build_c(text: str, hits: list[Hit]) -> tuple[Any, Pos] | None:
     """Build from libyaml's events (through ruamel.yaml.clib); the pure parser without it."""
     try:
-        from _ruamel_yaml import CParser
+        import _ruamel_yaml
     except ImportError:  # pragma: no cover - no C extension
         return _Builder(text).run(_pure_events(text).__next__, hits)
-    parser = CParser(text)
-    try:
-        return _Builder(text).run(parser.get_event, hits)
-    finally:
-        parser.dispose()
+    from planlint.plan.cevents import c_events
+
+    with c_events(_ruamel_yaml):
+        parser = _ruamel_yaml.CParser(text)
+        try:
+            return _Builder(text).run(parser.get_event, hits)
+        finally:
+            parser.dispose()
 
 
 def _build(text: str, hits: list[Hit]) -> tuple[Any, Pos] | None:
