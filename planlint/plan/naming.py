@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from planlint.plan.load import YMap, YSeq
@@ -154,12 +154,13 @@ def name_slots(
 def rendered_name(
     plan: Plan,
     model: str,
-    params: dict[str, tuple[Any, str]],
+    params: Mapping[str, tuple[Any, ...]],
     control: bool,
-    condition: dict[str, tuple[Any, str]] | None = None,
+    condition: Mapping[str, tuple[Any, ...]] | None = None,
 ) -> str | None:
     """`render(name_slots(...))` without making the slots (None where `name_slots` gives None):
-    the name a run is compared with first, for every run of a plan."""
+    the name a run is compared with first, for every run of a plan. `params` and `condition`
+    map a key to (value, text as written, ...): a `Run`'s `variables` and `condition_items` do."""
     parts: list[str] = []
     for kind, piece in _pieces(plan, control):
         if kind == _LITERAL:
@@ -179,7 +180,7 @@ def rendered_name(
                     first = False
                 else:
                     parts.append("_")
-                value, written = got
+                value, written = got[0], got[1]
                 try:
                     text = texts[(var, value.__class__, value, written)]
                 except KeyError:
@@ -199,7 +200,7 @@ def rendered_name(
         else:  # _COND
             if condition is None or piece not in condition:
                 return None
-            value, written = condition[piece]
+            value, written = condition[piece][:2]
             parts.append(_CONDITION_DROP.sub("", value) if isinstance(value, str) else written)
     return "".join(parts).strip("_").replace("__", "_") or None
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from planlint.plan.load import YMap
-from planlint.plan.model import RUN_PARAMETER_KEYS, text_of
+from planlint.plan.model import RUN_PARAMETER_KEYS, render_value, text_of
 from planlint.plan.values import norm
 from planlint.plan.vocabulary import RUN_TYPES as RUN_TYPES  # the kinds of run, from the schema
 
@@ -125,26 +125,33 @@ class Run:
         params = self.parameters
         if params is None:
             return out
-        if not _str_keys(params):  # `params` keys are str(key): look them up there
+        if not _STR.issuperset(map(type, params)):  # `params` keys are str(key): look them up there
             for var in self.plan.variables:
                 got = self.params.get(var)
                 if got is not None and not isinstance(got.value, (dict, list)):
                     out[var] = got
             return out
         base = None
+        raw = params.raw
         for var in self.plan.variables:
             if var in params:  # only a str is a key of params
                 value = params[var]
                 if not isinstance(value, (dict, list)):
                     if base is None:
-                        base = (*self.path, "parameters")
-                    out[var] = Value(value, text_of(params, var), (*base, var))
+                        base = ("runs", self.index, "parameters")
+                    # `text_of(params, var)`, inline: this runs for every variable of every run
+                    text = raw.get(var)
+                    if text is None:
+                        text = render_value(value)
+                    elif isinstance(value, str):
+                        text = value
+                    out[var] = _new_tuple(Value, (value, text, (*base, var)))
         return out
 
     @_once
     def combination(self) -> tuple[tuple[str, Norm], ...]:
         """The combination of the variables this run trains, compared by value."""
-        return tuple((var, norm(v.value)) for var, v in self.variables.items())
+        return tuple([(var, norm_of(v.value)) for var, v in self.variables.items()])
 
     @_once
     def condition_items(self) -> dict[str, Value]:
@@ -246,9 +253,25 @@ class Run:
         return f"Run({self.index}, {self.name!r}, {self.type!r}, {self.model!r})"
 
 
-def _str_keys(mapping: YMap) -> bool:
-    """Are all the mapping's keys strings (as YAML keys nearly always are)?"""
-    return all(type(k) is str for k in mapping)
+#: `tuple.__new__`: makes a NamedTuple from a tuple of its fields without a Python frame
+_new_tuple = tuple.__new__
+_STR = frozenset([str])
+#: (type, value) -> `norm(value)` for the scalar values of runs (a sweep repeats few of them)
+_NORMS: dict[tuple[type, Any], Norm] = {}
+
+
+def norm_of(value: Any) -> Norm:
+    """`norm(value)`, remembered for hashable values (a sweep's values repeat in every run)."""
+    try:
+        key = (value.__class__, value)
+        got = _NORMS.get(key)
+    except TypeError:  # a list or mapping: not remembered
+        return norm(value)
+    if got is None:
+        got = norm(value)
+        if len(_NORMS) < 100_000:
+            _NORMS[key] = got
+    return got
 
 
 def _condition_keys(plan: Plan) -> dict[str, bool]:
