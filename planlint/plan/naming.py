@@ -378,6 +378,29 @@ def _group_name(plan: Plan, model: str, group: Group, params: dict[str, tuple[An
     return name
 
 
+def _sweep_names(
+    plan: Plan, model: str, axes: list[list[tuple[str, Any, str]]]
+) -> Iterator[str | None] | None:
+    """`rendered_name` of every combination of `axes` (the product, in its order) for a plain
+    fine-tuned run, each value's text made once; None when the template names a single variable
+    or a condition key (then each name is rendered on its own)."""
+    pieces = _pieces(plan, False)
+    if any(kind == _VAR or kind == _COND for kind, _ in pieces):
+        return None
+    label = plan.model_label(model)
+    texts = [[_slots_of(plan, var, value, text)[1] for var, value, text in axis] for axis in axes]
+
+    def names() -> Iterator[str | None]:
+        for combo in itertools.product(*texts):
+            joined = "_".join(combo)
+            parts = [
+                label if kind == _MODEL else joined if kind == _VARS else piece for kind, piece in pieces
+            ]
+            yield "".join(parts).strip("_").replace("__", "_") or None
+
+    return names()
+
+
 def _implied(plan: Plan) -> Iterator[ImpliedRun]:
     variables: list[tuple[str, YSeq]] = list(plan.variables.items())
     with_controls = True
@@ -396,16 +419,21 @@ def _implied(plan: Plan) -> Iterator[ImpliedRun]:
                     run_keys = tuple(
                         (k, v.value, v.text) for k, v in items.items() if v.path[-2] != "parameters"
                     )
+                names = _sweep_names(plan, name, axes) if group.example is None else None
                 for combo in itertools.product(*axes):
+                    rendered = next(names) if names is not None else None
                     if excludes:
                         values = {var: value for var, value, _ in combo}
                         if excluded(plan, name, values) is not None:
                             continue
-                    params = {var: (value, text) for var, value, text in combo}
-                    if group.example is None:
-                        run_name = rendered_name(plan, name, params, control=False) or name
+                    if names is not None:
+                        run_name = rendered or name
                     else:
-                        run_name = _group_name(plan, name, group, params)
+                        params = {var: (value, text) for var, value, text in combo}
+                        if group.example is None:
+                            run_name = rendered_name(plan, name, params, control=False) or name
+                        else:
+                            run_name = _group_name(plan, name, group, params)
                     yield ImpliedRun(
                         run_name, "fine-tuned", name, index, tuple(combo), extra, run_keys, group.condition
                     )
