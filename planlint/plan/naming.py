@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
-from planlint.plan.values import norm, quote
+from planlint.plan.values import norm, norm_of, quote
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
@@ -268,7 +268,7 @@ class ImpliedRun(NamedTuple):
 
     @property
     def key(self) -> tuple[tuple[str, Any], ...]:
-        return tuple((var, norm(value)) for var, value, _ in self.params)
+        return tuple([(var, norm_of(value)) for var, value, _ in self.params])
 
     @property
     def parameters(self) -> tuple[tuple[str, Any, str], ...]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from planlint.plan.load import YMap
 from planlint.plan.model import RUN_PARAMETER_KEYS, render_value, text_of
-from planlint.plan.values import norm
+from planlint.plan.values import norm, norm_of
 from planlint.plan.vocabulary import RUN_TYPES as RUN_TYPES  # the kinds of run, from the schema
 
 if TYPE_CHECKING:
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 CONDITION_KEYS = ("training_condition", "dataset_path", "checkpoint_path", "eval_dataset_path")
 
 Norm = tuple[str, Any]
+_CONDITION_KEYS = frozenset(CONDITION_KEYS)
+#: `tuple.__new__`: makes a NamedTuple from a tuple of its fields without a Python frame
+_new_tuple = tuple.__new__
+_STR = frozenset([str])
 
 _T = TypeVar("_T")
 
@@ -168,6 +172,8 @@ class Run:
                 if is_condition:
                     out[k] = self.params[k]
         node = self.node
+        if _CONDITION_KEYS.isdisjoint(node):
+            return out
         for key in CONDITION_KEYS:
             if key in node and node[key] is not None:
                 out[key] = Value(node[key], text_of(node, key), (*self.path, key))
@@ -251,27 +257,6 @@ class Run:
 
     def __repr__(self) -> str:
         return f"Run({self.index}, {self.name!r}, {self.type!r}, {self.model!r})"
-
-
-#: `tuple.__new__`: makes a NamedTuple from a tuple of its fields without a Python frame
-_new_tuple = tuple.__new__
-_STR = frozenset([str])
-#: (type, value) -> `norm(value)` for the scalar values of runs (a sweep repeats few of them)
-_NORMS: dict[tuple[type, Any], Norm] = {}
-
-
-def norm_of(value: Any) -> Norm:
-    """`norm(value)`, remembered for hashable values (a sweep's values repeat in every run)."""
-    try:
-        key = (value.__class__, value)
-        got = _NORMS.get(key)
-    except TypeError:  # a list or mapping: not remembered
-        return norm(value)
-    if got is None:
-        got = norm(value)
-        if len(_NORMS) < 100_000:
-            _NORMS[key] = got
-    return got
 
 
 def _condition_keys(plan: Plan) -> dict[str, bool]:

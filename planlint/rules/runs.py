@@ -20,9 +20,9 @@ from planlint.plan.naming import (
     rendered_name,
     run_yaml,
 )
-from planlint.plan.run import CONDITION_KEYS, Run, norm_of, runs_of
+from planlint.plan.run import CONDITION_KEYS, Run, runs_of
 from planlint.plan.schema import CONTROL_ALIASES, control_default
-from planlint.plan.values import norm
+from planlint.plan.values import norm, norm_of
 from planlint.rules.base import Context, E, I, Rule, W
 from planlint.suggest import choices, did_you_mean
 
