@@ -845,7 +845,7 @@ class _Builder:
 
     def _mapping(self, line: int, col: int, depth: int, flow: bool) -> YMap:
         scalar, map_end, mapping, sequence = _EV["scalar"], _EV["map_end"], _EV["map"], _EV["seq"]
-        nxt, strings = self.next, self.strings
+        nxt, strings, plains = self.next, self.strings, self.plains
         m = YMap(line, col, 0)
         merges: list[tuple[Any, int, int]] = []
         kpos, vpos, raw = m.kpos, m.vpos, m.raw
@@ -882,8 +882,12 @@ class _Builder:
                                 value = text
                             elif text and text[0] not in _NUMERIC_START and text not in _SPECIAL_PLAIN:
                                 value = text
-                            else:
-                                value = self._resolved(text, style, vline, vcol)
+                            else:  # a number, boolean, null or date: read once per distinct text
+                                said = plains.get(text)
+                                if said is not None and said[1] is None:  # read before, no hit
+                                    value = said[0]
+                                else:
+                                    value = self._resolved(text, style, vline, vcol)
                             m[k] = value
                             kpos[k] = kp
                             vpos[k] = (vline, vcol)
@@ -1015,7 +1019,7 @@ class _Builder:
 
     def _sequence(self, line: int, col: int, depth: int, flow: bool) -> YSeq:
         scalar, seq_end, mapping, alias = _EV["scalar"], _EV["seq_end"], _EV["map"], _EV["alias"]
-        nxt, item, strings = self.next, self.item, self.strings
+        nxt, item, strings, plains = self.next, self.item, self.strings, self.plains
         s = YSeq(line, col, 0)
         append, ipos, raw = s.append, s.ipos, s.raw
         add_pos = ipos.append
@@ -1041,8 +1045,12 @@ class _Builder:
                             value = text
                         elif text and text[0] not in _NUMERIC_START and text not in _SPECIAL_PLAIN:
                             value = text
-                        else:
-                            value = self._resolved(text, style, vline, vcol)
+                        else:  # as in _mapping
+                            said = plains.get(text)
+                            if said is not None and said[1] is None:
+                                value = said[0]
+                            else:
+                                value = self._resolved(text, style, vline, vcol)
                         raw[i] = text
                     else:
                         mark = ev.args[3]  # a collection start's start_mark
