@@ -171,3 +171,33 @@ def test_implied_names_are_the_names_each_combination_renders(template: str) -> 
     for r in implied:
         params = {var: (value, text) for var, value, text in r.params}
         assert r.name == (rendered_name(plan, r.model, params, control=False) or r.model)
+
+
+def _restating(n_runs: int) -> str:
+    """A sweep where every fine-tuned run restates controls.epochs: a PL210 info per run."""
+    text = sweep_plan(n_runs)
+    return re.sub(r"parameters: \{(lora_rank: [^}]*)\}", r"parameters: {\1, epochs: 1}", text)
+
+
+def test_a_finding_in_every_run_of_a_big_sweep_keeps_run_wide_suppressions(lint) -> None:  # type: ignore[no-untyped-def]
+    # Each hit used to be compared with every run's span (quadratic: 10,000 runs with a finding
+    # each took 20 s); now only runs whose `- name:` line carries a suppression are looked at.
+    text = _restating(2000)
+    name = "Llama-3.2-1B_rank8_lr5e-5_seed1"
+    text = edit(text, (f"  - name: {name}\n", f"  - name: {name}  # planlint: disable=PL210\n"))
+    found = [f for f in lint(text) if f.rule in ("PL210", "PL020")]
+    silenced = text.splitlines().index(f"  - name: {name}  # planlint: disable=PL210") + 1
+    assert len(found) == text.count("type: fine-tuned") - 1  # all but the silenced run; no PL020
+    assert all(f.rule == "PL210" for f in found)
+    assert silenced + 3 not in {f.line for f in found}  # its parameters line
+    assert {silenced - 2, silenced + 8} <= {f.line for f in found}  # the runs before and after
+
+
+def test_a_name_contradiction_in_every_run_names_the_value_it_says(lint) -> None:  # type: ignore[no-untyped-def]
+    # The variables' numbers are gathered once per plan, not once per run (a run whose name
+    # contradicts it used to walk every value of every variable: runs x values).
+    text = _restating(1000)
+    text = text.replace("_seed1\n", "_seed7\n", 3)  # three runs named with another seed
+    found = [f for f in lint(text) if f.rule == "PL223"]
+    assert len(found) == 3
+    assert all("says seed7, but the run's seed is 1" in f.message for f in found), found[0].message
