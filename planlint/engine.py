@@ -156,6 +156,8 @@ class Collector:
     ) -> None:
         used: set[tuple[int, str]] = set()
         suppressions = suppressions or {}
+        # only a run whose `- name:` line carries a suppression can silence a hit inside it
+        spans = [s for s in spans or () if s[0] in suppressions]
         for h in hits:
             rule = RULES.get(h.rule)
             if rule is None:  # pragma: no cover - programming error
@@ -164,7 +166,7 @@ class Collector:
                 continue
             if self.config.ignored_for(h.rule, self.display):
                 continue
-            sup_line = _suppressed_by(h, suppressions, spans or [])
+            sup_line = _suppressed_by(h, suppressions, spans)
             if sup_line is not None:
                 used.add((sup_line, h.rule))
                 continue
@@ -386,11 +388,8 @@ def _check_one(
     loaded[real_path(path)] = plan
     result.plan_objects.append(plan)
     collector = Collector(config, plan.display, plan_spans(plan))
-    collector.add(
-        hits,
-        plan.loaded.suppressions,
-        run_spans(plan) if isinstance(plan.loaded.data, YMap) else [],
-    )
+    sup = plan.loaded.suppressions
+    collector.add(hits, sup, run_spans(plan) if sup and isinstance(plan.loaded.data, YMap) else [])
     result.findings.extend(collector.findings)
 
 

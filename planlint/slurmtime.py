@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -14,6 +15,7 @@ _TIME_RE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # a sweep repeats one time in every run
 def parse_time(text: str | int) -> int | None:
     """Seconds in a SLURM time limit, or None when it is not one.
 

@@ -111,7 +111,14 @@ class Plan:
         return axis if isinstance(axis, YSeq) else None
 
     def runs(self) -> list[tuple[int, YMap]]:
-        return [(i, r) for i, r in enumerate(self.seq("runs")) if isinstance(r, YMap)]
+        """(index, entry) of every entry of `runs:` that is a mapping; made once per plan (a
+        dozen rules walk them)."""
+        got: list[tuple[int, YMap]] | None = self.cache.get("run_entries")
+        if got is None:
+            got = self.cache["run_entries"] = [
+                (i, r) for i, r in enumerate(self.seq("runs")) if isinstance(r, YMap)
+            ]
+        return got
 
     def models(self) -> list[tuple[int, YMap]]:
         return [(i, m) for i, m in enumerate(self.seq("models", "base")) if isinstance(m, YMap)]

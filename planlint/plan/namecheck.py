@@ -131,13 +131,7 @@ def _size_text(size: float) -> str:
 def _variable_contradictions(plan: Plan, run: Run, name: str) -> list[Contradiction]:
     out: list[Contradiction] = []
     variables = plan.variables
-    # a bare number token that is a value of several variables says nothing about any one of them
-    owners: dict[float, set[str]] = {}
-    for var, values in variables.items():
-        for value in values:
-            number, _ = _forms(plan, var, value)
-            if number is not None:
-                owners.setdefault(number, set()).add(var)
+    owners = _numbers_owned(plan)
     for var, mine in run.variables.items():
         if var == MODEL_AXIS:
             continue
@@ -173,6 +167,20 @@ def _variable_contradictions(plan: Plan, run: Run, name: str) -> list[Contradict
                 )
                 break
     return out
+
+
+def _numbers_owned(plan: Plan) -> dict[float, set[str]]:
+    """Each number among the variables' values -> the variables that have it, once per plan (a
+    bare number token that is a value of several variables says nothing about any one of them)."""
+    got: dict[float, set[str]] | None = plan.cache.get("numbers_owned")
+    if got is None:
+        got = plan.cache["numbers_owned"] = {}
+        for var, values in plan.variables.items():
+            for value in values:
+                number, _ = _forms(plan, var, value)
+                if number is not None:
+                    got.setdefault(number, set()).add(var)
+    return got
 
 
 def _owners(owners: dict[float, set[str]], number: float) -> set[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
-from planlint.plan.values import SCALED_NUMBER, norm, quote, scaled_number
+from planlint.plan.values import SCALED_NUMBER, norm, norm_of, quote, scaled_number
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
@@ -151,12 +151,13 @@ def name_slots(
 def rendered_name(
     plan: Plan,
     model: str,
-    params: dict[str, tuple[Any, str]],
+    params: Mapping[str, tuple[Any, ...]],
     control: bool,
-    condition: dict[str, tuple[Any, str]] | None = None,
+    condition: Mapping[str, tuple[Any, ...]] | None = None,
 ) -> str | None:
     """`render(name_slots(...))` without making the slots (None where `name_slots` gives None):
-    the name a run is compared with first, for every run of a plan."""
+    the name a run is compared with first, for every run of a plan. `params` and `condition`
+    map a key to (value, text as written, ...): a `Run`'s `variables` and `condition_items` do."""
     parts: list[str] = []
     for kind, piece in _pieces(plan, control):
         if kind == _LITERAL:
@@ -176,7 +177,7 @@ def rendered_name(
                     first = False
                 else:
                     parts.append("_")
-                value, written = got
+                value, written = got[0], got[1]
                 try:
                     text = texts[(var, value.__class__, value, written)]
                 except KeyError:
@@ -196,7 +197,7 @@ def rendered_name(
         else:  # _COND
             if condition is None or piece not in condition:
                 return None
-            value, written = condition[piece]
+            value, written = condition[piece][:2]
             parts.append(_CONDITION_DROP.sub("", value) if isinstance(value, str) else written)
     return "".join(parts).strip("_").replace("__", "_") or None
 
@@ -261,7 +262,7 @@ class ImpliedRun(NamedTuple):
 
     @property
     def key(self) -> tuple[tuple[str, Any], ...]:
-        return tuple((var, norm(value)) for var, value, _ in self.params)
+        return tuple([(var, norm_of(value)) for var, value, _ in self.params])
 
     @property
     def parameters(self) -> tuple[tuple[str, Any, str], ...]:
@@ -371,6 +372,29 @@ def _group_name(plan: Plan, model: str, group: Group, params: dict[str, tuple[An
     return name
 
 
+def _sweep_names(
+    plan: Plan, model: str, axes: list[list[tuple[str, Any, str]]]
+) -> Iterator[str | None] | None:
+    """`rendered_name` of every combination of `axes` (the product, in its order) for a plain
+    fine-tuned run, each value's text made once; None when the template names a single variable
+    or a condition key (then each name is rendered on its own)."""
+    pieces = _pieces(plan, False)
+    if any(kind == _VAR or kind == _COND for kind, _ in pieces):
+        return None
+    label = plan.model_label(model)
+    texts = [[_slots_of(plan, var, value, text)[1] for var, value, text in axis] for axis in axes]
+
+    def names() -> Iterator[str | None]:
+        for combo in itertools.product(*texts):
+            joined = "_".join(combo)
+            parts = [
+                label if kind == _MODEL else joined if kind == _VARS else piece for kind, piece in pieces
+            ]
+            yield "".join(parts).strip("_").replace("__", "_") or None
+
+    return names()
+
+
 def _implied(plan: Plan) -> Iterator[ImpliedRun]:
     variables: list[tuple[str, YSeq]] = list(plan.variables.items())
     with_controls = True
@@ -389,16 +413,21 @@ def _implied(plan: Plan) -> Iterator[ImpliedRun]:
                     run_keys = tuple(
                         (k, v.value, v.text) for k, v in items.items() if v.path[-2] != "parameters"
                     )
+                names = _sweep_names(plan, name, axes) if group.example is None else None
                 for combo in itertools.product(*axes):
+                    rendered = next(names) if names is not None else None
                     if excludes:
                         values = {var: value for var, value, _ in combo}
                         if excluded(plan, name, values) is not None:
                             continue
-                    params = {var: (value, text) for var, value, text in combo}
-                    if group.example is None:
-                        run_name = rendered_name(plan, name, params, control=False) or name
+                    if names is not None:
+                        run_name = rendered or name
                     else:
-                        run_name = _group_name(plan, name, group, params)
+                        params = {var: (value, text) for var, value, text in combo}
+                        if group.example is None:
+                            run_name = rendered_name(plan, name, params, control=False) or name
+                        else:
+                            run_name = _group_name(plan, name, group, params)
                     yield ImpliedRun(
                         run_name, "fine-tuned", name, index, tuple(combo), extra, run_keys, group.condition
                     )

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from planlint.plan.load import YMap
-from planlint.plan.model import RUN_PARAMETER_KEYS, text_of
-from planlint.plan.values import norm
+from planlint.plan.model import RUN_PARAMETER_KEYS, render_value, text_of
+from planlint.plan.values import norm, norm_of
 from planlint.plan.vocabulary import RUN_TYPES as RUN_TYPES  # the kinds of run, from the schema
 
 if TYPE_CHECKING:
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 CONDITION_KEYS = ("training_condition", "dataset_path", "checkpoint_path", "eval_dataset_path")
 
 Norm = tuple[str, Any]
+_CONDITION_KEYS = frozenset(CONDITION_KEYS)
+#: `tuple.__new__`: makes a NamedTuple from a tuple of its fields without a Python frame
+_new_tuple = tuple.__new__
+_STR = frozenset([str])
 
 _T = TypeVar("_T")
 
@@ -125,26 +129,33 @@ class Run:
         params = self.parameters
         if params is None:
             return out
-        if not _str_keys(params):  # `params` keys are str(key): look them up there
+        if not _STR.issuperset(map(type, params)):  # `params` keys are str(key): look them up there
             for var in self.plan.variables:
                 got = self.params.get(var)
                 if got is not None and not isinstance(got.value, (dict, list)):
                     out[var] = got
             return out
         base = None
+        raw = params.raw
         for var in self.plan.variables:
             if var in params:  # only a str is a key of params
                 value = params[var]
                 if not isinstance(value, (dict, list)):
                     if base is None:
-                        base = (*self.path, "parameters")
-                    out[var] = Value(value, text_of(params, var), (*base, var))
+                        base = ("runs", self.index, "parameters")
+                    # `text_of(params, var)`, inline: this runs for every variable of every run
+                    text = raw.get(var)
+                    if text is None:
+                        text = render_value(value)
+                    elif isinstance(value, str):
+                        text = value
+                    out[var] = _new_tuple(Value, (value, text, (*base, var)))
         return out
 
     @_once
     def combination(self) -> tuple[tuple[str, Norm], ...]:
         """The combination of the variables this run trains, compared by value."""
-        return tuple((var, norm(v.value)) for var, v in self.variables.items())
+        return tuple([(var, norm_of(v.value)) for var, v in self.variables.items()])
 
     @_once
     def condition_items(self) -> dict[str, Value]:
@@ -161,6 +172,8 @@ class Run:
                 if is_condition:
                     out[k] = self.params[k]
         node = self.node
+        if _CONDITION_KEYS.isdisjoint(node):
+            return out
         for key in CONDITION_KEYS:
             if key in node and node[key] is not None:
                 out[key] = Value(node[key], text_of(node, key), (*self.path, key))
@@ -266,11 +279,6 @@ def compute_gpus(run: Any) -> int | None:
     compute = run.get("compute") if isinstance(run, YMap) else None
     asked = compute.get("gpus") if isinstance(compute, YMap) else None
     return asked if isinstance(asked, int) and not isinstance(asked, bool) and asked >= 1 else None
-
-
-def _str_keys(mapping: YMap) -> bool:
-    """Are all the mapping's keys strings (as YAML keys nearly always are)?"""
-    return all(type(k) is str for k in mapping)
 
 
 def _condition_keys(plan: Plan) -> dict[str, bool]:

@@ -308,9 +308,10 @@ def _make_signer(how: str, a: Any, b: Any) -> Signer:
     if how == "node":
         # filled on first use (schemas may refer to themselves): the key's signer, and whether a
         # scalar there reduces to its type
-        children: dict[str, tuple[Signer, bool]] = {}
+        # per key: its signer, how its schema reads it (see `_how`) and its length limit
+        children: dict[str, tuple[Signer, str, Any]] = {}
         items_signer: list[Signer] = []
-        type_sigs = _TYPE_SIGS
+        type_sigs, kinds = _TYPE_SIGS, _KINDS
 
         def node(value: Any) -> Any:
             if isinstance(value, dict):
@@ -319,9 +320,21 @@ def _make_signer(how: str, a: Any, b: Any) -> Signer:
                     got = children.get(k)
                     if got is None:
                         child = a.get(k, b)
-                        got = children[k] = (_signer(child), _how(child)[0] in ("any", "node"))
-                    typed = type_sigs.get(type(v)) if got[1] else None
-                    out.append((k, typed if typed is not None else got[0](v)))
+                        reads, length, _ = _how(child)
+                        got = children[k] = (_signer(child), reads, length)
+                    # the common scalars as their signer would sign them, without the call
+                    reads = got[1]
+                    sig: Any
+                    if reads == "any" or reads == "node":
+                        sig = type_sigs.get(type(v))
+                    elif reads == "len":
+                        sig = ("len", min(len(v), got[2])) if type(v) is str else None
+                    elif reads == "value":
+                        kind = kinds.get(type(v))
+                        sig = ("v", kind, v) if kind is not None else None
+                    else:
+                        sig = None
+                    out.append((k, sig if sig is not None else got[0](v)))
                 out.sort()
                 return tuple(out)
             if isinstance(value, list):

@@ -87,6 +87,24 @@ def norm(value: Any) -> tuple[str, Any]:
     return ("o", repr(value))
 
 
+#: (type, value) -> `norm(value)` for hashable values (a sweep repeats few of them)
+_NORMS: dict[tuple[type, Any], tuple[str, Any]] = {}
+
+
+def norm_of(value: Any) -> tuple[str, Any]:
+    """`norm(value)`, remembered for hashable values (a sweep's values repeat in every run)."""
+    try:
+        key = (value.__class__, value)
+        got = _NORMS.get(key)
+    except TypeError:  # a list or mapping: not remembered
+        return norm(value)
+    if got is None:
+        got = norm(value)
+        if len(_NORMS) < 100_000:
+            _NORMS[key] = got
+    return got
+
+
 def quote(value: str) -> str:
     """A string as a YAML scalar: plain when safe, else double-quoted."""
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9._/-]*", value) and value.lower() not in {

@@ -23,7 +23,7 @@ from planlint.plan.naming import (
 from planlint.plan.run import CONDITION_KEYS, Run, runs_of
 from planlint.plan.runtext import run_yaml
 from planlint.plan.schema import CONTROL_ALIASES, control_default
-from planlint.plan.values import norm
+from planlint.plan.values import norm, norm_of
 from planlint.rules.base import Context, E, I, Rule, W
 from planlint.suggest import choices, did_you_mean
 
@@ -224,7 +224,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                 )
         if rtype != "fine-tuned":
             continue
-        if variables and not any(k in variables for k in params):
+        if variables and variables.keys().isdisjoint(params):
             yield plan.hit(
                 "PL208",
                 ("runs", i, "parameters"),
@@ -242,7 +242,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                 )
                 continue
             got = params[var]
-            if norm(got) not in domains[var]:
+            if norm_of(got) not in domains[var]:
                 allowed = ", ".join(text_of(values, j) for j in range(len(values)))
                 shown = text_of(params, var) if not isinstance(got, (dict, list)) else "a collection"
                 yield plan.hit(
@@ -340,13 +340,14 @@ def _check_names(plan: Plan) -> Iterator[Hit]:
             continue
         slots = None
         if run.fine_tuned and variables and (not run.condition or _template_covers(plan, run)):
-            params = {k: (v.value, v.text) for k, v in run.variables.items()}
-            if len(params) < len(variables):
+            values = run.variables
+            if len(values) < len(variables):
                 continue
             items = run.condition_items
-            cond = {k: (v.value, v.text) for k, v in items.items()} if items else {}
-            if rendered_name(plan, model, params, False, cond) == name:
+            if rendered_name(plan, model, values, False, items) == name:
                 continue  # the name its parameters render (most runs): nothing to compare
+            params = {k: (v.value, v.text) for k, v in values.items()}
+            cond = {k: (v.value, v.text) for k, v in items.items()} if items else {}
             slots = name_slots(plan, model, params, control=False, condition=cond)
         elif run.type == "control" and not run.condition and len(controls.get(model, [])) == 1:
             if rendered_name(plan, model, {}, True) == name:

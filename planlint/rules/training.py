@@ -29,6 +29,7 @@ DEFAULT_WARMUP = int(control_default("num_warmup_steps")[1])
 WARMUP_FACTOR = 3
 #: Run keys that give a run its own training data, so `data.training.splits` does not describe it.
 OWN_DATA_KEYS = ("dataset_path", "training_condition", "dataset_label")
+_OWN_DATA = frozenset(OWN_DATA_KEYS)
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 FAMILY = "training"
@@ -201,9 +202,7 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
             continue
         fine_tuned += 1
         params = run.get("parameters")
-        if any(k in run for k in OWN_DATA_KEYS) or (
-            isinstance(params, YMap) and any(k in params for k in OWN_DATA_KEYS)
-        ):
+        if not _OWN_DATA.isdisjoint(run) or (isinstance(params, YMap) and not _OWN_DATA.isdisjoint(params)):
             continue
         if own_data:
             continue
