@@ -357,3 +357,52 @@ def test_the_table_shows_the_system_prompt_of_each_control(tmp_path: Path, monke
         "| 1B_base_editor | Llama-3.2-1B-Instruct | You are a meticulous copy editor. |"
     )
     assert main(["check", "--no-layout", "--ignore", "PL504,PL701", "PLAN.md"]) == 0
+
+
+# -- a sweep over dataset_path: the run's file, at run level or in parameters ------------------------
+
+WORDS2_RUN = """  - name: 1B_words2
+    type: fine-tuned
+    model: Llama-3.2-1B-Instruct
+    parameters:
+      dataset_path: /scratch/gpfs/me/ck-data/capitalization/words2.json
+"""
+WORDS2_MATRIX = """    - run: 1B_words2
+      vis_label: words2
+      tasks: [capitalization_ood]
+      epochs: [1]
+"""
+
+
+def dataset_sweep() -> str:
+    return edit(
+        design("own_dataset_paths"),
+        (
+            "\ncontrols:\n",
+            "\nvariables:\n  dataset_path:\n    - /scratch/gpfs/me/ck-data/capitalization/words.json\n"
+            "    - /scratch/gpfs/me/ck-data/capitalization/words2.json\n\ncontrols:\n",
+        ),
+    )
+
+
+def test_a_dataset_sweep_is_covered_by_run_level_and_parameter_paths(lint) -> None:  # type: ignore[no-untyped-def]
+    assert not_info(lint(dataset_sweep(), QUIET)) == []
+
+
+def test_fix_runs_adds_a_missing_file_of_a_dataset_sweep_at_run_level(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    before = edit(dataset_sweep(), (WORDS2_RUN, ""), (WORDS2_MATRIX, ""))
+    (tmp_path / "plan.yaml").write_text(before, encoding="utf-8")
+    assert main(["fix", "--runs", "plan.yaml"]) == 0
+    new = data_of((tmp_path / "plan.yaml").read_text(encoding="utf-8"))
+    added = [r for r in new["runs"] if r not in data_of(before)["runs"]]  # type: ignore[index]
+    assert added == [
+        {
+            "name": "Llama-3.2-1B-Instruct_words2",
+            "type": "fine-tuned",
+            "model": "Llama-3.2-1B-Instruct",
+            "dataset_path": "/scratch/gpfs/me/ck-data/capitalization/words2.json",
+            "parameters": {},
+        }
+    ]
+    assert main(["check", "--no-layout", "--ignore", "PL504,PL701", "plan.yaml"]) == 0

@@ -6,6 +6,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from planlint.plan.load import YMap, YSeq
@@ -36,7 +37,9 @@ def _value_slots(abbrev: str, value: Any, written: str, run_key: bool = False) -
     if isinstance(value, (int, float)):
         return [Slot(abbrev), Slot(written.lstrip("+"), float(value))]
     if isinstance(value, str):
-        return [Slot((_CONDITION_DROP if run_key else _STRING_KEEP).sub("", value))]
+        if run_key:  # a path (`dataset_path`) is named by its file's stem
+            return [Slot(_CONDITION_DROP.sub("", PurePosixPath(value).stem if "/" in value else value))]
+        return [Slot(_STRING_KEEP.sub("", value))]
     return [Slot(abbrev + _STRING_KEEP.sub("", str(value)))]
 
 
