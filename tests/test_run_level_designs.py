@@ -406,3 +406,37 @@ def test_fix_runs_adds_a_missing_file_of_a_dataset_sweep_at_run_level(tmp_path: 
         }
     ]
     assert main(["check", "--no-layout", "--ignore", "PL504,PL701", "plan.yaml"]) == 0
+
+
+# -- a run key where scaffold does not read it, or set twice -----------------------------------------
+
+
+def test_a_training_condition_in_parameters_is_not_where_scaffold_reads_it(lint) -> None:  # type: ignore[no-untyped-def]
+    text = edit(
+        design("condition_sweep"),
+        (
+            "    training_condition: narr_full\n    parameters: {}\n",
+            "    parameters: {training_condition: narr_full}\n",
+        ),
+    )
+    found = not_info(lint(text, QUIET))
+    pl209 = only(found, "PL209")
+    assert len(pl209) == 1 and "run '1B_narr_full' sets training_condition in parameters" in pl209[0].message
+    assert pl209[0].hint == "move it beside parameters, as a run key: training_condition: narr_full"
+    # scaffold trains it on data.training: it sets none of the variables, and narr_full is untrained
+    assert "PL208" in rules_of(found) and "PL213" in rules_of(found)
+
+
+def test_a_training_file_set_twice_to_two_files_is_an_error(lint) -> None:  # type: ignore[no-untyped-def]
+    text = edit(
+        design("own_dataset_paths"),
+        (
+            "    parameters:\n      dataset_path: /scratch/gpfs/me/ck-data/capitalization/words2.json\n",
+            "    dataset_path: /scratch/gpfs/me/ck-data/capitalization/words3.json\n"
+            "    parameters:\n      dataset_path: /scratch/gpfs/me/ck-data/capitalization/words2.json\n",
+        ),
+    )
+    found = not_info(lint(text, QUIET))
+    assert rules_of(found) == ["PL209"]
+    assert "run '1B_words2' sets dataset_path twice" in found[0].message
+    assert "words3.json beside parameters" in found[0].message and "words2.json in them" in found[0].message

@@ -144,12 +144,14 @@ class Run:
 
     def given(self, var: str) -> Value | None:
         """The run's value of variable `var` as written (of any type; None when it sets none):
-        a variable named like a run key is read at run level first, where cruijff_kit's scaffold
-        reads it, then from `parameters`."""
+        a variable named like a run key is read where cruijff_kit's scaffold reads it: at run
+        level, then (`dataset_path`, `checkpoint_path`, `eval_dataset_path`) from `parameters`."""
         if var in CONDITION_KEYS:
             node = self.node
             if node.get(var) is not None:
                 return Value(node[var], text_of(node, var), (*self.path, var))
+            if var not in RUN_PARAMETER_KEYS:  # `training_condition` is read at run level only
+                return None
         return self.params.get(var)
 
     @_once

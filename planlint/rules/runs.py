@@ -189,6 +189,9 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                     "checkpoint_path: /path/to/run/artifacts/epoch_0",
                 )
         for key in params:
+            if key in RUN_LEVEL_ONLY or (key in RUN_KEY_SLOTS and key in run):
+                yield from _misplaced_run_key(plan, run_at(plan, i), key)
+                continue
             if key in variables:
                 continue
             if key == MODEL_AXIS and plan.model_axis is not None:
@@ -271,6 +274,39 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                 f"model '{name}' is declared but no run uses it",
                 "remove it or add its runs (`planlint fix --runs`)",
             )
+
+
+#: Run keys scaffold-torchtune reads at run level or in `parameters` (either, not both).
+RUN_KEY_SLOTS = frozenset(k for k in CONDITION_KEYS if k in RUN_PARAMETER_KEYS)
+#: Run keys it reads at run level only (`training_condition`).
+RUN_LEVEL_ONLY = frozenset(CONDITION_KEYS) - RUN_KEY_SLOTS
+
+
+def _misplaced_run_key(plan: Plan, run: Run, key: str) -> Iterator[Hit]:
+    """PL209 for a run key in `parameters` where cruijff_kit's scaffold does not read it
+    (`training_condition`), or set both there and at run level."""
+    mine = run.params[key]
+    if key not in RUN_PARAMETER_KEYS:
+        yield plan.hit(
+            "PL209",
+            mine.path,
+            f"run '{run.name}' sets {key} in parameters, where cruijff_kit's scaffold does not read it"
+            " (the run would train on data.training)",
+            f"move it beside parameters, as a run key: {key}: {mine.text}",
+            key=True,
+        )
+        return
+    top = run.node.get(key)
+    if top is None or norm(top) == norm(mine.value):
+        return
+    yield plan.hit(
+        "PL209",
+        mine.path,
+        f"run '{run.name}' sets {key} twice, to {text_of(run.node, key)} beside parameters and to"
+        f" {mine.text} in them",
+        f"keep one of the two (scaffold-torchtune reads the run-level {key} first)",
+        key=True,
+    )
 
 
 def _check_run_variables(plan: Plan, run: Run, domains: dict[str, set[Any]]) -> Iterator[Hit]:
