@@ -194,7 +194,7 @@ def _condition(plan: Plan, run: YMap, axes: list[str]) -> tuple[tuple[str, str],
     params = run.get("parameters")
     if isinstance(params, YMap):
         out += [(k, text_of(params, k)) for k in params if k not in axes and k != "model"]
-    out += [(k, text_of(run, k)) for k in CONDITION_RUN_KEYS if k in run]
+    out += [(k, text_of(run, k)) for k in CONDITION_RUN_KEYS if k in run and k not in axes]
     return tuple(sorted(out))
 
 

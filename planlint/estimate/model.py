@@ -91,6 +91,8 @@ class RunSpec:
     model: str
     model_path: str | None = None
     train_samples: int | None = None
+    #: why `train_samples` is unknown (a generated condition, an unreadable file), if it is
+    train_why: str = ""
     batch_size: int | None = None
     gradient_accumulation_steps: int = 1
     epochs: int = 1
@@ -349,7 +351,8 @@ def estimate(
                 )
 
     if run.train_samples is None or run.train_samples <= 0:
-        return _no_time(run, "no train_samples for this run: cannot count its steps", skipped)
+        why = run.train_why or "no train_samples for this run"
+        return _no_time(run, f"{why}: cannot count its steps", skipped)
 
     extrapolated = False
     new_params = model_params_b(run.model) or model_params_b(run.model_path)

@@ -74,7 +74,8 @@ def _int(value: Any, default: int | None) -> int | None:
 def run_spec(plan: Plan, run: YMap) -> RunSpec:
     """A fine-tuned run as the estimator sees it: per-run values, else the controls."""
     from planlint.estimate.model import RunSpec
-    from planlint.plan.run import compute_gpus
+    from planlint.plan.datafile import train_samples
+    from planlint.plan.run import compute_gpus, run_of
 
     got = run.get("parameters")
     params: YMap = got if isinstance(got, YMap) else YMap(1, 1, 1)
@@ -86,8 +87,13 @@ def run_spec(plan: Plan, run: YMap) -> RunSpec:
     model = str(run.get("model") or "")
     idx = plan.model_names().get(model)
     path = plan.seq("models", "base")[idx].get("path") if idx is not None else None
-    splits = plan.section("data", "training").get("splits")
-    train = splits.get("train") if isinstance(splits, dict) else None
+    view = run_of(plan, run)
+    if view is not None:  # its own file's records, a generated condition's unknown count, or the splits
+        samples = train_samples(view)
+        train, train_why = samples.samples, samples.why
+    else:
+        splits = plan.section("data", "training").get("splits")
+        train, train_why = splits.get("train") if isinstance(splits, dict) else None, ""
     packed = value("packed")
     compute = run.get("compute")
     asked = compute.get("gpus") if isinstance(compute, YMap) else None
@@ -96,6 +102,7 @@ def run_spec(plan: Plan, run: YMap) -> RunSpec:
         model=model,
         model_path=str(path) if path else None,
         train_samples=_int(train, None),
+        train_why=train_why,
         batch_size=_int(value("batch_size"), None),
         gradient_accumulation_steps=_int(value("gradient_accumulation_steps"), 1) or 1,
         epochs=_int(value("epochs"), 1) or 1,

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from planlint.paths import is_inside
 from planlint.plan.load import load_plan
+from planlint.plan.pathtext import PLACEHOLDER as PLACEHOLDER
+from planlint.plan.pathtext import plan_path as plan_path
 from planlint.plan.run import runs_by_name
 
 if TYPE_CHECKING:
     from planlint.plan.model import Plan
 
-#: Placeholders cruijff_kit's fixtures and templates use instead of real folders.
-PLACEHOLDER = re.compile(r"__[A-Z][A-Z0-9_]*__|\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{?[A-Za-z_]")
 #: What makes a folder a run folder in cruijff_kit's layout.
 RUN_MARKERS = ("setup_finetune.yaml", "finetune.yaml", "finetune.slurm", "artifacts")
 CONFIG_MAX_BYTES = 1024 * 1024
@@ -32,19 +32,6 @@ _SLURM_LOG = re.compile(r"^slurm-(\d+)(?:_\d+)?\.out$")
 _OOM = (b"OutOfMemoryError", b"CUDA out of memory")
 _EXCEPTION_LINE = re.compile(rb"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Failure)\b.*)$", re.M)
 _DONE_MARKERS = (b"Checkpoint saved in", b"checkpoint of size")
-
-
-# -- paths -------------------------------------------------------------------------------------
-
-
-def plan_path(plan: Plan, text: Any) -> Path | None:
-    """A path written in the plan, resolved against the plan's folder; None when it is a placeholder."""
-    if not isinstance(text, str) or not text.strip() or PLACEHOLDER.search(text):
-        return None
-    p = Path(text.strip())
-    if text.startswith("~"):
-        p = p.expanduser()
-    return p if p.is_absolute() else plan.folder / p
 
 
 # -- the experiment folder ---------------------------------------------------------------------

@@ -223,17 +223,13 @@ def config_data_path(configs: dict[str, dict[str, Any] | None]) -> tuple[str, st
 
 def _planned_data(run: Run) -> tuple[Any, tuple[Any, ...], str | None, str | None]:
     """(path text, plan path, expected dataset_label, training_condition) of the run's training data."""
-    node = run.node
-    for container, base in ((node, run.path), (run.parameters, (*run.path, "parameters"))):
-        if container is not None and isinstance(container.get("dataset_path"), str):
-            text = container["dataset_path"]
-            return text, (*base, "dataset_path"), PurePosixPath(text).stem, None
-    condition = node.get("training_condition")
-    if isinstance(condition, str):
-        return None, (*run.path, "training_condition"), None, condition
-    training = run.plan.section("data", "training")
-    label = training.get("dataset_label")
-    return training.get("path"), ("data", "training", "path"), label if isinstance(label, str) else None, None
+    data = run.training_data
+    if data.kind == "dataset_path":
+        return data.text, data.path, PurePosixPath(data.text).stem, None
+    if data.kind == "training_condition":
+        return None, data.path, None, data.text
+    label = run.plan.section("data", "training").get("dataset_label")
+    return data.text, data.path, label if isinstance(label, str) else None, None
 
 
 def _data_drift(run: Run, configs: dict[str, dict[str, Any] | None]) -> list[Drift]:

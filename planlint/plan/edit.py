@@ -101,7 +101,7 @@ def _opens_flow_mapping(line: str, col: int) -> bool:
 def _run_data(run: ImpliedRun) -> dict[str, Any]:
     """The data a run written by `run_lines` must load as."""
     data: dict[str, Any] = {"name": run.name, "type": run.type, "model": run.model}
-    data.update({k: v for k, v, _ in run.run_keys})
+    data.update({k: v for k, v, _ in run.run_level})
     data["parameters"] = {k: v for k, v, _ in run.parameters}
     return data
 

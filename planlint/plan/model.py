@@ -13,8 +13,9 @@ from planlint.plan.schema import nested_variables
 if TYPE_CHECKING:
     from planlint.config import Config
 
-#: Keys a run's `parameters` may hold besides variables and controls (cruijff_kit documents them).
-RUN_PARAMETER_KEYS = ("checkpoint_path", "prompt", "eval_dataset_path")
+#: Keys a run's `parameters` may hold besides variables and controls (cruijff_kit documents them;
+#: scaffold-torchtune reads a run's training file as `run.dataset_path` or `run.parameters.dataset_path`).
+RUN_PARAMETER_KEYS = ("checkpoint_path", "prompt", "eval_dataset_path", "dataset_path")
 DEFAULT_TEMPLATE = "{model}_{vars}"
 DEFAULT_CONTROL = "{model}_base"
 DEFAULT_ABBREV = {"lora_rank": "rank", "lr": "lr", "batch_size": "bs", "epochs": "ep"}

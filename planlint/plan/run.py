@@ -8,6 +8,11 @@ trains or evaluates: any other key in its `parameters` (a `prompt`, a `system_pr
 of a `controls` value) and the run keys in `CONDITION_KEYS`. Its **identity** is
 (model, type, condition, its values of the variables): two runs with one identity are duplicates.
 
+A variable may be named like a run key (`training_condition: [dict_full, narr_full]`, a sweep
+over `dataset_path`): then the run's run-level key is its value of that variable (scaffold-torchtune
+reads `run.training_condition` there, and `run.dataset_path` or `run.parameters.dataset_path`), and
+the key is part of the run's combination, not of its condition (`RUN_KEY_VARIABLES`).
+
 Fine-tuned runs of one model that share a condition form a **group**, and each group covers the
 sweep. One exception: a run alone in its condition group, of a model that also has plain runs,
 is a **one-off variant** of the plain sweep (one combination trained longer, with another batch
@@ -30,6 +35,12 @@ if TYPE_CHECKING:
 
 #: Run keys (beside `parameters`) that change what a run trains or evaluates.
 CONDITION_KEYS = ("training_condition", "dataset_path", "checkpoint_path", "eval_dataset_path")
+
+_RUN_KEYS = frozenset(CONDITION_KEYS)
+
+#: Settings a base-model control evaluates with (cruijff_kit's propagate carries them into the
+#: eval config): a control may set them, a variable among them too (one control per system prompt).
+EVAL_SETTINGS = ("system_prompt", "prompt")
 
 Norm = tuple[str, Any]
 _CONDITION_KEYS = frozenset(CONDITION_KEYS)
@@ -87,6 +98,19 @@ class Setting(NamedTuple):
         return self.source == "run"
 
 
+class TrainingData(NamedTuple):
+    """What a run trains on, in scaffold-torchtune's order: its `training_condition` (a generated
+    file), its own `dataset_path` (run level, or in `parameters`), else `data.training`.
+
+    `kind` is "training_condition", "dataset_path" or "data.training"; `text` is the condition's
+    name or the path as written (None when the plan states none); `path` is where the plan says it.
+    """
+
+    kind: str
+    text: Any
+    path: tuple[Any, ...]
+
+
 class Run:
     """One entry of `runs:` as every consumer sees it."""
 
@@ -122,10 +146,28 @@ class Run:
         base = (*self.path, "parameters")
         return {str(k): Value(v, text_of(params, k), (*base, k)) for k, v in params.items()}
 
+    def given(self, var: str) -> Value | None:
+        """The run's value of variable `var` as written (of any type; None when it sets none):
+        a variable named like a run key is read where cruijff_kit's scaffold reads it: at run
+        level, then (`dataset_path`, `checkpoint_path`, `eval_dataset_path`) from `parameters`."""
+        if var in CONDITION_KEYS:
+            node = self.node
+            if node.get(var) is not None:
+                return Value(node[var], text_of(node, var), (*self.path, var))
+            if var not in RUN_PARAMETER_KEYS:  # `training_condition` is read at run level only
+                return None
+        return self.params.get(var)
+
     @_once
     def variables(self) -> dict[str, Value]:
         """The run's values of the declared variables (scalars only), in declared order."""
         out: dict[str, Value] = {}
+        if run_key_variables(self.plan):
+            for var in self.plan.variables:
+                got = self.given(var)
+                if got is not None and not isinstance(got.value, (dict, list)):
+                    out[var] = got
+            return out
         params = self.parameters
         if params is None:
             return out
@@ -174,8 +216,9 @@ class Run:
         node = self.node
         if _CONDITION_KEYS.isdisjoint(node):
             return out
+        swept = run_key_variables(self.plan)
         for key in CONDITION_KEYS:
-            if key in node and node[key] is not None:
+            if key in node and node[key] is not None and key not in swept:
                 out[key] = Value(node[key], text_of(node, key), (*self.path, key))
         return out
 
@@ -203,6 +246,19 @@ class Run:
         """(model, type, condition, combination): two runs with one identity are duplicates."""
         return (self.model, self.type, self.condition, self.combination)
 
+    @property
+    def training_data(self) -> TrainingData:
+        """What the run trains on (see `TrainingData`)."""
+        node = self.node
+        condition = node.get("training_condition")
+        if isinstance(condition, str):
+            return TrainingData("training_condition", condition, (*self.path, "training_condition"))
+        own = self.setting("dataset_path")
+        if own.from_run and isinstance(own.value, str) and own.path is not None:
+            return TrainingData("dataset_path", own.value, own.path)
+        training = self.plan.section("data", "training")
+        return TrainingData("data.training", training.get("path"), ("data", "training", "path"))
+
     # -- effective settings ----------------------------------------------------------------------
     def setting(self, key: str, default: Any = None) -> Setting:
         """The value the run uses for `key`: its parameters, else controls, else the value of the
@@ -210,6 +266,11 @@ class Run:
         schema's default for that control, else `default`. A key set to null is unset (cruijff_kit's
         propagate skips it), so the next source gives the value."""
         params = self.parameters
+        if key in _RUN_KEYS and self.node.get(key) is not None:  # a run key at run level
+            got = self.settings.get(key)
+            if got is None:
+                got = self.settings[key] = Setting(self.node[key], "run", (*self.path, key))
+            return got
         # the run's own (`default` plays no part); null is unset, as cruijff_kit reads it
         if params is not None and key in params and params[key] is not None:
             got = self.settings.get(key)
@@ -229,13 +290,15 @@ class Run:
         return got
 
     def own(self, keys: frozenset[str]) -> bool:
-        """Does the run state any of `keys` itself (its `parameters`, or for `gpus` its
-        `compute.gpus`)? If not, every `setting` of them is the one all such runs share, so a
-        rule may compute what follows from them once."""
+        """Does the run state any of `keys` itself (its `parameters`, or a run key at run
+        level)? If not, every `setting` of them is the one all such runs share, so a rule may
+        compute what follows from them once (per `gpus`, which a run's compute block gives)."""
         params = self.parameters
         if params is not None and not keys.isdisjoint(params):
             return True
-        return "gpus" in keys and compute_gpus(self.node) is not None
+        if keys.isdisjoint(_RUN_KEYS):
+            return False
+        return any(self.node.get(k) is not None for k in keys & _RUN_KEYS)
 
     @property
     def gpus(self) -> Setting:
@@ -279,6 +342,15 @@ def compute_gpus(run: Any) -> int | None:
     compute = run.get("compute") if isinstance(run, YMap) else None
     asked = compute.get("gpus") if isinstance(compute, YMap) else None
     return asked if isinstance(asked, int) and not isinstance(asked, bool) and asked >= 1 else None
+
+
+def run_key_variables(plan: Plan) -> frozenset[str]:
+    """The declared variables named like a run key (`CONDITION_KEYS`): a run sets them at run
+    level (or, for `dataset_path`, in `parameters`), and new runs are written with them there."""
+    got: frozenset[str] | None = plan.cache.get("run_key_variables")
+    if got is None:
+        got = plan.cache["run_key_variables"] = frozenset(k for k in CONDITION_KEYS if k in plan.variables)
+    return got
 
 
 def _condition_keys(plan: Plan) -> dict[str, bool]:
@@ -349,3 +421,11 @@ def run_at(plan: Plan, index: int) -> Run:
         cached = {r.index: r for r in runs_of(plan)}
         plan.cache["runs_at"] = cached
     return cached[index]  # type: ignore[no-any-return]
+
+
+def run_of(plan: Plan, node: Any) -> Run | None:
+    """The Run of an entry of `runs:` (the mapping itself), None for anything else."""
+    cached: dict[int, Run] | None = plan.cache.get("run_of_node")
+    if cached is None:
+        cached = plan.cache["run_of_node"] = {id(r.node): r for r in runs_of(plan)}
+    return cached.get(id(node))

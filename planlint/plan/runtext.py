@@ -33,7 +33,7 @@ def run_lines(run: ImpliedRun, style: RunStyle) -> list[str]:
     rtype = f"{q}{run.type}{q}" if q else run.type
     pairs = run.parameters
     flow_params = "{" + ", ".join(f"{k}: {value_text(v, t)}" for k, v, t in pairs) + "}"
-    keys = [(k, value_text(v, t)) for k, v, t in run.run_keys]
+    keys = [(k, value_text(v, t)) for k, v, t in run.run_level]
     if style.flow_item:
         extra = "".join(f", {k}: {v}" for k, v in keys)
         return [

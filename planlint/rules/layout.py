@@ -8,7 +8,6 @@ family says so in ONE info finding, never an error. `check --no-layout` turns th
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from planlint.finding import Hit
+from planlint.plan.datafile import MAX_DATA_BYTES, records_of
 from planlint.plan.disk import ExperimentDir, Folder, experiment_dir, orphan_folders, plan_path
 from planlint.plan.drift import DRIFT_KEYS, config_drift, output_drift, wandb_name
 from planlint.plan.folderguess import MAX_RUNS, RenameGuess
@@ -27,10 +27,6 @@ from planlint.readfile import Refused, read_bounded
 from planlint.rules.base import Context, E, I, Rule, W
 from planlint.suggest import closest
 
-#: A data file larger than this is not parsed (its record count is not checked).
-MAX_DATA_BYTES = 200 * 1024 * 1024
-#: Keys of an object of splits that hold no split (cruijff_kit's model-organism generator writes `metadata`).
-_SIDE_KEYS = frozenset({"metadata"})
 #: Folder findings spelled out one by one before a summary finding.
 MAX_LISTED = 20
 #: The shape of the random run name cruijff_kit's launcher falls back on without my_wandb_run_name.
@@ -410,7 +406,7 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
     except OSError as exc:
         skipped.append((f"data.training.path {text} cannot be read ({exc.strerror or exc})", where))
         return
-    records, problem = _records(raw)
+    records, problem = records_of(raw)
     if problem:
         yield plan.hit(
             "PL611",
@@ -422,46 +418,6 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
     splits = training.get("splits")
     if isinstance(splits, YMap) and records is not None:
         yield from _compare_counts(plan, text, records, splits)
-
-
-def _records(raw: bytes) -> tuple[list[Any] | dict[str, list[Any]] | None, str | None]:
-    """The file's records: a list, or split name -> list; else a problem description."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None, "is not UTF-8 text"
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as first:
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                return (
-                    None,
-                    f"is neither JSON nor JSON lines (line {first.lineno}: {first.msg}; as JSON lines, line {n} does not parse)",
-                )
-        return rows, None
-    except RecursionError:
-        return None, "nests too deeply to be a dataset"
-    if isinstance(data, list):
-        return data, None
-    if isinstance(data, dict):
-        splits = {k: v for k, v in data.items() if isinstance(v, list)}
-        others = [k for k, v in data.items() if not isinstance(v, list)]
-        # cruijff_kit's model-organism generator writes {"train": [...], "validation": [...], "metadata": {...}}
-        if splits and all(k in _SIDE_KEYS for k in others):
-            return splits, None
-        if splits and others:
-            stray = [k for k in others if k not in _SIDE_KEYS]
-            return None, (
-                f"is an object of splits ({', '.join(splits)}) with non-list entries ({', '.join(stray[:3])}):"
-                " only metadata may sit beside the splits"
-            )
-    return None, "is a JSON value that is neither a list of records nor an object of splits"
 
 
 def _compare_counts(

@@ -20,7 +20,7 @@ from planlint.plan.naming import (
     render,
     rendered_name,
 )
-from planlint.plan.run import CONDITION_KEYS, Run, runs_of
+from planlint.plan.run import CONDITION_KEYS, EVAL_SETTINGS, Run, run_at, run_key_variables, runs_of
 from planlint.plan.runtext import run_yaml
 from planlint.plan.schema import CONTROL_ALIASES, control_default
 from planlint.plan.values import norm, norm_of
@@ -102,13 +102,15 @@ RULES = (
         "PL224",
         "condition-not-trained",
         W,
-        "a condition declared in data.data_generation.conditions that no run trains",
+        "a condition declared in data.data_generation.conditions that no run trains and no eval task"
+        " evaluates on",
     ),
     Rule(
         "PL225",
         "unknown-training-condition",
         E,
-        "a run's training_condition is not declared in data.data_generation.conditions",
+        "a run's training_condition (or an eval task's eval_condition) is not declared in"
+        " data.data_generation.conditions",
     ),
     Rule(
         "PL226",
@@ -128,6 +130,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
     names: dict[str, int] = {}
     used_models: set[str] = set()
     domains = {var: {norm(v) for v in values} for var, values in variables.items()}
+    swept_keys = run_key_variables(plan)  # variables a run sets at run level
     for i, run in plan.runs():
         name = run.get("name")
         if isinstance(name, str):
@@ -163,15 +166,19 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
         rtype = run.get("type")
         params = run.get("parameters")
         if not isinstance(params, YMap):
+            if rtype == "fine-tuned" and swept_keys and params is None:
+                yield from _check_run_variables(plan, run_at(plan, i), domains)
             continue
         if rtype == "control":
             for key in params:
-                if key in variables:
+                # a setting the control evaluates with may be swept: one control per system prompt
+                if key in variables and key not in EVAL_SETTINGS:
                     yield plan.hit(
                         "PL206",
                         ("runs", i, "parameters", key),
                         f"control run '{name}' sets variable '{key}': a control evaluates the base model as-is",
-                        f"remove {key} (a control may set condition keys such as system_prompt or prompt)",
+                        f"remove {key}: a control trains nothing (it may set what it evaluates with:"
+                        f" {' or '.join(EVAL_SETTINGS)})",
                         key=True,
                     )
         if rtype == "eval-only":
@@ -183,6 +190,9 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                     "checkpoint_path: /path/to/run/artifacts/epoch_0",
                 )
         for key in params:
+            if key in RUN_LEVEL_ONLY or (key in RUN_KEY_SLOTS and key in run):
+                yield from _misplaced_run_key(plan, run_at(plan, i), key)
+                continue
             if key in variables:
                 continue
             if key == MODEL_AXIS and plan.model_axis is not None:
@@ -223,6 +233,9 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                     key=True,
                 )
         if rtype != "fine-tuned":
+            continue
+        if swept_keys:
+            yield from _check_run_variables(plan, run_at(plan, i), domains)
             continue
         if variables and variables.keys().isdisjoint(params):
             yield plan.hit(
@@ -266,6 +279,77 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
                 ("models", "base", idx, "name"),
                 f"model '{name}' is declared but no run uses it",
                 "remove it or add its runs (`planlint fix --runs`)",
+            )
+
+
+#: Run keys scaffold-torchtune reads at run level or in `parameters` (either, not both).
+RUN_KEY_SLOTS = frozenset(k for k in CONDITION_KEYS if k in RUN_PARAMETER_KEYS)
+#: Run keys it reads at run level only (`training_condition`).
+RUN_LEVEL_ONLY = frozenset(CONDITION_KEYS) - RUN_KEY_SLOTS
+
+
+def _misplaced_run_key(plan: Plan, run: Run, key: str) -> Iterator[Hit]:
+    """PL209 for a run key in `parameters` where cruijff_kit's scaffold does not read it
+    (`training_condition`), or set both there and at run level."""
+    mine = run.params[key]
+    if key not in RUN_PARAMETER_KEYS:
+        yield plan.hit(
+            "PL209",
+            mine.path,
+            f"run '{run.name}' sets {key} in parameters, where cruijff_kit's scaffold does not read it"
+            " (the run would train on data.training)",
+            f"move it beside parameters, as a run key: {key}: {mine.text}",
+            key=True,
+        )
+        return
+    top = run.node.get(key)
+    if top is None or norm(top) == norm(mine.value):
+        return
+    yield plan.hit(
+        "PL209",
+        mine.path,
+        f"run '{run.name}' sets {key} twice, to {text_of(run.node, key)} beside parameters and to"
+        f" {mine.text} in them",
+        f"keep one of the two (scaffold-torchtune reads the run-level {key} first)",
+        key=True,
+    )
+
+
+def _check_run_variables(plan: Plan, run: Run, domains: dict[str, set[Any]]) -> Iterator[Hit]:
+    """PL208/PL212/PL211 of a fine-tuned run of a plan with a variable named like a run key
+    (`training_condition`), read through the Run view: its run-level key is its value."""
+    variables = plan.variables
+    where = (*run.path, "parameters") if run.parameters is not None else run.path
+    given = {var: run.given(var) for var in variables}
+    if not any(v is not None for v in given.values()):
+        yield plan.hit(
+            "PL208",
+            where,
+            f"fine-tuned run '{run.name}' sets none of the variables ({', '.join(variables)})",
+            "give it the swept values it trains with"
+            + "".join(
+                f"; {k} goes beside parameters, as a run key" for k in variables if k in CONDITION_KEYS
+            ),
+        )
+        return
+    for var, values in variables.items():
+        allowed = ", ".join(text_of(values, j) for j in range(len(values)))
+        got = given[var]
+        if got is None:
+            spot = "" if var not in CONDITION_KEYS else " (a run key: beside parameters)"
+            yield plan.hit(
+                "PL212",
+                where,
+                f"fine-tuned run '{run.name}' does not set variable '{var}'",
+                f"add {var}: <one of {allowed}>{spot}",
+            )
+        elif norm(got.value) not in domains[var]:
+            shown = got.text if not isinstance(got.value, (dict, list)) else "a collection"
+            yield plan.hit(
+                "PL211",
+                got.path,
+                f"{var} {shown} of run '{run.name}' is not in variables.{var} [{allowed}]",
+                f"use one of [{allowed}] or add it to variables.{var}",
             )
 
 
@@ -719,7 +803,8 @@ def _exclude_matches(plan: Plan, entry: YMap) -> bool:
 
 
 def _check_conditions(plan: Plan) -> Iterator[Hit]:
-    """PL224/PL225: training conditions against `data.data_generation.conditions`."""
+    """PL224/PL225: the conditions runs train on (`runs[].training_condition`) and eval tasks
+    evaluate on (`evaluation.tasks[].eval_condition`) against `data.data_generation.conditions`."""
     declared = plan.section("data", "data_generation").get("conditions")
     if not isinstance(declared, YMap) or not declared:
         return
@@ -730,21 +815,37 @@ def _check_conditions(plan: Plan) -> Iterator[Hit]:
             continue
         used.add(cond)
         if cond not in declared:
-            yield plan.hit(
-                "PL225",
-                (*run.path, "training_condition"),
-                f"run '{run.name}' trains on condition '{cond}', which data.data_generation.conditions does not declare",
-                _did_you_mean(cond, [str(k) for k in declared])
-                or f"declared: {', '.join(map(str, declared))}",
+            what = f"run '{run.name}' trains on condition '{cond}'"
+            yield _undeclared_condition(plan, (*run.path, "training_condition"), what, cond, declared)
+    for j, task in enumerate(plan.seq("evaluation", "tasks")):
+        cond = task.get("eval_condition") if isinstance(task, YMap) else None
+        if not isinstance(cond, str):
+            continue
+        used.add(cond)
+        if cond not in declared:
+            what = f"eval task '{task.get('name')}' evaluates on condition '{cond}'"
+            yield _undeclared_condition(
+                plan, ("evaluation", "tasks", j, "eval_condition"), what, cond, declared
             )
     if not used:
-        return  # no run names its condition: the plan trains on data.training instead
+        return  # no run or task names its condition: the plan trains on data.training instead
     for key in declared:
         if key not in used:
             yield plan.hit(
                 "PL224",
                 ("data", "data_generation", "conditions", key),
-                f"condition '{key}' is declared but no run trains on it",
-                f"add runs with training_condition: {key}, or remove the condition",
+                f"condition '{key}' is declared but no run trains on it and no eval task evaluates on it",
+                f"add runs with training_condition: {key} (or an eval task with eval_condition: {key}),"
+                " or remove the condition",
                 key=True,
             )
+
+
+def _undeclared_condition(plan: Plan, path: tuple[Any, ...], what: str, cond: str, declared: YMap) -> Hit:
+    """PL225: a condition a run or an eval task names that the generator does not declare."""
+    return plan.hit(
+        "PL225",
+        path,
+        f"{what}, which data.data_generation.conditions does not declare",
+        _did_you_mean(cond, [str(k) for k in declared]) or f"declared: {', '.join(map(str, declared))}",
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from planlint.estimate.steps import steps_per_epoch
 from planlint.finding import Hit
+from planlint.plan.datafile import file_train_samples
 from planlint.plan.load import YMap
 from planlint.plan.model import Plan
 from planlint.plan.run import Run, Setting, run_at
@@ -196,13 +197,25 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
     packed_skip: _Group | None = None
     fine_tuned = 0
     own_data = "dataset_label" in plan.variables
-    shared: list[_Steps] = []  # the outcome of the runs that state none of _STEP_KEYS
+    # the outcome of the runs that state none of _STEP_KEYS, by GPU count (a run's compute.gpus)
+    shared: dict[Any, _Steps] = {}
     for i, run in plan.runs():
         if run.get("type") != "fine-tuned":
             continue
         fine_tuned += 1
         params = run.get("parameters")
         if not _OWN_DATA.isdisjoint(run) or (isinstance(params, YMap) and not _OWN_DATA.isdisjoint(params)):
+            # its own file: the steps follow from that file's records (a generated condition's
+            # count is unknown until generation, so nothing to check)
+            view = run_at(plan, i)
+            data = view.training_data
+            if data.kind != "dataset_path" or own_data or "dataset_label" in run:
+                continue
+            counted = file_train_samples(plan, data.text)
+            if counted.samples is None:
+                continue
+            outcome = _steps_of(plan, i, view, counted.samples, tokens_key, (counted.source, data.path))
+            _group_steps(outcome, str(run.get("name")), groups)
             continue
         if own_data:
             continue
@@ -211,9 +224,10 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
         if view.own(_STEP_KEYS):
             outcome = _steps_of(plan, i, view, train, tokens_key)
         else:
-            if not shared:
-                shared.append(_steps_of(plan, i, view, train, tokens_key))
-            outcome = shared[0]
+            gpus = view.gpus.value
+            if gpus not in shared:
+                shared[gpus] = _steps_of(plan, i, view, train, tokens_key)
+            outcome = shared[gpus]
         if outcome is None:
             continue
         if isinstance(outcome, tuple):
@@ -221,11 +235,7 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
                 packed_skip = _Group(outcome[1], outcome[2])
             packed_skip.runs.append(name)
             continue
-        for group_key, path, key, detail in outcome:
-            g = groups.get(group_key)
-            if g is None:
-                g = groups[group_key] = _Group(path, key, detail=detail)
-            g.runs.append(name)
+        _group_steps(outcome, name, groups)
     for (rule, *_), g in groups.items():
         yield _step_hit(plan, rule, g, fine_tuned)
     if packed_skip is not None:
@@ -235,8 +245,27 @@ def _check_steps(plan: Plan) -> Iterator[Hit]:
         yield plan.hit("PL305", packed_skip.path, msg, hint, key=packed_skip.key)
 
 
-def _steps_of(plan: Plan, i: int, view: Run, train: int | None, tokens_key: str | None) -> _Steps:
-    """The step arithmetic of one fine-tuned run (see `_Steps`)."""
+def _group_steps(outcome: _Steps, name: str, groups: dict[tuple[Any, ...], _Group]) -> None:
+    """Add a run's problems to the groups of runs that share them (a packed run: not here)."""
+    if not isinstance(outcome, list):
+        return
+    for group_key, path, key, detail in outcome:
+        g = groups.get(group_key)
+        if g is None:
+            g = groups[group_key] = _Group(path, key, detail=detail)
+        g.runs.append(name)
+
+
+def _steps_of(
+    plan: Plan,
+    i: int,
+    view: Run,
+    train: int | None,
+    tokens_key: str | None,
+    own_data: tuple[str, tuple[Any, ...]] | None = None,
+) -> _Steps:
+    """The step arithmetic of one fine-tuned run (see `_Steps`); `own_data` is (what the train
+    count is, where the plan names the file) for a run on its own `dataset_path`."""
     bs_s = view.setting("batch_size")
     gas_s = view.setting("gradient_accumulation_steps", 1)
     ep_s = view.setting("epochs")
@@ -283,6 +312,9 @@ def _steps_of(plan: Plan, i: int, view: Run, train: int | None, tokens_key: str 
     total = per_epoch * epochs
     where = _most_specific(settings)
     arithmetic = _arithmetic(samples, approx, tokens_key, bs, gas, gpus, per_epoch, epochs, total)
+    if own_data is not None:
+        arithmetic = arithmetic.replace(f"{samples} train samples", f"{samples} {own_data[0]}", 1)
+        where = where or (own_data[1], False)
     sources = [
         f"{label} {s.value} from recipe {_recipe_of(plan, i)}"
         for label, s in (("batch", bs_s), ("grad accum", gas_s), ("epochs", ep_s))
@@ -293,7 +325,7 @@ def _steps_of(plan: Plan, i: int, view: Run, train: int | None, tokens_key: str 
     if samples and effective > samples:
         path, key = where or (bs_s.path or ("controls",), bs_s.path is None)
         detail = {"samples": samples, "effective": effective, "approx": approx}
-        out.append((("PL304", samples, effective), path, key, detail))
+        out.append((("PL304", samples, effective, own_data), path, key, detail))
     if warmup <= 0:
         return out
     if total < warmup:
@@ -311,7 +343,7 @@ def _steps_of(plan: Plan, i: int, view: Run, train: int | None, tokens_key: str 
         "warmup_from": _origin(wu_s, plan, i),
         "fixes": _step_fixes(samples, bs, gas, gas_s, gpus, epochs, WARMUP_FACTOR * warmup),
     }
-    out.append(((rule, total, warmup), where[0], where[1], detail))
+    out.append(((rule, total, warmup, own_data), where[0], where[1], detail))
     return out
 
 
@@ -523,7 +555,8 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
                 )
     validation: dict[tuple[Any, ...], _Group] = {}
     inert: dict[tuple[Any, ...], _Group] = {}
-    shared: list[tuple[_Where, _Where]] = []  # the runs that state none of _TYPE_KEYS
+    # the runs that state none of _TYPE_KEYS, by GPU count (a run's compute.gpus)
+    shared: dict[Any, tuple[_Where, _Where]] = {}
     for i, run in plan.runs():
         name = str(run.get("name"))
         view = run_at(plan, i)
@@ -544,9 +577,10 @@ def _check_gpus_and_types(plan: Plan) -> Iterator[Hit]:
                 )
             wheres = _type_wheres(view, dt)
         else:
-            if not shared:
-                shared.append(_type_wheres(view, view.setting("dataset_type")))
-            wheres = shared[0]
+            gpus = view.gpus.value
+            if gpus not in shared:
+                shared[gpus] = _type_wheres(view, view.setting("dataset_type"))
+            wheres = shared[gpus]
         where, valid = wheres
         if where is not None:
             inert.setdefault(where[0], _Group(where[0], False)).runs.append(name)
