@@ -225,3 +225,26 @@ def git_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(root, "config", "user.email", "tests@planlint.invalid")
     git(root, "config", "commit.gpgsign", "false")
     return root
+
+
+# -- the design cases (tests/cases/designs/): cruijff_kit's documented designs as plans ------------
+
+#: What the design tests leave out: the doc pairing, the file system and estimates.
+DESIGN_QUIET = Config(ignore=["PL504", "PL6", "PL701"])
+
+
+def design(name: str) -> str:
+    """The text of tests/cases/designs/`name`.yaml."""
+    return (CASES / "designs" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def data_of(text: str) -> object:
+    """Plan text as plain data (PyYAML-like safe load), to compare what edits leave."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(text)
+
+
+def not_info(findings: list[Finding]) -> list[Finding]:
+    """The findings above info level."""
+    return [f for f in findings if f.severity.value != "info"]

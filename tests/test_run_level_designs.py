@@ -11,27 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CASES, edit, only, rules_of
-from ruamel.yaml import YAML
+from conftest import DESIGN_QUIET as QUIET
+from conftest import data_of, design, edit, not_info, only, rules_of
 
 from planlint.cli import main
-from planlint.config import Config
-
-DESIGNS = CASES / "designs"
-QUIET = Config(ignore=["PL504", "PL6", "PL701"])
-
-
-def design(name: str) -> str:
-    return (DESIGNS / f"{name}.yaml").read_text(encoding="utf-8")
-
-
-def data_of(text: str) -> object:
-    return YAML(typ="safe").load(text)
-
-
-def not_info(findings):  # type: ignore[no-untyped-def]
-    return [f for f in findings if f.severity.value != "info"]
-
 
 # -- F3: a sweep over training_condition -----------------------------------------------------------
 
