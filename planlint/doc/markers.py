@@ -700,12 +700,10 @@ def region_diff(path: str, text: str, region: Region, new_lines: list[str], cont
     new = [old[0], *_clean_new_lines(new_lines), old[-1]]
     if old == new:
         return ""
-    import difflib  # only when a diff is asked for
+    from planlint.doc.linediff import unified_diff  # only when a diff is asked for
 
     out: list[str] = []
-    for line in difflib.unified_diff(
-        old, new, fromfile=f"a/{path}", tofile=f"b/{path}", n=context, lineterm=""
-    ):
+    for line in unified_diff(old, new, f"a/{path}", f"b/{path}", n=context):
         out.append(_shift_hunk(line, first) if line.startswith("@@") else line)
     return "\n".join(out) + "\n"
 
