@@ -148,3 +148,36 @@ def test_check_fix_checks_a_doc_changed_after_the_fix_read_it(
     monkeypatch.setattr(fix_module, "fix", fix_then_edit)
     assert main(["check", "--fix", "--no-layout", "exp"]) == 1
     assert "PL501" in capsys.readouterr().out
+
+
+def test_fix_runs_reads_each_doc_once_and_diffs_nothing_it_does_not_print(
+    seed_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fix --runs` pairs plans with docs before and after editing the plans: the doc is read
+    once; and a rewrite that is written, not shown, computes no diff."""
+    import planlint.doc.docs as docs_module
+    import planlint.doc.markers as markers_module
+
+    reads: list[str] = []
+    diffs: list[str] = []
+    real_read, real_diff = docs_module.read_doc, markers_module.region_diff
+
+    def read(path: Path, *args: Any, **kwargs: Any) -> Any:
+        reads.append(path.name)
+        return real_read(path, *args, **kwargs)
+
+    def diff(*args: Any, **kwargs: Any) -> Any:
+        diffs.append(args[0])
+        return real_diff(*args, **kwargs)
+
+    monkeypatch.setattr(docs_module, "read_doc", read)
+    monkeypatch.setattr(markers_module, "region_diff", diff)
+    plan = seed_repo / "plan.yaml"
+    plan.write_text(
+        edit(plan.read_text(encoding="utf-8"), ("lr: [1e-5, 5e-5]", "lr: [1e-5, 5e-5, 1e-4]")),
+        encoding="utf-8",
+    )
+    assert main(["fix", "--runs", "exp"]) == 0
+    assert "added run Llama-3.2-1B_rank8_lr1e-4" in capsys.readouterr().err
+    assert reads == ["PLAN.md"] and diffs == []
+    assert "| Llama-3.2-1B_rank8_lr1e-4 |" in (seed_repo / "PLAN.md").read_text(encoding="utf-8")

@@ -164,9 +164,11 @@ def _fix(
     report = FixReport()
     plans, docs = discover(paths, config)
     edited: dict[Path, Loaded] = {}
+    seen = Options()
     if add_runs or migrate:
-        # plans named by the docs are edited too
-        plans, _ = pair(plans, docs, config, Options())
+        # plans named by the docs are edited too; the docs read here are not read twice
+        plans, first = pair(plans, docs, config, Options())
+        seen.known_docs = {real_path(d.path): Known(d.text, d, {}) for d in first}
         edited = _edit_plans(
             plans,
             config,
@@ -176,7 +178,7 @@ def _fix(
             check_only=check_only,
             force=force,
         )
-    plans, read_docs = pair(plans, docs, config, Options())
+    plans, read_docs = pair(plans, docs, config, seen)
     loaded: dict[Path, Plan] = {}
     for path in plans:
         resolved = real_path(path)
@@ -197,7 +199,7 @@ def _fix(
         refused: list[str] = []
         current: dict[int, object] = {}
         try:
-            fixed = fix_doc(doc, loaded, refused, current)
+            fixed = fix_doc(doc, loaded, refused, current, with_diff=check_only)
         except RuntimeError:  # fix_doc re-scans the result and refuses one whose markers broke
             report.errors.append(
                 f"{doc.display}: not fixed: a value rendered into its table holds planlint marker"

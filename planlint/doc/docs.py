@@ -347,13 +347,15 @@ def fix_doc(
     plans: dict[Path, Plan],
     refused: list[str] | None = None,
     current: dict[int, object] | None = None,
+    with_diff: bool = True,
 ) -> Fixed | None:
     """The doc with every drifted region rewritten, or None when nothing needs to change.
 
     A region whose table has a row with more cells than its header is left as it is (its
     surplus cells are the researcher's text): one line per such row goes to `refused`.
     `current` receives, by region index, the plan load of every region that is current once
-    the result is written (found so, or rewritten).
+    the result is written (found so, or rewritten). Without `with_diff` the result's diff is ""
+    (a rewrite nobody will read it for).
 
     Raises RuntimeError when a rewritten region would not keep its markers (a rendered cell that
     holds marker text): the result is verified by its marker lines, not by parsing it again.
@@ -389,7 +391,8 @@ def fix_doc(
             current[index] = plan.loaded
         if rendered.same:
             continue
-        diffs.append(region_diff(doc.display, text, region, rendered.lines))
+        if with_diff:
+            diffs.append(region_diff(doc.display, text, region, rendered.lines))
         dropped += rendered.dropped
         text = replace_region(text, region, rendered.lines)
         changed.append((index, rendered.lines))
