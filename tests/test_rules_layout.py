@@ -309,3 +309,31 @@ def test_no_layout_turns_the_family_off(experiment: Experiment) -> None:
     shutil.rmtree(experiment.run_dir("Llama-3.2-3B_rank8_lr1e-5"))
     assert pl6(experiment.lint(layout=False)) == []
     assert pl6(experiment.lint()) == ["PL601"]
+
+
+def test_a_path_the_scaffold_uses_as_written_must_exist(experiment: Experiment) -> None:
+    """PL615 (review 5, F4): a run's dataset_path, an eval task's absolute dataset or script, are
+    used verbatim by cruijff's scaffold, so a typo is an error with the near name; a relative
+    script is the blueprint's (resolved in the cruijff_kit checkout): not checked here."""
+    data = str(experiment.data)
+    typo = data.replace(".json", "_typo.json")
+    experiment.text = edit(
+        experiment.text,
+        (f"      dataset: {data}\n", f"      dataset: {typo}\n"),
+        (
+            "  - name: Llama-3.2-1B_rank4_lr5e-5\n    type: fine-tuned\n",
+            f"  - name: Llama-3.2-1B_rank4_lr5e-5\n    type: fine-tuned\n    dataset_path: {data}s\n",
+        ),
+    )
+    found = only(experiment.lint(), "PL615")
+    assert [(f.line, f.message) for f in found] == [
+        (
+            experiment.line(f"    dataset_path: {data}s"),
+            f"runs[1].dataset_path {data}s does not exist (the scaffold uses it as written)",
+        ),
+        (
+            experiment.line(f"      dataset: {typo}"),
+            f"evaluation.tasks[0].dataset {typo} does not exist (the scaffold uses it as written)",
+        ),
+    ]
+    assert all(f.hint == f"did you mean '{data}'?" for f in found)

@@ -90,6 +90,12 @@ RULES = (
         "data.training.path does not exist yet and data.data_generation will generate it at scaffold time",
     ),
     Rule(
+        "PL615",
+        "run-path-missing",
+        E,
+        "a path the scaffold uses as written does not exist (its parent folder does): a run's dataset_path or checkpoint_path, an eval task's script or dataset",
+    ),
+    Rule(
         "PL612",
         "filesystem-skipped",
         I,
@@ -104,6 +110,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
     yield from _check_experiment(plan, skipped)
     yield from _check_models(plan, skipped)
     yield from _check_data(plan, skipped)
+    yield from _check_used_paths(plan)
     if skipped:
         path = next((p for _, p in skipped if p == ("experiment", "dir")), skipped[0][1])
         reasons = [r for r, _ in skipped]
@@ -346,6 +353,56 @@ def _siblings(p: Path) -> list[str]:
             return sorted(e.name for e in it)[:2000]
     except OSError:
         return []
+
+
+def _used_paths(plan: Plan) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(where, text) of the paths cruijff_kit's scaffold uses verbatim: a run's `dataset_path` (at
+    run level or in `parameters`) and an eval-only run's `parameters.checkpoint_path`; an eval
+    task's `script` and `dataset` when absolute (a relative one is the blueprint's, resolved
+    against the cruijff_kit checkout, not the plan)."""
+    for i, run in plan.runs():
+        params = run.get("parameters")
+        for holder, where in ((run, ("runs", i)), (params, ("runs", i, "parameters"))):
+            if not isinstance(holder, dict):
+                continue
+            for key in ("dataset_path", "checkpoint_path") if holder is params else ("dataset_path",):
+                text = holder.get(key)
+                if isinstance(text, str) and text.strip():
+                    yield (*where, key), text
+    tasks = plan.section("evaluation").get("tasks")
+    for j, task in enumerate(tasks if isinstance(tasks, list) else []):
+        for key in ("script", "dataset"):
+            text = task.get(key) if isinstance(task, dict) else None
+            if isinstance(text, str) and text.strip().startswith(("/", "~")):
+                yield ("evaluation", "tasks", j, key), text
+
+
+def _check_used_paths(plan: Plan) -> Iterator[Hit]:
+    """PL615: a path the scaffold uses as written that is missing where its folder exists."""
+    seen: dict[str, bool] = {}
+    for where, text in _used_paths(plan):
+        missing = seen.get(text)
+        p = plan_path(plan, text)
+        if missing is None:
+            missing = seen[text] = p is not None and _reachable(p) and not _exists(p)
+        if not missing or p is None:
+            continue
+        from planlint.plan.schema import dotted
+
+        close = closest(p.name, _siblings(p), 0.6)
+        yield plan.hit(
+            "PL615",
+            where,
+            f"{dotted(where)} {text} does not exist (the scaffold uses it as written)",
+            f"did you mean '{p.parent / close}'?" if close else "fix the path (its folder exists)",
+        )
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.exists()
+    except OSError:
+        return True  # cannot tell: no finding
 
 
 def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Iterator[Hit]:
