@@ -347,6 +347,12 @@ def _check_models(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Ite
             )
 
 
+def _near(p: Path, otherwise: str) -> str:
+    """A missing file's hint: the near name in its folder, else `otherwise`."""
+    close = closest(p.name, _siblings(p), 0.6)
+    return f"did you mean '{p.parent / close}'?" if close else otherwise
+
+
 def _siblings(p: Path) -> list[str]:
     try:
         with os.scandir(p.parent) as it:
@@ -389,12 +395,11 @@ def _check_used_paths(plan: Plan) -> Iterator[Hit]:
             continue
         from planlint.plan.schema import dotted
 
-        close = closest(p.name, _siblings(p), 0.6)
         yield plan.hit(
             "PL615",
             where,
             f"{dotted(where)} {text} does not exist (the scaffold uses it as written)",
-            f"did you mean '{p.parent / close}'?" if close else "fix the path (its folder exists)",
+            _near(p, "fix the path (its folder exists)"),
         )
 
 
@@ -431,13 +436,7 @@ def _check_data(plan: Plan, skipped: list[tuple[str, tuple[Any, ...]]]) -> Itera
                     "scaffold-experiment runs prepare_data before the runs are set up; run `planlint check` again after scaffolding to count its records",
                 )
                 return
-            close = closest(p.name, _siblings(p), 0.6)
-            yield plan.hit(
-                "PL609",
-                where,
-                f"training data {text} does not exist",
-                f"did you mean '{p.parent / close}'?" if close else "fix the path",
-            )
+            yield plan.hit("PL609", where, f"training data {text} does not exist", _near(p, "fix the path"))
             return
         if p.is_dir() or p.suffix.lower() in (".parquet", ".arrow", ".csv"):
             skipped.append((f"data.training.path {text} is not a JSON file (records not counted)", where))
