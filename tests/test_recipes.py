@@ -132,3 +132,16 @@ def test_a_stated_warmup_hint_says_where_it_takes_effect(tmp_path: Path, warmup:
     )
     (hit,) = [f for f in findings(tmp_path, text) if f.rule in ("PL301", "PL303")]
     assert "in controls and in each run's setup_finetune.yaml" in (hit.hint or "")
+
+
+def test_the_estimator_takes_the_recipes_values_too() -> None:
+    """The estimate of a run counts the steps the step guard counts: gradient accumulation 8 from
+    the 1B recipe (the plan leaves it unset), not a default of 1 that made its steps 8x too many."""
+    from planlint.estimate.plan import run_spec
+
+    path = Path("plan.yaml")
+    plan = Plan(path=path, display="plan.yaml", loaded=load_plan(path, text=RECIPE_PLAN), config=Config())
+    run = runs_of(plan)[0]
+    spec = run_spec(plan, run.node)
+    assert (spec.batch_size, spec.gradient_accumulation_steps, spec.epochs) == (4, 8, 1)
+    assert spec.gradient_accumulation_steps == run.setting("gradient_accumulation_steps").value

@@ -361,10 +361,12 @@ def table(
                 row[at] = found[source] if found is not None and source < len(found) else ""
         if dropped is not None:
             for key, doc_row in doc_rows.items():
+                if key in used:
+                    continue
                 texts = [
                     f"{cols[at].label} {doc_row[source].strip()!r}"
                     for at, source in own
-                    if key not in used and source < len(doc_row) and doc_row[source].strip()
+                    if source < len(doc_row) and doc_row[source].strip()
                 ]
                 if texts:
                     dropped.append(

@@ -72,28 +72,22 @@ def _int(value: Any, default: int | None) -> int | None:
 
 
 def run_spec(plan: Plan, run: YMap) -> RunSpec:
-    """A fine-tuned run as the estimator sees it: per-run values, else the controls."""
+    """A fine-tuned run as the estimator sees it: each value as the Run view says the run uses
+    it (its parameters, else controls, the base recipe or the schema's default; its GPUs from
+    its compute block), and its training records from its own data."""
     from planlint.estimate.model import RunSpec
     from planlint.plan.datafile import train_samples
-    from planlint.plan.run import compute_gpus, run_of
+    from planlint.plan.run import Run, run_of
 
-    got = run.get("parameters")
-    params: YMap = got if isinstance(got, YMap) else YMap(1, 1, 1)
-    controls = plan.controls
+    view = run_of(plan, run) or Run(plan, -1, run)
 
     def value(key: str) -> Any:
-        return params[key] if key in params else controls.get(key)
+        return view.setting(key).value
 
     model = str(run.get("model") or "")
     idx = plan.model_names().get(model)
     path = plan.seq("models", "base")[idx].get("path") if idx is not None else None
-    view = run_of(plan, run)
-    if view is not None:  # its own file's records, a generated condition's unknown count, or the splits
-        samples = train_samples(view)
-        train, train_why = samples.samples, samples.why
-    else:
-        splits = plan.section("data", "training").get("splits")
-        train, train_why = splits.get("train") if isinstance(splits, dict) else None, ""
+    samples = train_samples(view)  # its own file's records, a condition's unknown count, or the splits
     packed = value("packed")
     compute = run.get("compute")
     asked = compute.get("gpus") if isinstance(compute, YMap) else None
@@ -101,14 +95,14 @@ def run_spec(plan: Plan, run: YMap) -> RunSpec:
         run=str(run.get("name")),
         model=model,
         model_path=str(path) if path else None,
-        train_samples=_int(train, None),
-        train_why=train_why,
+        train_samples=_int(samples.samples, None),
+        train_why=samples.why,
         batch_size=_int(value("batch_size"), None),
         gradient_accumulation_steps=_int(value("gradient_accumulation_steps"), 1) or 1,
         epochs=_int(value("epochs"), 1) or 1,
         packed=packed if isinstance(packed, bool) else None,
         max_seq_len=_int(value("max_seq_len"), None),
-        gpus=compute_gpus(run) or _int(value("gpus"), 1) or 1,  # what Run.gpus says
+        gpus=_int(view.gpus.value, 1) or 1,
         on_gpu=not (isinstance(asked, int) and not isinstance(asked, bool) and asked == 0),
     )
 

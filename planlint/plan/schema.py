@@ -155,25 +155,18 @@ def _validator() -> Any:
     """The schema's validator, with `integer` meaning an integer as written: JSON Schema counts
     2.0 as one, but a YAML reader gives the float 2.0, and cruijff_kit hands it to torchtune as
     is (`range(2.0)` fails)."""
-    return _strict_class()(load_schema())
-
-
-@lru_cache(maxsize=1)
-def _strict_class() -> Any:
-    """Draft 2020-12 with `integer` as written (see `_validator`)."""
     from jsonschema import Draft202012Validator, validators
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
     )
-    return validators.extend(Draft202012Validator, type_checker=checker)
+    return validators.extend(Draft202012Validator, type_checker=checker)(load_schema())
 
 
 @cache
 def _control_validator(key: str) -> Any:
     """The validator of one controls key's schema (refs resolve against the whole schema)."""
-    schema = load_schema()["properties"]["controls"]["properties"][key]
-    return _strict_class()(load_schema()).evolve(schema=schema)
+    return _validator().evolve(schema=load_schema()["properties"]["controls"]["properties"][key])
 
 
 def dotted(path: Any) -> str:
