@@ -198,3 +198,17 @@ def test_a_log_cut_while_its_last_checkpoint_is_saved_is_incomplete(
         assert got.cut_off == f"stops after the last step of {cut_off}, before its checkpoint was saved"
     whole = parse_file(log)
     assert isinstance(whole, TrainingRecord) and whole.completed and whole.cut_off is None
+
+
+def test_a_folder_whose_name_holds_epoch_is_not_the_epochs_checkpoint(tmp_path: Path) -> None:
+    """`saved to .../lr1e-5_epoch_2/epoch_0/...` is epoch 0's checkpoint: the finished 2-epoch log
+    whose output folder is named like that stays complete (review of this change)."""
+    text = GPU_LOG.read_text(encoding="utf-8").replace(
+        "__SCRATCH__/experiment/run", "/scratch/x/lr1e-5_epoch_2"
+    )
+    text = "".join(line for line in text.splitlines(keepends=True) if "Checkpoint saved in" not in line)
+    path = tmp_path / "slurm-400.out"
+    path.write_text(text, encoding="utf-8")
+    got = parse_file(path)
+    assert isinstance(got, TrainingRecord)
+    assert got.saved_epochs == {0, 1} and got.completed and got.cut_off is None

@@ -423,3 +423,19 @@ def test_a_training_file_set_twice_to_two_files_is_an_error(lint) -> None:  # ty
     assert rules_of(found) == ["PL209"]
     assert "run '1B_words2' sets dataset_path twice" in found[0].message
     assert "words3.json beside parameters" in found[0].message and "words2.json in them" in found[0].message
+
+
+def test_a_swept_path_without_a_folder_is_named_by_its_stem_too(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`dataset_path: [words.json, words2.json]` (files beside the plan) names a run `_words2`
+    as `/data/words2.json` does: the stem of a path key, whether or not it holds a `/`."""
+    monkeypatch.chdir(tmp_path)
+    here = dataset_sweep().replace("/scratch/gpfs/me/ck-data/capitalization/", "")
+    before = edit(
+        here, (WORDS2_RUN.replace("/scratch/gpfs/me/ck-data/capitalization/", ""), ""), (WORDS2_MATRIX, "")
+    )
+    (tmp_path / "plan.yaml").write_text(before, encoding="utf-8")
+    assert main(["fix", "--runs", "plan.yaml"]) == 0
+    new = data_of((tmp_path / "plan.yaml").read_text(encoding="utf-8"))
+    assert [r["name"] for r in new["runs"] if r not in data_of(before)["runs"]] == [
+        "Llama-3.2-1B-Instruct_words2"
+    ]  # type: ignore[index]

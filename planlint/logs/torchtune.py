@@ -43,8 +43,9 @@ _RENDER = re.compile(
 _STEP = re.compile(rb"Step (\d+) \| ((?:\w+:\S+ ?)+)")
 _PAIR = re.compile(rb"(\w+):(\S+)")
 _CKPT_TIME = re.compile(rb"(?:Checkpoint saved in|Saving checkpoint took) ([\d.]+) s")
-#: A checkpoint written for an epoch: `... checkpoint ... saved to <dir>/epoch_0[/file]`.
-_CKPT_EPOCH = re.compile(rb"saved to \S*?epoch_(\d+)(?![\d])")
+#: A checkpoint written for an epoch: `... checkpoint ... saved to <dir>/epoch_0[/file]` (the
+#: folder named `epoch_N` itself, not a folder whose name merely holds it: `lr1e-5_epoch_2/`).
+_CKPT_EPOCH = re.compile(rb"saved to (?:\S*/)?epoch_(\d+)(?=/|\s|$)")
 _CKPT_EVENT = re.compile(
     rb"Starting checkpoint save|(?:Model|Adapter|Recipe) checkpoint (?:of size|saved)|"
     rb"[Cc]heckpoint saved"

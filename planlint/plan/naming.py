@@ -11,10 +11,9 @@ from typing import Any, NamedTuple
 
 from planlint.plan.load import YMap, YSeq
 from planlint.plan.model import Plan, text_of
-from planlint.plan.run import CONDITION_KEYS
+from planlint.plan.run import PATH_KEYS, RUN_KEYS
 from planlint.plan.values import SCALED_NUMBER, norm, norm_of, quote, scaled_number
 
-_RUN_KEYS = frozenset(CONDITION_KEYS)
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 _STRING_KEEP = re.compile(r"[^A-Za-z0-9.-]")
 #: A condition value (`dict_full`) keeps every character a run name may hold.
@@ -29,16 +28,19 @@ class Slot(NamedTuple):
     number: float | None = None
 
 
-def _value_slots(abbrev: str, value: Any, written: str, run_key: bool = False) -> list[Slot]:
+def _value_slots(abbrev: str, value: Any, written: str, run_key: str | None = None) -> list[Slot]:
     """The slots of one value; a string value of a variable named like a run key
-    (`training_condition: dict_full`) keeps its underscores, as a condition value does."""
+    (`training_condition: dict_full`) keeps its underscores, as a condition value does, and a
+    path key's (`dataset_path`) is its file's stem."""
     if isinstance(value, bool):
         return [Slot(abbrev + ("true" if value else "false"))]
     if isinstance(value, (int, float)):
         return [Slot(abbrev), Slot(written.lstrip("+"), float(value))]
     if isinstance(value, str):
-        if run_key:  # a path (`dataset_path`) is named by its file's stem
-            return [Slot(_CONDITION_DROP.sub("", PurePosixPath(value).stem if "/" in value else value))]
+        if run_key is not None:
+            return [
+                Slot(_CONDITION_DROP.sub("", PurePosixPath(value).stem if run_key in PATH_KEYS else value))
+            ]
         return [Slot(_STRING_KEEP.sub("", value))]
     return [Slot(abbrev + _STRING_KEEP.sub("", str(value)))]
 
@@ -98,7 +100,7 @@ def _slots_of(plan: Plan, var: str, value: Any, written: str) -> tuple[list[Slot
     except TypeError:  # an unhashable value
         got = memo_key = None
     if got is None:
-        slots = _value_slots(_abbrevs(plan)[var], value, written, var in _RUN_KEYS)
+        slots = _value_slots(_abbrevs(plan)[var], value, written, var if var in RUN_KEYS else None)
         got = (slots, "".join(s.text for s in slots))
         if memo_key is not None:
             memo[memo_key] = got
@@ -138,7 +140,9 @@ def name_slots(
             if piece not in params:
                 return None
             value, written = params[piece]
-            slots.extend(s for s in _value_slots("", value, written, piece in _RUN_KEYS) if s.text)
+            slots.extend(
+                s for s in _value_slots("", value, written, piece if piece in RUN_KEYS else None) if s.text
+            )
         elif kind == _COND:
             if condition is None or piece not in condition:
                 return None
@@ -200,7 +204,9 @@ def rendered_name(
             got = params.get(piece)
             if got is None:
                 return None
-            parts.extend(s.text for s in _value_slots("", got[0], got[1], piece in _RUN_KEYS))
+            parts.extend(
+                s.text for s in _value_slots("", got[0], got[1], piece if piece in RUN_KEYS else None)
+            )
         else:  # _COND
             if condition is None or piece not in condition:
                 return None
@@ -274,14 +280,14 @@ class ImpliedRun(NamedTuple):
     def parameters(self) -> tuple[tuple[str, Any, str], ...]:
         """Everything its `parameters:` holds: the variables (but those named like a run key),
         then the condition's parameters."""
-        return tuple(p for p in self.params if p[0] not in _RUN_KEYS) + self.extra
+        return tuple(p for p in self.params if p[0] not in RUN_KEYS) + self.extra
 
     @property
     def run_level(self) -> tuple[tuple[str, Any, str], ...]:
         """Everything it sets beside `parameters`: the condition's run keys, then its values of
         the variables named like a run key (`training_condition: dict_full`), where cruijff_kit's
         scaffold reads them."""
-        return self.run_keys + tuple(p for p in self.params if p[0] in _RUN_KEYS)
+        return self.run_keys + tuple(p for p in self.params if p[0] in RUN_KEYS)
 
     def describe(self) -> str:
         """`lora_rank=8 lr=1e-5`, with the condition after a semicolon (`; prompt="..."`)."""
@@ -376,7 +382,9 @@ def _group_name(plan: Plan, model: str, group: Group, params: dict[str, tuple[An
     name = str(example.name or model)
     for var, (value, written) in params.items():
         abbrev = plan.abbrev(var)
-        token = "".join(sl.text for sl in _value_slots(abbrev, value, written, var in _RUN_KEYS))
+        token = "".join(
+            sl.text for sl in _value_slots(abbrev, value, written, var if var in RUN_KEYS else None)
+        )
         old = example.variables.get(var)
         pattern = re.compile(r"(?<![A-Za-z0-9.])" + re.escape(abbrev) + _NUMBER + r"(?![A-Za-z0-9.])")
         if old is not None and isinstance(value, (int, float)) and pattern.search(name):

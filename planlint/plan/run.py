@@ -36,14 +36,16 @@ if TYPE_CHECKING:
 #: Run keys (beside `parameters`) that change what a run trains or evaluates.
 CONDITION_KEYS = ("training_condition", "dataset_path", "checkpoint_path", "eval_dataset_path")
 
-_RUN_KEYS = frozenset(CONDITION_KEYS)
+#: The same, as a set for membership tests.
+RUN_KEYS = frozenset(CONDITION_KEYS)
+#: Run keys whose value is a path (a name slot takes its file's stem).
+PATH_KEYS = frozenset(k for k in CONDITION_KEYS if k.endswith("_path"))
 
 #: Settings a base-model control evaluates with (cruijff_kit's propagate carries them into the
 #: eval config): a control may set them, a variable among them too (one control per system prompt).
 EVAL_SETTINGS = ("system_prompt", "prompt")
 
 Norm = tuple[str, Any]
-_CONDITION_KEYS = frozenset(CONDITION_KEYS)
 #: `tuple.__new__`: makes a NamedTuple from a tuple of its fields without a Python frame
 _new_tuple = tuple.__new__
 _STR = frozenset([str])
@@ -214,7 +216,7 @@ class Run:
                 if is_condition:
                     out[k] = self.params[k]
         node = self.node
-        if _CONDITION_KEYS.isdisjoint(node):
+        if RUN_KEYS.isdisjoint(node):
             return out
         swept = run_key_variables(self.plan)
         for key in CONDITION_KEYS:
@@ -266,7 +268,7 @@ class Run:
         schema's default for that control, else `default`. A key set to null is unset (cruijff_kit's
         propagate skips it), so the next source gives the value."""
         params = self.parameters
-        if key in _RUN_KEYS and self.node.get(key) is not None:  # a run key at run level
+        if key in RUN_KEYS and self.node.get(key) is not None:  # a run key at run level
             got = self.settings.get(key)
             if got is None:
                 got = self.settings[key] = Setting(self.node[key], "run", (*self.path, key))
@@ -296,9 +298,9 @@ class Run:
         params = self.parameters
         if params is not None and not keys.isdisjoint(params):
             return True
-        if keys.isdisjoint(_RUN_KEYS):
+        if keys.isdisjoint(RUN_KEYS):
             return False
-        return any(self.node.get(k) is not None for k in keys & _RUN_KEYS)
+        return any(self.node.get(k) is not None for k in keys & RUN_KEYS)
 
     @property
     def gpus(self) -> Setting:

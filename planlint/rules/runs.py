@@ -20,7 +20,7 @@ from planlint.plan.naming import (
     render,
     rendered_name,
 )
-from planlint.plan.run import CONDITION_KEYS, EVAL_SETTINGS, Run, run_at, run_key_variables, runs_of
+from planlint.plan.run import CONDITION_KEYS, EVAL_SETTINGS, RUN_KEYS, Run, run_at, run_key_variables, runs_of
 from planlint.plan.runtext import run_yaml
 from planlint.plan.schema import CONTROL_ALIASES, control_default
 from planlint.plan.values import norm, norm_of
@@ -285,7 +285,7 @@ def check(plan: Plan, context: Context) -> Iterator[Hit]:
 #: Run keys scaffold-torchtune reads at run level or in `parameters` (either, not both).
 RUN_KEY_SLOTS = frozenset(k for k in CONDITION_KEYS if k in RUN_PARAMETER_KEYS)
 #: Run keys it reads at run level only (`training_condition`).
-RUN_LEVEL_ONLY = frozenset(CONDITION_KEYS) - RUN_KEY_SLOTS
+RUN_LEVEL_ONLY = RUN_KEYS - RUN_KEY_SLOTS
 
 
 def _misplaced_run_key(plan: Plan, run: Run, key: str) -> Iterator[Hit]:

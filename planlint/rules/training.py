@@ -159,7 +159,8 @@ def _check_gpus_passed(plan: Plan) -> Iterator[Hit]:
             "PL312",
             path,
             f"{dotted(path)} asks for {count} GPUs, but {who} no compute.gpus: cruijff_kit's scaffold"
-            " passes only runs[].compute.gpus to setup_finetune.py, so training gets 1 GPU",
+            " passes only runs[].compute.gpus to setup_finetune.py, so as scaffolded they train on 1 GPU"
+            f" (the other checks count the {count} the plan asks for)",
             f"put the count in each run's compute block (compute: {{gpus: {count}}}), where the scaffold reads it",
         )
 
